@@ -1,0 +1,55 @@
+# ByteBiota. Every target works on a fresh clone: it installs what it needs first.
+#   make install   .venv with the package, its dependencies and the compiled core
+#   make test      the whole suite, once against the compiled core and once against the pure one
+#   make lint      ruff and mypy --strict
+#   make docs      regenerate docs/ from the code's tables
+# Switches: PYTHON (the interpreter for the venv, default python3);
+#           BYTEBIOTA_BUILD=pure make install  (skip compilation on purpose).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PIP := $(PY) -m pip --disable-pip-version-check
+STAMP := $(VENV)/.installed
+# Sources the compiled core is built from: a change to any of them rebuilds it.
+CORE_SOURCES := $(filter-out bytebiota/core/_stamp.py,$(wildcard bytebiota/core/*.py))
+# mypy pinned with the build: mypyc's generated code (and its speed) changes between versions.
+BUILD_DEPS := "setuptools>=69" wheel "mypy==2.4.1" "librt>=0.17"
+
+.PHONY: install test test-compiled test-pure lint docs clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml setup.py $(CORE_SOURCES)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet $(BUILD_DEPS)
+	$(PIP) install --quiet --no-build-isolation --editable '.[dev]'
+	@$(PY) -c "import bytebiota.core as c; print('bytebiota: core:', c.describe())"
+	@touch $@
+
+test: install
+	@if $(PY) -c "import bytebiota.core as c; raise SystemExit(0 if c.COMPILED else 1)"; then \
+		$(MAKE) --no-print-directory test-compiled; \
+	else \
+		echo "bytebiota: warning: no compiled core (no C compiler?): running the pure suite only"; \
+	fi
+	@$(MAKE) --no-print-directory test-pure
+
+test-compiled: install
+	BYTEBIOTA_CORE=compiled $(PY) -m pytest -q
+
+test-pure: install
+	BYTEBIOTA_CORE=pure $(PY) -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+docs: install
+	$(PY) tools/gendocs.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	find bytebiota -name '*.so' -delete
+	rm -f bytebiota/core/_stamp.py

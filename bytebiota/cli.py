@@ -1,0 +1,188 @@
+"""The ``bytebiota`` command: argument parsing, the command table, and exit statuses.
+
+Commands are a table of ``name -> "module:function"``; a command's module is imported only
+when that command runs, so ``bytebiota worker`` never imports rich and ``--help`` is fast.
+Exit statuses are decided here and nowhere else (``Exit``): handlers return nothing and raise
+``UserError``/``ConfigError`` (status 2) or ``Failure`` (status 1); Ctrl-C is 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from bytebiota import __version__
+from bytebiota.errors import ConfigError, Failure, UserError
+
+if TYPE_CHECKING:
+    from bytebiota.config import Config
+
+
+class Exit(IntEnum):
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Command:
+    target: str  # "module:function", imported when the command runs
+    summary: str
+    needs_config: bool = True
+
+
+COMMANDS: dict[str, Command] = {
+    "config": Command(
+        "bytebiota.config:command",
+        "print the effective configuration and where each value came from",
+    ),
+}
+
+
+def _core_line() -> str:
+    from bytebiota import core
+
+    return f"core: {core.describe()}"
+
+
+def _version_text() -> str:
+    return (
+        f"bytebiota {__version__}\n{_core_line()}\n"
+        f"python: {platform.python_implementation()} {platform.python_version()}"
+    )
+
+
+class _VersionAction(argparse.Action):
+    """--version, computed only when asked (it imports the core to say which one it is)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and core kind")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(_version_text())
+        parser.exit()
+
+
+def _config_options() -> argparse.ArgumentParser:
+    """The options every configured command takes; none has a default (absent = not given)."""
+    from bytebiota.config import NAMED_FLAGS
+    from bytebiota.variables import BY_NAME
+
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("configuration (see docs/configuration.md)")
+    group.add_argument(
+        "--config", dest="config_file", metavar="FILE", default=argparse.SUPPRESS,
+        help="read variables from a TOML file (below .env, the environment and flags)",
+    )
+    group.add_argument(
+        "--set", dest="settings", metavar="NAME=VALUE", action="append",
+        default=argparse.SUPPRESS, help="set any variable (repeatable)",
+    )
+    for flag, name in NAMED_FLAGS.items():
+        group.add_argument(
+            flag, dest=_flag_dest(flag), metavar=BY_NAME[name].kind.value.upper(),
+            default=argparse.SUPPRESS, help=f"sets {name}",
+        )
+    return parent
+
+
+def _flag_dest(flag: str) -> str:
+    return "flag_" + flag.lstrip("-").replace("-", "_")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bytebiota",
+        description="ByteBiota: a Tierra-style digital-evolution platform.",
+        epilog="Configuration: docs/configuration.md. Exit status: 0 ok, 1 failure, "
+        "2 usage or configuration error, 130 interrupted.",
+    )
+    parser.add_argument("--version", action=_VersionAction)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    config_options = _config_options()
+
+    config = commands.add_parser(
+        "config", parents=[config_options], help=COMMANDS["config"].summary,
+        description="Print the effective configuration: every variable, its value and its "
+        "source (default, preset, regime, file, .env, environment, flag).",
+    )
+    form = config.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true",
+                      help='print {NAME: {"value": V, "source": S}}')
+    form.add_argument("--toml", action="store_true",
+                      help="print TOML that --config reads back to the same configuration")
+    config.add_argument("--changed", action="store_true",
+                        help="show only the variables not at their default")
+    return parser
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """The configuration a command runs with, from its flags and the other layers."""
+    from bytebiota.config import NAMED_FLAGS, load
+
+    named = {
+        flag: getattr(args, _flag_dest(flag))
+        for flag in NAMED_FLAGS
+        if hasattr(args, _flag_dest(flag))
+    }
+    config = load(
+        config_file=getattr(args, "config_file", None),
+        settings=getattr(args, "settings", []),
+        named_flags=named,
+    )
+    for notice in config.notices:
+        print(f"bytebiota: notice: {notice}", file=sys.stderr)
+    return config
+
+
+def _handler(command: Command) -> Callable[..., None]:
+    module_name, _, function = command.target.partition(":")
+    handler: Callable[..., None] = getattr(importlib.import_module(module_name), function)
+    return handler
+
+
+def _error(message: str) -> None:
+    print(f"bytebiota: error: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return Exit.USAGE
+        command = COMMANDS[args.command]
+        handler = _handler(command)
+        if command.needs_config:
+            handler(args, load_config(args))
+        else:
+            handler(args)
+    except KeyboardInterrupt:
+        print("bytebiota: interrupted", file=sys.stderr)
+        return Exit.INTERRUPTED
+    except (ConfigError, UserError) as exc:
+        _error(str(exc))
+        return Exit.USAGE
+    except ImportError as exc:
+        # bytebiota.core.CoreUnavailable (BYTEBIOTA_CORE asks for a core that is not there),
+        # recognised without importing the core, which is what failed.
+        if not getattr(exc, "core_unavailable", False):
+            raise
+        _error(str(exc))
+        return Exit.USAGE
+    except Failure as exc:
+        _error(str(exc))
+        return Exit.FAILURE
+    except BrokenPipeError:
+        # The reader went away (``bytebiota config | head``): not an error of ours.
+        sys.stdout = None  # stop the interpreter's final flush on a closed pipe
+        return Exit.OK
+    return Exit.OK

@@ -1,0 +1,418 @@
+"""The configuration variables: one table, the single source of names, types and defaults.
+
+Everything about configuration is driven by ``VARIABLES``: parsing of the TOML file, .env,
+environment and ``--set`` values, range checks, the config dataclasses (a test checks that
+their fields are exactly the table's), ``bytebiota config`` and ``docs/configuration.md``.
+
+Sources: ``../shared/seeds/000_cac9c4fc58f01c6a.txt`` (the reference tables) for every name and
+default, unless the entry is marked ``new``. Where that document gives two defaults for one
+variable (its "Evolution Configuration Guide" and Core sections repeat some with other values),
+the reference table of the variable's own section wins, and ``note`` records the other value.
+Where the seed gives no default ("-" or "auto-detected"), the entry says what we chose.
+
+Invariants: names are unique across names and aliases; every default satisfies its own
+range and choices (tests/test_config.py checks both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+# The groups, in display order, each with the dataclass that carries it (see config.py).
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("global", "Global simulation parameters: seed, length, regime, data directory"),
+    ("soup", "Soup (memory)"),
+    ("scheduler", "Scheduler (slicer)"),
+    ("mutation", "Mutation"),
+    ("reaper", "Reaper (mortality) and population control"),
+    ("environment", "Environment: resources, gradients, signals, storage, tasks"),
+    ("energy", "Energy economy"),
+    ("evolution", "Evolution: seed bank"),
+    ("ancestor", "Ancestor"),
+    ("logging", "Logging and the run journal"),
+    ("checkpoint", "Checkpoints"),
+    ("server", "Server"),
+    ("worker", "Worker: identity, resources, batching, execution"),
+    ("network", "Network: protocol limits and authentication, shared by server, worker, monitor"),
+)
+
+LEVELS = ("core", "standard", "advanced")
+
+
+class Kind(Enum):
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    STR = "str"
+    PATH = "path"
+
+
+@dataclass(frozen=True)
+class Var:
+    """One configuration variable.
+
+    ``default`` None means "unset"; ``unset`` then says what that means (auto-detected,
+    derived, unlimited...). ``lo``/``hi`` bound numbers (inclusive); ``choices`` bound strings.
+    ``replaced`` marks a variable of the seed's web stack: accepted, documented, and either
+    mapped (through ``aliases`` of the replacement) or ignored with a notice.
+    """
+
+    name: str
+    kind: Kind
+    default: int | float | bool | str | None
+    group: str
+    level: str
+    help: str
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] = ()
+    unset: str = ""
+    aliases: tuple[str, ...] = ()
+    replaced: str = ""
+    new: bool = False
+    note: str = ""
+
+    @property
+    def field(self) -> str:
+        """The attribute name in the group's dataclass."""
+        return self.name.lower()
+
+    @property
+    def optional(self) -> bool:
+        return self.default is None
+
+    @property
+    def ignored(self) -> bool:
+        return bool(self.replaced)
+
+    def allowed(self) -> str:
+        """What values are allowed, in words (used by errors and the docs)."""
+        if self.kind is Kind.BOOL:
+            text = "true or false"
+        elif self.choices:
+            text = "one of " + ", ".join(self.choices)
+        elif self.kind in (Kind.INT, Kind.FLOAT):
+            noun = "an integer" if self.kind is Kind.INT else "a number"
+            if self.lo is not None and self.hi is not None:
+                text = f"{noun} in {_num(self.lo)}..{_num(self.hi)}"
+            elif self.lo is not None:
+                text = f"{noun} >= {_num(self.lo)}"
+            elif self.hi is not None:
+                text = f"{noun} <= {_num(self.hi)}"
+            else:
+                text = noun
+        elif self.kind is Kind.PATH:
+            text = "a path"
+        else:
+            text = "a string"
+        if self.optional:
+            text += " (or empty for unset)"
+        return text
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+# Short names keep the table one entry per screen line or two.
+I, F, B, S, P = Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.STR, Kind.PATH  # noqa: E741
+INT32_MAX = 2**31 - 1
+UINT64_MAX = 2**64 - 1
+PRESETS = ("minimal", "background", "standard", "full", "auto")
+REGIMES = ("ecology", "classic")
+REFERENCE_TABLE_WINS = "the seed's Evolution Configuration Guide gives {}; its reference table wins"
+
+VARIABLES: tuple[Var, ...] = (
+    # ---- global ---------------------------------------------------------------------------
+    Var("SEED", I, None, "global", "standard", "Random seed for reproducible runs",
+        lo=0, hi=UINT64_MAX, unset="a fresh seed is drawn at start and recorded in the journal"),
+    Var("MAX_STEPS", I, None, "global", "standard",
+        "Maximum simulation steps (one step is one executed instruction)",
+        lo=1, hi=2**62, unset="run until stopped"),
+    Var("CPU_THROTTLE_DELAY", F, 0.00001, "global", "standard",
+        "Delay between simulation steps (seconds), applied once per batch of work, "
+        "never inside the VM loop", lo=0.0, hi=10.0),
+    Var("DATA_BASE_DIR", P, "data", "global", "core",
+        "Base directory for all data files: logs/, checkpoints/server/, checkpoints/worker/, "
+        "cache/, reports/, genebank/ (created on demand)"),
+    Var("REGIME", S, "ecology", "global", "core",
+        "Simulation regime: 'ecology' (ByteBiota's own: environment, energy, tasks) or "
+        "'classic' (faithful to Tierra, see docs); a regime carries its own defaults",
+        choices=REGIMES, new=True),
+    # ---- soup -----------------------------------------------------------------------------
+    Var("SOUP_SIZE", I, 5_000_000, "soup", "standard",
+        "Total size of the organism memory soup in bytes", lo=256, hi=2**30),
+    Var("MAX_OCCUPANCY_RATIO", F, 0.7, "soup", "standard",
+        "Maximum allowed memory occupancy ratio", lo=0.0, hi=1.0),
+    # ---- scheduler ------------------------------------------------------------------------
+    Var("SLICER_POWER", F, 1.0, "scheduler", "standard",
+        "Power of the genome size in a slice: slice = ceil(size ** power) + BASE_SLICE",
+        lo=0.0, hi=2.0),
+    Var("BASE_SLICE", I, 5, "scheduler", "standard",
+        "Base number of instructions per time slice", lo=0, hi=1_000_000),
+    Var("MAX_SLICE", I, 1000, "scheduler", "advanced",
+        "Cap on the instructions of one slice", lo=1, hi=1_000_000, new=True),
+    Var("REPEAT_SLICES", I, None, "scheduler", "advanced",
+        "Optional repeat slices for batching operations", lo=1, hi=1_000_000,
+        unset="one slice per turn"),
+    # ---- mutation -------------------------------------------------------------------------
+    Var("COPY_BIT_FLIP_RATE", F, 0.005, "mutation", "standard",
+        "Probability that a byte copied by mov_iab has one bit flipped (0 = off)",
+        lo=0.0, hi=1.0, note=REFERENCE_TABLE_WINS.format("0.01 as a recommendation")),
+    Var("BACKGROUND_FLIP_INTERVAL", I, 200_000, "mutation", "standard",
+        "Mean instructions between background bit flips anywhere in the soup (0 = off)",
+        lo=0, hi=2**40, note=REFERENCE_TABLE_WINS.format("500000 as a recommendation")),
+    Var("INSERTION_DELETION_RATE", F, 0.14, "mutation", "standard",
+        "Probability of an insertion or deletion at copy or divide (0 = off)",
+        lo=0.0, hi=1.0, note=REFERENCE_TABLE_WINS.format("0.005 as a recommendation")),
+    Var("INDEL_INSERTION_BIAS", F, 0.6, "mutation", "standard",
+        "Share of indels that are insertions (0.5 = unbiased)", lo=0.0, hi=1.0),
+    Var("FLAW_RATE", F, 0.0, "mutation", "standard",
+        "Probability that an instruction's result is off by one (0 = off)",
+        lo=0.0, hi=1.0, new=True),
+    Var("MAX_MAL_MULT", I, 6, "mutation", "standard",
+        "MAL fails for a request above this multiple of the mother's size", lo=1, hi=100),
+    # ---- reaper ---------------------------------------------------------------------------
+    Var("ERROR_MOVE_UP", B, True, "reaper", "standard",
+        "Move organisms up the reaper queue when an instruction errs"),
+    Var("SUCCESS_MOVE_DOWN", B, True, "reaper", "standard",
+        "Move organisms down the reaper queue on a successful MAL or DIVIDE"),
+    Var("PROTECT_CURRENT_CALLER", B, True, "reaper", "standard",
+        "Never reap the organism whose request triggered the reaping"),
+    Var("AGE_ERROR_INTERVAL", I, 5000, "reaper", "standard",
+        "Interval (steps) between age and error checks", lo=1, hi=2**40),
+    Var("AGE_THRESHOLD_MULTIPLIER", F, 2.0, "reaper", "standard",
+        "An organism older than this multiple of the mean age may be reaped",
+        lo=0.0, hi=1000.0, note=REFERENCE_TABLE_WINS.format("3.0")),
+    Var("ERROR_THRESHOLD_MULTIPLIER", F, 4.0, "reaper", "standard",
+        "An organism with more errors than this multiple of the mean may be reaped",
+        lo=0.0, hi=1000.0, note=REFERENCE_TABLE_WINS.format("2.0")),
+    Var("MIN_POPULATION_FOR_REAP", I, 5, "reaper", "standard",
+        "Minimum population before age/error reaping is allowed", lo=0, hi=INT32_MAX,
+        note=REFERENCE_TABLE_WINS.format("50")),
+    Var("MEMORY_REAP_THRESHOLD", F, 0.75, "reaper", "standard",
+        "Soup occupancy ratio above which reaping is triggered", lo=0.0, hi=1.0),
+    Var("REPOPULATION_THRESHOLD", I, 5, "reaper", "standard",
+        "Population at or below which repopulation from the seed bank starts",
+        lo=0, hi=INT32_MAX),
+    Var("REPOPULATION_STOP_THRESHOLD", I, 50, "reaper", "standard",
+        "Population at which repopulation stops", lo=0, hi=INT32_MAX),
+    Var("REPOPULATION_BATCH", I, 5, "reaper", "standard",
+        "Organisms spawned per repopulation batch", lo=1, hi=100_000),
+    Var("STAGNATION_SPAWN_INTERVAL", I, 30000, "reaper", "standard",
+        "Steps between spawns during stagnation", lo=1, hi=2**40),
+    Var("STAGNATION_SPAWN_COUNT", I, 2, "reaper", "standard",
+        "Organisms spawned during stagnation", lo=0, hi=100_000),
+    Var("REAP_CHANCE", F, 0.5, "reaper", "standard",
+        "Probability of reaping an eligible organism", lo=0.0, hi=1.0,
+        note=REFERENCE_TABLE_WINS.format("0.01")),
+    Var("REPRO_TIMEOUT_STEPS", I, 20000, "reaper", "standard",
+        "Steps a pending daughter may wait for DIVIDE before its memory is reclaimed",
+        lo=1, hi=2**40),
+    # ---- environment ----------------------------------------------------------------------
+    Var("ENV_LENGTH", I, 4096, "environment", "standard",
+        "Length of the environmental resource field (cells mapped onto the soup)",
+        lo=1, hi=2**24),
+    Var("ENV_REGEN_INTERVAL", I, 3000, "environment", "standard",
+        "Steps between resource regenerations", lo=1, hi=2**40),
+    Var("ENV_REGEN_AMOUNT", I, 10, "environment", "standard",
+        "Resource regenerated per cell per interval", lo=0, hi=INT32_MAX),
+    Var("ENV_SIGNAL_DECAY_INTERVAL", I, 2000, "environment", "standard",
+        "Steps between signal decays", lo=1, hi=2**40),
+    Var("ENV_SIGNAL_DECAY_FACTOR", F, 0.5, "environment", "standard",
+        "Factor signals are multiplied by at each decay", lo=0.0, hi=1.0),
+    Var("ENV_HARVEST_YIELD", I, 10, "environment", "standard",
+        "Resource taken by one harvest", lo=0, hi=INT32_MAX,
+        note=REFERENCE_TABLE_WINS.format("100")),
+    Var("ENV_MAX_RESOURCE", I, 50, "environment", "standard",
+        "Maximum resource held by one cell of the field", lo=0, hi=INT32_MAX),
+    Var("ENV_TASK_REWARD", I, 60, "environment", "standard",
+        "Resource reward for completing a task", lo=0, hi=INT32_MAX),
+    Var("ENV_STORAGE_SLOTS", I, 256, "environment", "advanced",
+        "Number of storage slots available", lo=0, hi=2**20),
+    Var("ENV_ENABLE_GRADIENTS", B, True, "environment", "standard",
+        "Enable resource gradients"),
+    Var("ENV_GRADIENT_TYPE", S, "hotspot", "environment", "advanced",
+        "Type of gradient", choices=("sine", "linear", "hotspot")),
+    Var("ENV_GRADIENT_AMPLITUDE", F, 0.6, "environment", "standard",
+        "Amplitude of gradient variation", lo=0.0, hi=1.0),
+    Var("ENV_HOTSPOT_COUNT", I, 5, "environment", "standard",
+        "Number of resource hotspots", lo=0, hi=100_000),
+    Var("ENV_HOTSPOT_SIZE", I, 80, "environment", "standard",
+        "Size of each hotspot (field cells)", lo=1, hi=2**24),
+    Var("ENV_GRADIENT_PERIOD", I, 1000, "environment", "advanced",
+        "Period (steps) of moving gradients", lo=1, hi=2**40),
+    # ---- energy ---------------------------------------------------------------------------
+    Var("ENERGY_INITIAL", I, 200, "energy", "standard",
+        "Initial energy of new organisms", lo=0, hi=INT32_MAX,
+        note=REFERENCE_TABLE_WINS.format("500 (above ENERGY_MAX's 400)")),
+    Var("ENERGY_MAX", I, 400, "energy", "standard", "Maximum energy of one organism",
+        lo=1, hi=INT32_MAX),
+    Var("CPU_COST_PER_INSTRUCTION", F, 0.04, "energy", "standard",
+        "Energy cost per executed instruction, times the opcode family's multiplier",
+        lo=0.0, hi=1_000_000.0, note=REFERENCE_TABLE_WINS.format("0.005")),
+    Var("MEMORY_RENT_PER_BYTE", F, 0.0025, "energy", "standard",
+        "Energy cost per byte of memory per slice", lo=0.0, hi=1_000_000.0,
+        note=REFERENCE_TABLE_WINS.format("0.0001")),
+    Var("HARVEST_MULTIPLIER", F, 1.2, "energy", "standard",
+        "Energy gained per unit of harvested resource", lo=0.0, hi=1_000_000.0),
+    Var("TASK_BONUS", I, 60, "energy", "standard", "Energy bonus for completing a task",
+        lo=0, hi=INT32_MAX),
+    Var("CHILD_ENERGY_REQUIREMENT", I, 25, "energy", "standard",
+        "Minimum energy a mother needs to divide (handed to the daughter)",
+        lo=0, hi=INT32_MAX),
+    Var("PRIORITY_BOOST_DURATION", I, 5, "energy", "standard",
+        "Slices of CPU priority boost after a task completion", lo=0, hi=1_000_000),
+    # ---- evolution ------------------------------------------------------------------------
+    Var("SEED_BANK_SIZE", I, 2000, "evolution", "standard",
+        "Genotypes kept in the seed bank", lo=0, hi=10_000_000),
+    # ---- ancestor -------------------------------------------------------------------------
+    Var("ANCESTOR_SIZE_LIMIT", I, 200, "ancestor", "standard",
+        "Maximum size of an ancestor genome", lo=12, hi=1_000_000),
+    Var("ANCESTOR_LOAD_ADDRESS", I, 0, "ancestor", "advanced",
+        "Soup address where the first ancestor is loaded", lo=0, hi=2**30),
+    # ---- logging --------------------------------------------------------------------------
+    Var("LOG_INTERVAL_SLICES", I, 10000, "logging", "standard",
+        "Journal a stats event every N slices", lo=1, hi=2**40),
+    Var("LOG_JSONL_PATH", P, None, "logging", "standard", "Path of the JSONL run journal",
+        unset="{DATA_BASE_DIR}/checkpoints/experiment.jsonl"),
+    Var("CONSOLE_SUMMARY", B, True, "logging", "advanced",
+        "Print periodic summary lines on the console"),
+    Var("LOG_LEVEL", S, "INFO", "logging", "standard", "Logging level",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        note="the seed gives no default; INFO chosen"),
+    # ---- checkpoint -----------------------------------------------------------------------
+    Var("CHECKPOINT_ENABLED", B, True, "checkpoint", "standard", "Enable checkpointing"),
+    Var("CHECKPOINT_DIR", P, None, "checkpoint", "standard",
+        "Directory for checkpoint files; the server writes to server/ and workers to "
+        "worker/ under it", unset="{DATA_BASE_DIR}/checkpoints",
+        note="the seed gives {data_dir}/checkpoints, and {data_dir}/checkpoints/worker for "
+        "workers: one variable, with server/ and worker/ below it"),
+    Var("CHECKPOINT_CADENCE_SECONDS", I, 120, "checkpoint", "standard",
+        "Seconds between checkpoints of a local run", lo=1, hi=10_000_000),
+    Var("CHECKPOINT_KEEP_LAST_N", I, 10, "checkpoint", "advanced",
+        "Number of checkpoints to retain", lo=1, hi=100_000),
+    # ---- server ---------------------------------------------------------------------------
+    Var("SERVER_HOST", S, "0.0.0.0", "server", "standard", "Server listen address"),
+    Var("SERVER_PORT", I, 8080, "server", "standard",
+        "Server port number (0 picks a free port and logs it)", lo=0, hi=65535),
+    Var("MAX_WORKERS", I, 100, "server", "standard", "Maximum number of connected workers",
+        lo=1, hi=1_000_000),
+    Var("WORKER_TIMEOUT", F, 60.0, "server", "standard",
+        "Seconds without a heartbeat after which a worker's leases expire",
+        lo=1.0, hi=86400.0, note="the seed gives no default; 60 s (6 heartbeats) chosen"),
+    Var("CHECKPOINT_INTERVAL", I, 300, "server", "standard",
+        "Seconds between server checkpoints", lo=1, hi=10_000_000),
+    Var("ISLANDS", I, None, "server", "standard", "Number of islands of the experiment",
+        lo=1, hi=1_000_000, unset="MAX_WORKERS or 8, whichever is smaller", new=True),
+    Var("ENABLE_WEB_UI", B, True, "server", "advanced", "Enable web user interface",
+        replaced="no web UI: `bytebiota monitor` is the dashboard; ignored with a notice"),
+    Var("STATIC_DIR", P, None, "server", "advanced", "Directory for static web assets",
+        unset="none", replaced="no web UI; ignored with a notice"),
+    Var("TEMPLATE_DIR", P, None, "server", "advanced", "Directory for web templates",
+        unset="none", replaced="no web UI; ignored with a notice"),
+    Var("WEBSOCKET_ENABLED", B, True, "server", "advanced", "Enable WebSocket communication",
+        replaced="the TCP protocol is always on; ignored with a notice"),
+    # ---- worker ---------------------------------------------------------------------------
+    Var("WORKER_ID", S, None, "worker", "core", "Custom worker identifier",
+        unset="a stable machine-based id"),
+    Var("RESOURCE_PRESET", S, "auto", "worker", "core",
+        "Resource preset: sets CPU_PERCENT, MEMORY_MB, DISK_MB and BATCH_SIZE",
+        choices=PRESETS,
+        note="the seed's worker table gives 'standard'; its Core table's 'auto' wins"),
+    Var("CPU_PERCENT", F, None, "worker", "core", "CPU usage limit (percent)",
+        lo=1.0, hi=100.0, unset="from the resource preset"),
+    Var("MEMORY_MB", I, None, "worker", "core", "Memory limit in MB", lo=16, hi=2**40,
+        unset="from the resource preset"),
+    Var("DISK_MB", I, None, "worker", "core", "Disk usage limit in MB", lo=16, hi=2**40,
+        unset="from the resource preset"),
+    Var("POLL_INTERVAL", F, 1.0, "worker", "core", "Seconds between work requests when idle",
+        lo=0.01, hi=3600.0),
+    Var("BATCH_SIZE", I, 8, "worker", "core",
+        "Starting batch size (work cycles per report); adapted toward TARGET_INTERVAL_SECONDS",
+        lo=1, hi=1_000_000),
+    Var("MIN_BATCH_SIZE", I, 8, "worker", "core", "Minimum batch size", lo=1, hi=1_000_000),
+    Var("MAX_BATCH_SIZE", I, 200, "worker", "core", "Maximum batch size", lo=1, hi=1_000_000),
+    Var("TARGET_INTERVAL_SECONDS", I, 300, "worker", "core",
+        "Target seconds per batch for adaptive batching", lo=1, hi=86400),
+    Var("ADJUSTMENT_FACTOR", F, 0.15, "worker", "standard",
+        "How far one adjustment moves the batch size toward its target", lo=0.0, hi=1.0),
+    Var("WORK_RATE_THRESHOLD", I, 200, "worker", "standard",
+        "Work rate threshold for batching", lo=0, hi=2**40),
+    Var("CONFIG_SYNC_INTERVAL", I, 50, "worker", "standard",
+        "Batches between configuration syncs with the server", lo=1, hi=1_000_000),
+    Var("BULK_ASSIGNMENT", B, True, "worker", "standard",
+        "Take several islands per assignment when the worker has cores to spare"),
+    Var("BULK_POLL_INTERVAL", I, 300, "worker", "standard",
+        "Seconds between bulk assignment polls", lo=1, hi=86400),
+    Var("ADAPTIVE_BATCHING", B, True, "worker", "advanced", "Adaptive batching (legacy)",
+        replaced="adaptive batching is always on; ignored with a notice"),
+    Var("WORK_CYCLE_DELAY", F, 0.0, "worker", "standard",
+        "Seconds to sleep between work cycles", lo=0.0, hi=3600.0,
+        note="the seed gives no default; 0 chosen"),
+    Var("THROTTLE_SLEEP_MS", F, None, "worker", "advanced",
+        "Sleep per throttling pause in milliseconds", lo=0.0, hi=60_000.0,
+        unset="computed from CPU_PERCENT"),
+    Var("DISABLE_THROTTLE", B, False, "worker", "standard", "Disable resource throttling"),
+    Var("LOCAL_SOUP_SIZE", I, None, "worker", "advanced",
+        "Soup size of a worker's islands", lo=256, hi=2**30, unset="SOUP_SIZE"),
+    Var("MAX_WORK_CYCLES", I, None, "worker", "advanced",
+        "Work cycles after which the worker restarts", lo=1, hi=2**62, unset="never"),
+    Var("ERROR_THRESHOLD", I, 10, "worker", "advanced",
+        "Consecutive errors after which the worker restarts", lo=1, hi=1_000_000,
+        note="the seed gives no default; 10 chosen"),
+    Var("OFFLINE_CACHE_MAX_MB", I, 100, "worker", "standard",
+        "Maximum size of the offline report cache in MB", lo=1, hi=2**30,
+        note="the seed gives no default; 100 chosen"),
+    Var("ADAPTIVE_HEARTBEAT", B, False, "worker", "advanced",
+        "Adapt the heartbeat interval to the measured round-trip time"),
+    Var("WEBSOCKET_URL", S, None, "worker", "advanced", "WebSocket URL for workers",
+        unset="none", replaced="workers connect over TCP to SERVER_URL; ignored with a notice"),
+    # ---- network --------------------------------------------------------------------------
+    Var("SERVER_URL", S, "localhost:8080", "network", "core",
+        "Server to connect to: host:port or tcp://host:port (a legacy http:// URL is read "
+        "for its host and port)",
+        note="the seed's default is http://localhost:8080: same host and port, TCP transport"),
+    Var("BYTEBIOTA_SERVER_URL", S, None, "network", "advanced",
+        "Server URL for testing and monitoring tools", unset="SERVER_URL",
+        aliases=("BYTEBIOta_SERVER_URL",),
+        note="the seed spells it BYTEBIOta_SERVER_URL; both spellings are read"),
+    Var("HEARTBEAT_INTERVAL", F, 10.0, "network", "core", "Heartbeat interval in seconds",
+        lo=0.05, hi=3600.0,
+        note="the seed's Core and server tables say auto-detected or -; its worker table's "
+        "10.0 wins"),
+    Var("SERVER_TOKEN", S, None, "network", "standard",
+        "Shared secret proving server and workers belong to one experiment (HMAC, never "
+        "sent in clear)", unset="generated by the server on first start and stored under "
+        "DATA_BASE_DIR with mode 0600", new=True),
+    Var("MAX_MESSAGE_SIZE", I, 64 * 2**20, "network", "advanced",
+        "Largest protocol frame accepted, in bytes; checked as soon as a header arrives",
+        lo=1024, hi=2**31 - 1, aliases=("WEBSOCKET_MAX_MESSAGE_SIZE",), new=True,
+        note="replaces WEBSOCKET_MAX_MESSAGE_SIZE (read as an alias); 64 MiB holds a "
+        "snapshot of a 5 MB soup with room to spare"),
+    Var("COMPRESSION_THRESHOLD", I, 4096, "network", "advanced",
+        "Frames with a payload above this many bytes are compressed", lo=0, hi=2**31 - 1,
+        aliases=("WEBSOCKET_COMPRESSION_THRESHOLD",), new=True,
+        note="replaces WEBSOCKET_COMPRESSION_THRESHOLD (read as an alias)"),
+    Var("RECONNECT_MAX_ATTEMPTS", I, 0, "network", "advanced",
+        "Reconnection attempts before a worker or monitor gives up (0 = never give up)",
+        lo=0, hi=1_000_000, aliases=("WEBSOCKET_RECONNECT_MAX_ATTEMPTS",), new=True,
+        note="replaces WEBSOCKET_RECONNECT_MAX_ATTEMPTS (read as an alias)"),
+)
+
+BY_NAME: dict[str, Var] = {v.name: v for v in VARIABLES}
+ALIASES: dict[str, str] = {a: v.name for v in VARIABLES for a in v.aliases}
+
+# Variables of the seed that are not ByteBiota's to read, with the reason.
+NOT_OURS: tuple[tuple[str, str], ...] = (
+    ("PYTHONPATH", "Python's own module search path; a `make install`ed ByteBiota needs none"),
+)
+
+
+def lookup(name: str) -> Var | None:
+    """The variable called ``name`` (or one of its aliases), or None."""
+    var = BY_NAME.get(name)
+    if var is None and name in ALIASES:
+        var = BY_NAME[ALIASES[name]]
+    return var

@@ -1,0 +1,55 @@
+"""Shared fixtures: which core this run tests, and a clean way to run the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+import bytebiota.core
+from bytebiota.variables import ALIASES, BY_NAME
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_report_header() -> str:
+    requested = os.environ.get(bytebiota.core.ENV_SWITCH, "auto")
+    return f"bytebiota core: {bytebiota.core.describe()} ({bytebiota.core.ENV_SWITCH}={requested})"
+
+
+def clean_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The current environment without any ByteBiota variable, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in BY_NAME and k not in ALIASES}
+    env.update(extra or {})
+    return env
+
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    """Run ``python -m bytebiota ARGS`` as a real process, by default in an empty directory
+    with no ByteBiota variable in its environment."""
+
+    def run(
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bytebiota", *args],
+            cwd=cwd or tmp_path,
+            env=clean_environ(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    return run
