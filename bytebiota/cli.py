@@ -36,6 +36,8 @@ class Command:
     target: str  # "module:function", imported when the command runs
     summary: str
     needs_config: bool = True
+    # named flags this command implies unless the user gives them (culture is classic)
+    implied: tuple[tuple[str, str], ...] = ()
 
 
 COMMANDS: dict[str, Command] = {
@@ -43,6 +45,18 @@ COMMANDS: dict[str, Command] = {
         "bytebiota.config:command",
         "print the effective configuration and where each value came from",
     ),
+    "run": Command("bytebiota.run:command", "run one world here, with journal and checkpoints"),
+    "culture": Command(
+        "bytebiota.culture:command",
+        "isolation test: does a genome replicate alone in a fresh classic soup?",
+        implied=(("--regime", "classic"),),
+    ),
+    "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin",
+                   needs_config=False),
+    "disasm": Command("bytebiota.genome.asm:command_disasm", "print a genome as assembly",
+                      needs_config=False),
+    "bench": Command("bytebiota.bench:command", "measure instructions/s, compiled and pure",
+                     needs_config=False),
 }
 
 
@@ -120,21 +134,80 @@ def build_parser() -> argparse.ArgumentParser:
                       help="print TOML that --config reads back to the same configuration")
     config.add_argument("--changed", action="store_true",
                         help="show only the variables not at their default")
+
+    run = commands.add_parser(
+        "run", parents=[config_options], help=COMMANDS["run"].summary,
+        description="Run one world on this machine. Writes the JSONL journal "
+        "(LOG_JSONL_PATH) and checkpoints (CHECKPOINT_DIR) every CHECKPOINT_CADENCE_SECONDS, "
+        "on SIGTERM or Ctrl-C and at MAX_STEPS.",
+    )
+    run.add_argument("--journal", metavar="PATH", help="journal path (sets LOG_JSONL_PATH)")
+    run.add_argument("--resume", nargs="?", const="", default=None, metavar="CHECKPOINT",
+                     help="continue from a checkpoint (the newest in CHECKPOINT_DIR if none "
+                     "is named), appending to its journal")
+    run.add_argument("--no-mutations", action="store_true",
+                     help="turn every mutation off (background, copy, flaw, indel)")
+    run.add_argument("--headless", action="store_true",
+                     help="plain periodic lines, no dashboard (the default until the "
+                     "dashboard exists)")
+
+    culture = commands.add_parser(
+        "culture", parents=[config_options], help=COMMANDS["culture"].summary,
+        description="Run GENOME alone in a fresh mutation-free soup of the classic regime "
+        "and report whether it replicates alone, the cells reached and the cost of its "
+        "first daughter.",
+    )
+    culture.add_argument("genome", metavar="GENOME", help=".asm or .bin file (or 'classic')")
+    culture.add_argument("--steps", type=_positive_int, default=2_000_000,
+                         help="instructions to run (default 2,000,000)")
+    culture.add_argument("--json", action="store_true",
+                         help='print {"replicates", "cells", "first_daughter_instructions"}')
+
+    assemble = commands.add_parser("asm", help=COMMANDS["asm"].summary)
+    assemble.add_argument("file", metavar="FILE.asm")
+    assemble.add_argument("-o", "--output", metavar="FILE.bin",
+                          help="output (default: FILE.bin beside the input)")
+    disassemble = commands.add_parser("disasm", help=COMMANDS["disasm"].summary)
+    disassemble.add_argument("file", metavar="FILE", help=".bin or .asm genome")
+
+    bench = commands.add_parser(
+        "bench", help=COMMANDS["bench"].summary,
+        description="Fixed workloads (ancestor, classic), median of repetitions, compiled "
+        "and pure side by side.",
+    )
+    bench.add_argument("--json", action="store_true", help="machine-readable figures")
+    bench.add_argument("--quick", action="store_true", help="runs 10x shorter")
+    bench.add_argument("--repetitions", type=_positive_int, default=0,
+                       help="repetitions per figure (default 3)")
     return parser
 
 
-def load_config(args: argparse.Namespace) -> Config:
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def load_config(args: argparse.Namespace, implied: tuple[tuple[str, str], ...] = ()) -> Config:
     """The configuration a command runs with, from its flags and the other layers."""
     from bytebiota.config import NAMED_FLAGS, load
 
-    named = {
-        flag: getattr(args, _flag_dest(flag))
+    named = dict(implied)
+    named.update(
+        (flag, getattr(args, _flag_dest(flag)))
         for flag in NAMED_FLAGS
         if hasattr(args, _flag_dest(flag))
-    }
+    )
+    settings = list(getattr(args, "settings", []))
+    if getattr(args, "journal", None):  # run --journal PATH sets LOG_JSONL_PATH
+        settings.append(f"LOG_JSONL_PATH={args.journal}")
     config = load(
         config_file=getattr(args, "config_file", None),
-        settings=getattr(args, "settings", []),
+        settings=settings,
         named_flags=named,
     )
     for notice in config.notices:
@@ -162,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = COMMANDS[args.command]
         handler = _handler(command)
         if command.needs_config:
-            handler(args, load_config(args))
+            handler(args, load_config(args, command.implied))
         else:
             handler(args)
     except KeyboardInterrupt:

@@ -71,6 +71,8 @@ REGIME_DEFAULTS: dict[str, dict[str, Value]] = {
     "ecology": {},
     "classic": {
         "SOUP_SIZE": 60_000,
+        "MAX_OCCUPANCY_RATIO": 1.0,
+        "REAP_TOP_FRACTION": 0.3,
         "SLICER_POWER": 1.0,
         "BASE_SLICE": 0,
         "MAX_MAL_MULT": 3,
@@ -116,6 +118,7 @@ class GlobalConfig:
 class SoupConfig:
     soup_size: int
     max_occupancy_ratio: float
+    search_limit_multiplier: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,7 @@ class ReaperConfig:
     stagnation_spawn_interval: int
     stagnation_spawn_count: int
     reap_chance: float
+    reap_top_fraction: float
     repro_timeout_steps: int
 
 
@@ -193,6 +197,7 @@ class EvolutionConfig:
 
 @dataclass(frozen=True, slots=True)
 class AncestorConfig:
+    ancestor: str
     ancestor_size_limit: int
     ancestor_load_address: int
 

@@ -144,7 +144,11 @@ VARIABLES: tuple[Var, ...] = (
     Var("SOUP_SIZE", I, 5_000_000, "soup", "standard",
         "Total size of the organism memory soup in bytes", lo=256, hi=2**30),
     Var("MAX_OCCUPANCY_RATIO", F, 0.7, "soup", "standard",
-        "Maximum allowed memory occupancy ratio", lo=0.0, hi=1.0),
+        "Maximum allowed memory occupancy ratio: a MAL that would allocate more reaps first",
+        lo=0.0, hi=1.0),
+    Var("SEARCH_LIMIT_MULTIPLIER", I, 5, "soup", "advanced",
+        "Template searches look this many times the mean cell size in each direction "
+        "(Tierra 6.02: 5)", lo=1, hi=10_000, new=True),
     # ---- scheduler ------------------------------------------------------------------------
     Var("SLICER_POWER", F, 1.0, "scheduler", "standard",
         "Power of the genome size in a slice: slice = ceil(size ** power) + BASE_SLICE",
@@ -207,6 +211,9 @@ VARIABLES: tuple[Var, ...] = (
     Var("REAP_CHANCE", F, 0.5, "reaper", "standard",
         "Probability of reaping an eligible organism", lo=0.0, hi=1.0,
         note=REFERENCE_TABLE_WINS.format("0.01")),
+    Var("REAP_TOP_FRACTION", F, 0.0, "reaper", "standard",
+        "The reaper's victim is drawn at random from this top fraction of its queue "
+        "(0 = always the top; Tierra: 0.3)", lo=0.0, hi=1.0, new=True),
     Var("REPRO_TIMEOUT_STEPS", I, 20000, "reaper", "standard",
         "Steps a pending daughter may wait for DIVIDE before its memory is reclaimed",
         lo=1, hi=2**40),
@@ -268,6 +275,9 @@ VARIABLES: tuple[Var, ...] = (
     Var("SEED_BANK_SIZE", I, 2000, "evolution", "standard",
         "Genotypes kept in the seed bank", lo=0, hi=10_000_000),
     # ---- ancestor -------------------------------------------------------------------------
+    Var("ANCESTOR", S, "classic", "ancestor", "standard",
+        "The genome a run starts from: a shipped ancestor's name or a .asm/.bin file",
+        new=True),
     Var("ANCESTOR_SIZE_LIMIT", I, 200, "ancestor", "standard",
         "Maximum size of an ancestor genome", lo=12, hi=1_000_000),
     Var("ANCESTOR_LOAD_ADDRESS", I, 0, "ancestor", "advanced",

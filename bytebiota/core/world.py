@@ -161,14 +161,13 @@ class Params:
     @staticmethod
     def unpack(data: bytes) -> Params:
         f = _PARAMS.unpack(data)
-        p = Params(
+        return Params(
             soup_size=f[0], slicer_power=f[1], base_slice=f[2], max_slice=f[3],
             copy_rate=f[4], background_interval=f[5], indel_rate=f[6],
             indel_insertion_bias=f[7], max_mal_mult=f[8], search_mult=f[9], flaw_rate=f[10],
             error_move_up=f[11] != 0, success_move_down=f[12] != 0,
             reap_top_fraction=f[14], max_occupancy=f[15],
         )
-        return p
 
 
 class Report:

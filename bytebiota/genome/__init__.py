@@ -1,0 +1,1 @@
+"""Genomes as text: the assembler, the disassembler, and the shipped ancestors."""

@@ -1,0 +1,206 @@
+"""``bytebiota run``: one world on this machine, with its journal and checkpoints.
+
+The loop runs the world in chunks that end on stats boundaries (every LOG_INTERVAL_SLICES
+slices, counted from the start of the run, so a resumed run logs at the same steps), writes
+the journal, saves permanent genotypes, and checkpoints every CHECKPOINT_CADENCE_SECONDS, on
+SIGTERM or Ctrl-C, and at MAX_STEPS. Chunking never changes the simulation: ``run(a)`` then
+``run(b)`` is ``run(a + b)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from bytebiota import __version__, checkpoints, core, simulation
+from bytebiota.config import Config
+from bytebiota.core.world import SnapshotError, World, restore
+from bytebiota.errors import UserError
+from bytebiota.journal import FORMAT, Journal, truncate_after
+
+CHECKPOINT_PREFIX = "run"
+# The longest stretch between looks at the clock and at signals: ~0.1 s compiled.
+CHUNK_STEPS = 10_000_000
+
+
+class Stop(Exception):
+    """SIGTERM arrived: checkpoint and leave with status 0."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Stop
+
+
+def stats_event(world: World) -> dict[str, Any]:
+    genotypes = world.genotype_counts()
+    top = [genotypes[0][0], genotypes[0][2]] if genotypes else None
+    return {
+        "step": world.steps,
+        "population": world.population,
+        "genotypes": world.genebank.living,
+        "sizes": [[s, n] for s, n in world.size_classes()],
+        "births": world.births,
+        "deaths": world.deaths,
+        "mutations": world.mutation_counts(),
+        "top": top,
+        "digest": world.digest(),
+    }
+
+
+def summary_line(event: dict[str, Any], rate: float | None) -> str:
+    top = event["top"]
+    top_text = f"{top[0]} x{top[1]}" if top else "-"
+    speed = f"  {rate / 1e6:6.1f} M/s" if rate else ""
+    return (
+        f"step {event['step']:>14,}  cells {event['population']:>6}  genotypes "
+        f"{event['genotypes']:>5}  sizes {len(event['sizes']):>4}  births {event['births']:>9,}"
+        f"  deaths {event['deaths']:>9,}  top {top_text}{speed}"
+    )
+
+
+class Run:
+    def __init__(self, config: Config, world: World, seed: int, journal: Journal,
+                 max_steps: int | None) -> None:
+        self.config = config
+        self.world = world
+        self.seed = seed
+        self.journal = journal
+        self.max_steps = max_steps
+        self.interval = config.logging.log_interval_slices
+        self.console = config.logging.console_summary
+        self.last_checkpoint = time.monotonic()
+        self.logged_step = -1
+
+    def checkpoint(self) -> Path | None:
+        if not self.config.checkpoint.checkpoint_enabled:
+            return None
+        self.journal.sync()
+        meta = {
+            "kind": "run",
+            "bytebiota": __version__,
+            "seed": self.seed,
+            "step": self.world.steps,
+            "journal": str(self.journal.path),
+            "config": dict(self.config.values),
+        }
+        path = checkpoints.write(
+            Path(self.config.checkpoint.checkpoint_dir), CHECKPOINT_PREFIX, self.world.steps,
+            meta, self.world.snapshot(), keep=self.config.checkpoint.checkpoint_keep_last_n,
+        )
+        self.last_checkpoint = time.monotonic()
+        return path
+
+    def log_stats(self, rate: float | None) -> None:
+        self.logged_step = self.world.steps
+        event = stats_event(self.world)
+        self.journal.write("stats", **event)
+        if self.console:
+            print(summary_line(event, rate), flush=True)
+
+    def loop(self) -> None:
+        world = self.world
+        cadence = self.config.checkpoint.checkpoint_cadence_seconds
+        genebank_dir = Path(self.config.global_.data_base_dir) / "genebank"
+        clock = time.perf_counter()
+        steps_at_clock = world.steps
+        while self.max_steps is None or world.steps < self.max_steps:
+            boundary = (world.slices // self.interval + 1) * self.interval
+            budget = CHUNK_STEPS
+            if self.max_steps is not None:
+                budget = min(budget, self.max_steps - world.steps)
+            report = world.run(budget, boundary - world.slices)
+            for name in report.permanent:
+                self._save_genotype(genebank_dir, name)
+            if world.slices == boundary or report.extinct:
+                now = time.perf_counter()
+                done = int(world.steps - steps_at_clock)
+                rate = done / (now - clock) if now > clock else None
+                clock, steps_at_clock = now, world.steps
+                self.log_stats(rate)
+            if report.extinct:
+                print("bytebiota: the soup died out", file=sys.stderr)
+                break
+            if time.monotonic() - self.last_checkpoint >= cadence:
+                self.checkpoint()
+
+    def _save_genotype(self, directory: Path, name: str) -> None:
+        bank = self.world.genebank
+        gid = bank.names.index(name)
+        simulation.save_genotype(directory, name, bank.parents[gid], int(bank.origin[gid]),
+                                 bank.genomes[gid])
+        self.journal.write("genotype", name=name, parent=bank.parents[gid],
+                           step=int(bank.origin[gid]), genome=bank.genomes[gid].hex())
+
+    def finish(self) -> None:
+        world = self.world
+        if self.logged_step != world.steps:
+            self.log_stats(None)
+        path = self.checkpoint()
+        self.journal.write("end", step=world.steps, digest=world.digest())
+        self.journal.close()
+        where = f"; checkpoint {path}" if path else ""
+        print(f"bytebiota: stopped at step {world.steps:,}{where}", file=sys.stderr)
+
+
+def _resume(config: Config, choice: str) -> tuple[World, int, Path]:
+    directory = Path(config.checkpoint.checkpoint_dir)
+    if choice:
+        path = Path(choice)
+        meta, payload = checkpoints.read(path)
+    else:
+        found = checkpoints.newest(
+            directory, CHECKPOINT_PREFIX,
+            warn=lambda m: print(f"bytebiota: warning: {m}", file=sys.stderr),
+        )
+        if found is None:
+            raise UserError(f"no checkpoint to resume in {directory}")
+        path, meta, payload = found
+    if meta.get("kind") != "run":
+        raise UserError(f"{path}: not a checkpoint of `bytebiota run`")
+    try:
+        world = restore(payload)
+    except SnapshotError as exc:
+        raise UserError(f"{path}: {exc}") from None
+    return world, int(meta["seed"]), Path(str(meta["journal"]))
+
+
+def command(args: argparse.Namespace, config: Config) -> None:
+    max_steps = config.global_.max_steps
+    if args.resume is not None:
+        world, seed, journal_path = _resume(config, args.resume)
+        if args.journal:
+            journal_path = Path(args.journal)
+        if journal_path.exists():
+            truncate_after(journal_path, world.steps)
+        journal = Journal(journal_path, append=True)
+        journal.write("resume", step=world.steps, digest=world.digest())
+        print(f"bytebiota: resuming at step {world.steps:,} (seed {seed})", file=sys.stderr)
+    else:
+        seed = config.global_.seed if config.global_.seed is not None else simulation.fresh_seed()
+        world = simulation.new_world(config, seed, mutations=not args.no_mutations)
+        journal_path = Path(config.logging.log_jsonl_path)
+        journal = Journal(journal_path, append=False)
+        journal.write(
+            "header", format=FORMAT, bytebiota=__version__, core=core.describe(), seed=seed,
+            regime=config.global_.regime, mutations=not args.no_mutations,
+            config=dict(config.values),
+        )
+        print(f"bytebiota: run seed {seed}, regime {config.global_.regime}, core "
+              f"{core.describe()}, journal {journal_path}", file=sys.stderr)
+    runner = Run(config, world, seed, journal, max_steps)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        runner.loop()
+    except Stop:
+        pass
+    except KeyboardInterrupt:
+        runner.finish()
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    runner.finish()
