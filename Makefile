@@ -1,6 +1,8 @@
 # ByteBiota. Every target works on a fresh clone: it installs what it needs first.
 #   make install   .venv with the package, its dependencies and the compiled core
 #   make test      the whole suite, once against the compiled core and once against the pure one
+#   make run       run the default simulation (Ctrl-C checkpoints and stops; RUN_ARGS adds flags)
+#   make bench     the benchmark workloads, compiled and pure side by side
 #   make lint      ruff and mypy --strict
 #   make docs      regenerate docs/ from the code's tables
 # Switches: PYTHON (the interpreter for the venv, default python3);
@@ -17,7 +19,9 @@ CORE_SOURCES := $(filter-out bytebiota/core/_stamp.py,$(wildcard bytebiota/core/
 # mypy pinned with the build: mypyc's generated code (and its speed) changes between versions.
 BUILD_DEPS := "setuptools>=69" wheel "mypy==2.4.1" "librt>=0.17"
 
-.PHONY: install test test-compiled test-pure lint docs clean
+RUN_ARGS ?=
+
+.PHONY: install test test-compiled test-pure run bench lint docs clean
 
 install: $(STAMP)
 
@@ -41,6 +45,12 @@ test-compiled: install
 
 test-pure: install
 	BYTEBIOTA_CORE=pure $(PY) -m pytest -q
+
+run: install
+	$(BIN)/bytebiota run $(RUN_ARGS)
+
+bench: install
+	$(BIN)/bytebiota bench
 
 lint: install
 	$(BIN)/ruff check .

@@ -210,7 +210,53 @@ def configuration_markdown() -> str:
     return "\n".join(out)
 
 
-DOCUMENTS = {"docs/configuration.md": configuration_markdown}
+def opcode_markdown() -> str:
+    from bytebiota.core.isa import INSTRUCTIONS, MAX_TEMPLATE, STACK_DEPTH
+
+    out = [
+        "# Opcode reference",
+        "",
+        GENERATED.format(source="`bytebiota/core/isa.py`"),
+        "",
+        "## Instruction set 0 (the classic regime)",
+        "",
+        "Tierra's 32 opcodes, five bits, no operands. Each CPU has registers ax, bx, cx, dx "
+        f"(ax and bx are kept modulo the soup size; cx and dx are 32-bit two's complement), "
+        f"an instruction pointer, a {STACK_DEPTH}-deep circular stack and an error flag. An "
+        "instruction that fails does nothing but advance ip (past its template, for the "
+        "template instructions), set the flag and count an error against the cell (which "
+        "moves it up the reaper queue).",
+        "",
+        "Templates: the run of nop_0/nop_1 right after an instruction (1 to "
+        f"{MAX_TEMPLATE}; a longer run fails). The search looks for the complementary "
+        "pattern (nop_0 and nop_1 exchanged) starting just past the template (forward) and "
+        "just before the instruction (backward), alternating forward then backward one step "
+        "at a time, up to SEARCH_LIMIT_MULTIPLIER x the mean cell size in each direction, "
+        "wrapping around the circular soup. Execution continues just past the match.",
+        "",
+        "Protection: a cell may write only its own memory and its daughter's block; it may "
+        "read and execute anything (which is what makes parasites possible). Note: "
+        "`mov_iab` copies soup[bx] to soup[ax], as in Tierra's source and Ray's ancestor.",
+        "",
+        "| code | mnemonic | family | semantics |",
+        "|---|---|---|---|",
+    ]
+    for code, mnemonic, family, _target, text in INSTRUCTIONS:
+        out.append(f"| `{code:02x}` | `{mnemonic}` | {family} | {_cell(text)} |")
+    out += [
+        "",
+        "Flaws (FLAW_RATE) add or subtract 1 to the register an instruction writes: cx for "
+        "or1, sh1, zero, sub_ab, dec_c, inc_c, pop_cx; ax for sub_ac, inc_a, pop_ax, adr*, "
+        "mal; bx for inc_b, mov_ab, pop_bx; dx for mov_cd, pop_dx.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+DOCUMENTS = {
+    "docs/configuration.md": configuration_markdown,
+    "docs/opcode-reference.md": opcode_markdown,
+}
 
 
 def write_all(root: Path) -> list[Path]:

@@ -4,7 +4,7 @@ The constants are ``Final`` so that mypyc inlines them into the VM's dispatch ch
 table (``INSTRUCTIONS``) is the one source for the assembler, the disassembler and
 ``docs/opcode-reference.md``: code, mnemonic, family, and what the instruction does.
 
-Semantics are Tierra 6.02's (see docs/opcodes.md and ../shared/design/TIERRA.md), with one
+Semantics are Tierra 6.02's (docs/opcode-reference.md, ../shared/design/TIERRA.md), with one
 correction to TIERRA.md's table: ``mov_iab`` copies ``soup[bx]`` *to* ``soup[ax]``, as in
 Tierra's source and as Ray's ancestor needs (after ``mal`` the daughter's address is in ax
 and the mother's start in bx).

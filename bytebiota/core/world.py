@@ -960,6 +960,9 @@ class World:
                     dstart = -1
                     dend = -1
                     moved = 0
+                    # a new slot may have grown self.stack into a new vec: never write
+                    # through the stale one
+                    stack = self.stack
                 else:
                     flag = 1
                     self._error(c)

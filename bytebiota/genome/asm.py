@@ -1,6 +1,6 @@
 """The genome assembly format, its assembler and disassembler.
 
-A genome file is text, one instruction mnemonic per line (``docs/opcodes.md``), with ``;``
+A genome file is text, one instruction mnemonic per line (``docs/opcode-reference.md``), with ``;``
 starting a comment and ``.key value`` header lines for metadata, for example::
 
     ; Ray's ancestor

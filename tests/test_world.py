@@ -1,0 +1,195 @@
+"""The world as a whole: the ancestor, determinism, snapshots, memory invariants, mutations."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bytebiota.core.genebank import genotype_name, letters
+from bytebiota.core.world import Params, SnapshotError, World, restore
+from bytebiota.genome import asm
+
+ANCESTOR = asm.ancestor("classic").code
+CLASSIC = {"soup_size": 60_000, "max_occupancy": 1.0, "reap_top_fraction": 0.3, "max_mal_mult": 3}
+RAY = {**CLASSIC, "background_interval": 10_000, "copy_rate": 0.0005, "flaw_rate": 0.00004}
+
+
+def ancestor_world(seed: int = 1, **params: object) -> World:
+    world = World(Params(**{**CLASSIC, **params}), seed)  # type: ignore[arg-type]
+    world.inject(ANCESTOR, 0)
+    return world
+
+
+def test_the_ancestor_is_80_instructions() -> None:
+    assert len(ANCESTOR) == 80
+    assert asm.ancestor("classic").name == "0080aaa"
+
+
+def test_ancestor_daughter_costs() -> None:
+    world = ancestor_world()
+    mother = world.cur
+    world.run(827)
+    assert world.births == 1 and world.first_cost[mother] == 827  # Tierra 6.02: 827
+    while world.nbirths[mother] < 2:
+        world.run(1)
+    assert world.executed[mother] == 827 + 809  # and 809 for each later daughter
+    assert [row[0] for row in world.genotype_counts()] == ["0080aaa"]
+
+
+def test_the_ancestor_fills_the_soup_without_mutations() -> None:
+    world = ancestor_world()
+    world.run(2_000_000)
+    assert 300 <= world.population <= 450
+    assert world.size_classes() == [(80, world.population)]
+    assert world.deaths > 0  # the reaper is at work
+
+
+def test_same_seed_same_world_different_seed_different_world() -> None:
+    a, b, c = ancestor_world(7, **RAY), ancestor_world(7, **RAY), ancestor_world(8, **RAY)
+    for w in (a, b, c):
+        w.run(300_000)
+    assert a.digest() == b.digest() != c.digest()
+
+
+def test_running_in_pieces_equals_running_at_once() -> None:
+    whole = ancestor_world(3, **RAY)
+    whole.run(250_000)
+    pieces = ancestor_world(3, **RAY)
+    for n in (1, 99, 1000, 48_900, 200_000):
+        pieces.run(n)
+    assert pieces.steps == whole.steps == 250_000
+    assert pieces.digest() == whole.digest()
+
+
+def test_snapshot_restore_continues_exactly() -> None:
+    world = ancestor_world(5, **RAY)
+    world.run(123_457)  # mid-slice
+    copy = restore(world.snapshot())
+    assert copy.digest() == world.digest()
+    world.run(200_000)
+    copy.run(200_000)
+    assert copy.digest() == world.digest()
+    assert copy.snapshot() == world.snapshot()
+
+
+def test_slice_limit_stops_at_slice_boundaries() -> None:
+    world = ancestor_world()
+    report = world.run(10_000_000, 5)
+    assert world.slices == 5 and report.steps == world.steps < 10_000_000
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "magic", "empty"])
+def test_damaged_snapshots_are_refused(damage: str) -> None:
+    data = bytearray(ancestor_world().snapshot())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "flip":
+        data[len(data) // 2] ^= 1
+    elif damage == "magic":
+        data[0] ^= 1
+    else:
+        data = bytearray()
+    with pytest.raises(SnapshotError):
+        restore(bytes(data))
+
+
+def test_mutations_off_means_none() -> None:
+    world = ancestor_world()
+    world.run(500_000)
+    assert world.mutation_counts() == {
+        "background": 0, "copy": 0, "flaw": 0, "insertion": 0, "deletion": 0}
+
+
+def test_mutation_rates_are_about_right() -> None:
+    world = ancestor_world(11, **RAY)
+    world.run(2_000_000)
+    counts = world.mutation_counts()
+    assert 150 <= counts["background"] <= 250  # 1 per 10,000 instructions
+    # 1 per 25,000 instructions, counted where the instruction writes a register (about a
+    # third of the ancestor's instructions)
+    assert 15 <= counts["flaw"] <= 60
+    assert counts["copy"] > 0 and counts["insertion"] == counts["deletion"] == 0
+
+
+def test_indels_change_daughter_sizes() -> None:
+    world = ancestor_world(2, indel_rate=1.0, indel_insertion_bias=0.5)
+    world.run(400_000)
+    counts = world.mutation_counts()
+    assert counts["insertion"] > 0 and counts["deletion"] > 0
+    assert {size for size, _ in world.size_classes()} != {80}
+
+
+def test_genotype_names() -> None:
+    assert [letters(k) for k in (0, 1, 25, 26, 17575, 17576)] == [
+        "aaa", "aab", "aaz", "aba", "zzz", "aaaa"]
+    assert genotype_name(80, 0) == "0080aaa"
+    assert genotype_name(45, 27) == "0045abb"
+
+
+def test_permanent_genotypes_are_reported_once() -> None:
+    world = ancestor_world()
+    first = world.run(400_000)
+    second = world.run(400_000)
+    assert first.permanent == ["0080aaa"] and second.permanent == []
+
+
+# ---- memory invariants under random injections and deaths ----------------------------------
+
+
+def check_memory(world: World) -> None:
+    starts = list(world.fstart)
+    lengths = list(world.flen)
+    assert starts == sorted(starts)
+    for k in range(len(starts) - 1):
+        assert starts[k] + lengths[k] < starts[k + 1], "free blocks must not touch or overlap"
+    free = sum(lengths)
+    assert world.allocated + free == world.size
+    owned = [0] * world.size
+    for c in world.cells():
+        for a in range(world.start[c], world.start[c] + world.csize[c]):
+            assert owned[a] == 0
+            owned[a] = c + 1
+        if world.dstart[c] >= 0:
+            for a in range(world.dstart[c], world.dstart[c] + world.dsize[c]):
+                assert owned[a] == 0
+                owned[a] = c + 1
+    assert owned == list(world.owner)
+    for s, n in zip(starts, lengths, strict=True):
+        assert all(owned[a] == 0 for a in range(s, s + n))
+    assert sorted(world.cells()) == sorted(world.reaper_order())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(1, 60), st.integers(0, 10**6)),
+                max_size=60))
+def test_allocation_invariants(ops: list[tuple[bool, int, int]]) -> None:
+    world = World(Params(soup_size=512), 1)
+    for inject, size, pick in ops:
+        cells = world.cells()
+        if inject or not cells:
+            with contextlib.suppress(ValueError):
+                world.inject(bytes(size), -1)
+        else:
+            world.kill(cells[pick % len(cells)])
+        check_memory(world)
+
+
+def test_memory_stays_consistent_in_an_evolving_soup() -> None:
+    world = ancestor_world(4, **{**RAY, "indel_rate": 0.2})
+    for _ in range(5):
+        world.run(100_000)
+        check_memory(world)
+    check_memory(restore(world.snapshot()))
+
+
+def test_inject_refuses_what_does_not_fit() -> None:
+    world = World(Params(soup_size=128), 1)
+    with pytest.raises(ValueError, match="not an opcode"):
+        world.inject(bytes([40]))
+    with pytest.raises(ValueError, match="no free room"):
+        world.inject(bytes(100), 50)
+    with pytest.raises(ValueError, match="empty"):
+        world.inject(b"")
