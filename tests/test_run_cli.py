@@ -103,7 +103,8 @@ def test_a_damaged_checkpoint_is_refused_and_nothing_is_overwritten(cli: Cli,
     assert result.returncode == 2 and "no checkpoint to resume" in result.stderr
 
 
-def test_sigterm_checkpoints_and_exits_zero(tmp_path: Path) -> None:
+def _running(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    """An unbounded classic run, once its journal has a few events."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bytebiota", *CLASSIC_RUN, "--seed", "1"],
         cwd=tmp_path, env=clean_environ(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -114,6 +115,11 @@ def test_sigterm_checkpoints_and_exits_zero(tmp_path: Path) -> None:
     while time.monotonic() < deadline and (not journal.exists() or
                                            journal.read_text().count("\n") < 3):
         time.sleep(0.05)
+    return process, journal
+
+
+def test_sigterm_checkpoints_and_exits_zero(tmp_path: Path) -> None:
+    process, journal = _running(tmp_path)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
@@ -124,16 +130,7 @@ def test_sigterm_checkpoints_and_exits_zero(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_checkpoints_and_exits_130(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bytebiota", *CLASSIC_RUN, "--seed", "1"],
-        cwd=tmp_path, env=clean_environ(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
-    )
-    journal = tmp_path / "data" / "checkpoints" / "experiment.jsonl"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (not journal.exists() or
-                                           journal.read_text().count("\n") < 3):
-        time.sleep(0.05)
+    process, journal = _running(tmp_path)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
