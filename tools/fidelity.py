@@ -69,7 +69,7 @@ def one_seed(config: Config, seed: int, steps: int) -> dict[str, Any]:
         "permanent": permanent,
         "small_permanent_cultures": cultures,
         "top_sizes": sorted(world.size_classes(), key=lambda x: -x[1])[:8],
-        "mips": world.steps / elapsed / 1e6,
+        "mips": int(world.steps) / elapsed / 1e6,
     }
 
 
@@ -82,14 +82,12 @@ def main() -> int:
     args = parser.parse_args()
     config = classic(args.settings)
     ancestor = culture(asm.ancestor("classic").code, config, 2_000_000)
-    results = {
-        "ancestor": {"replicates": ancestor.replicates, "cells_at_2M": ancestor.cells,
-                     "first_daughter_instructions": ancestor.first_daughter_instructions},
-        "seeds": [],
-    }
+    rows: list[dict[str, Any]] = []
+    a = {"replicates": ancestor.replicates, "cells_at_2M": ancestor.cells,
+         "first_daughter_instructions": ancestor.first_daughter_instructions}
     for seed in args.seeds:
         row = one_seed(config, seed, args.steps)
-        results["seeds"].append(row)
+        rows.append(row)
         if not args.json:
             small = ", ".join(f"{c['name']}:{'replicates' if c['replicates'] else 'parasite'}"
                               for c in row["small_permanent_cultures"]) or "none"
@@ -98,9 +96,8 @@ def main() -> int:
                   f"{row['genotypes_alive']} genotypes alive at {row['steps']:,}; "
                   f"{row['mips']:.0f} M/s; small permanent genotypes: {small}", flush=True)
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"ancestor": a, "seeds": rows}, indent=2))
     else:
-        a = results["ancestor"]
         print(f"ancestor: replicates={a['replicates']}, first daughter "
               f"{a['first_daughter_instructions']} instructions, {a['cells_at_2M']} cells "
               "at 2 M without mutations")
