@@ -57,6 +57,8 @@ COMMANDS: dict[str, Command] = {
                       needs_config=False),
     "bench": Command("bytebiota.bench:command", "measure instructions/s, compiled and pure",
                      needs_config=False),
+    "replay": Command("bytebiota.replay:command", "summarise or verify a run journal",
+                      needs_config=False),
 }
 
 
@@ -179,6 +181,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="runs 10x shorter")
     bench.add_argument("--repetitions", type=_positive_int, default=0,
                        help="repetitions per figure (default 3)")
+
+    replay = commands.add_parser(
+        "replay", help=COMMANDS["replay"].summary,
+        description="Read a JSONL journal back: --summary prints its final state, --verify "
+        "re-simulates it from its header's seed and configuration and checks every digest "
+        "(exit 0 if all match, 1 at the first divergence).",
+    )
+    replay.add_argument("journal", metavar="JOURNAL")
+    mode = replay.add_mutually_exclusive_group()
+    mode.add_argument("--summary", action="store_true", help="final tables, no animation "
+                      "(the default until the dashboard exists)")
+    mode.add_argument("--verify", action="store_true", help="re-simulate and check digests")
+    replay.add_argument("--to", dest="stop", type=_positive_int, metavar="STEP",
+                        help="stop at this step")
     return parser
 
 

@@ -1,0 +1,133 @@
+"""``bytebiota replay JOURNAL``: read a journal back, summarise it, verify it.
+
+``--summary`` prints the final state (as in the journal's last ``stats`` event) without
+animation; ``--verify`` re-simulates a local run from the header's seed and configuration and
+checks every logged digest. A journal cut off mid-line (a crashed run) is read up to its last
+whole event, with a warning; a file that is not a journal is refused (exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bytebiota.errors import Failure, UserError
+from bytebiota.tui.model import State
+
+
+class NotAJournal(UserError):
+    """The file is not a ByteBiota journal."""
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    """Every whole event of the journal; warns about a cut-off last line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotAJournal(f"{path}: no such file") from None
+    except OSError as exc:
+        raise NotAJournal(f"{path}: cannot be read ({exc.strerror})") from None
+    lines = data.split(b"\n")
+    tail = lines.pop()  # after the last newline: empty, or a line cut off by a crash
+    events: list[dict[str, Any]] = []
+    for number, raw in enumerate(lines, start=1):
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            raise NotAJournal(f"{path}:{number}: not a JSON event; not a journal?") from None
+        if not isinstance(event, dict) or "event" not in event:
+            raise NotAJournal(f"{path}:{number}: a line without an \"event\"; not a journal?")
+        if number == 1 and event["event"] != "header":
+            raise NotAJournal(f"{path}: the first line is not a journal header")
+        events.append(event)
+    if tail:
+        if not events:
+            raise NotAJournal(f"{path}: not a journal (no complete line)")
+        print(f"bytebiota: warning: {path}: the last line is cut off (a crashed run?); "
+              f"replaying the {len(events)} whole events", file=sys.stderr)
+    if not events:
+        raise NotAJournal(f"{path}: empty; not a journal")
+    return events
+
+
+def reduce(events: list[dict[str, Any]], stop: int | None = None) -> State:
+    """The state after every event up to step ``stop`` (all of them by default)."""
+    state = State()
+    for event in events:
+        step = event.get("step")
+        if stop is not None and isinstance(step, int) and step > stop:
+            break
+        state.apply(event)
+    return state
+
+
+def summary(state: State) -> str:
+    lines = [
+        f"seed {state.seed}  regime {state.regime}  core {state.core}",
+        f"final step     {state.step:,}" + ("  (ended)" if state.ended else ""),
+        f"population     {state.population:,}",
+        f"genotypes      {state.genotypes:,}",
+        f"size classes   {len(state.sizes)}",
+        f"births         {state.births:,}",
+        f"deaths         {state.deaths:,}",
+        "mutations      " + ", ".join(f"{k} {v:,}" for k, v in state.mutations.items()),
+        "most common    " + (f"{state.top[0]} ({state.top[1]} cells)" if state.top else "-"),
+        "",
+        "top size classes (size: cells)",
+    ]
+    largest = max((n for _, n in state.sizes), default=1)
+    for size, cells in state.top_sizes(10):
+        bar = "#" * max(1, round(40 * cells / largest))
+        lines.append(f"  {size:>6}: {cells:>6}  {bar}")
+    if state.permanent:
+        lines += ["", f"permanent genotypes ({len(state.permanent)})"]
+        for event in state.permanent[-10:]:
+            lines.append(f"  {event['name']}  parent {event['parent']}  step {event['step']:,}")
+    return "\n".join(lines)
+
+
+def verify(events: list[dict[str, Any]]) -> tuple[bool, int, int]:
+    """Re-simulate; (all digests match, checked count, first divergent step or -1)."""
+    from bytebiota.config import load
+    from bytebiota.simulation import new_world
+
+    header = events[0]
+    settings = []
+    for name, value in header.get("config", {}).items():
+        if value is None:
+            text = ""
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = str(value)
+        settings.append(f"{name}={text}")
+    config = load(settings=settings, environ={}, use_dotenv=False)
+    world = new_world(config, int(header["seed"]), mutations=bool(header.get("mutations", True)))
+    checked = 0
+    for event in events[1:]:
+        if event["event"] not in ("stats", "end"):
+            continue
+        step = int(event["step"])
+        if step < world.steps:
+            continue  # a repeated event (from before a resume)
+        world.run(step - int(world.steps))
+        if world.digest() != event["digest"]:
+            return False, checked, step
+        checked += 1
+    return True, checked, -1
+
+
+def command(args: argparse.Namespace) -> None:
+    path = Path(args.journal)
+    events = read_journal(path)
+    if args.verify:
+        ok, checked, step = verify(events)
+        if not ok:
+            raise Failure(f"{path}: diverges at step {step:,} (after {checked} matching "
+                          "digests)")
+        print(f"{path}: verified: {checked} digests match")
+        return
+    print(summary(reduce(events, args.stop)))

@@ -1,0 +1,1 @@
+"""Terminal experience: a state reduced from events (model), pure views, one Live app."""

@@ -1,0 +1,89 @@
+"""Dashboard state, reduced from journal events (or monitor messages later). No rich here.
+
+``State.apply(event)`` folds one event into the state; views are pure functions of it, so
+they can be tested without a terminal. Histories are bounded (``HISTORY`` points), so a
+state costs the same after a year as after a minute.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+HISTORY = 600
+
+
+@dataclass
+class Sample:
+    step: int
+    population: int
+    genotypes: int
+    size_classes: int
+    births: int  # in the interval ending at this step
+    deaths: int
+
+
+@dataclass
+class State:
+    seed: int | None = None
+    regime: str = ""
+    core: str = ""
+    max_steps: int | None = None
+    step: int = 0
+    population: int = 0
+    genotypes: int = 0
+    sizes: list[tuple[int, int]] = field(default_factory=list)
+    births: int = 0
+    deaths: int = 0
+    mutations: dict[str, int] = field(default_factory=dict)
+    top: tuple[str, int] | None = None
+    digest: str = ""
+    permanent: list[dict[str, Any]] = field(default_factory=list)
+    history: deque[Sample] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    ended: bool = False
+    resumes: int = 0
+    events: int = 0
+
+    def apply(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        self.events += 1
+        if kind == "header":
+            self.seed = event.get("seed")
+            self.regime = str(event.get("regime", ""))
+            self.core = str(event.get("core", ""))
+            config = event.get("config") or {}
+            max_steps = config.get("MAX_STEPS")
+            self.max_steps = int(max_steps) if isinstance(max_steps, int) else None
+        elif kind == "stats":
+            births, deaths = int(event["births"]), int(event["deaths"])
+            self.history.append(Sample(
+                step=int(event["step"]),
+                population=int(event["population"]),
+                genotypes=int(event["genotypes"]),
+                size_classes=len(event["sizes"]),
+                births=max(0, births - self.births),
+                deaths=max(0, deaths - self.deaths),
+            ))
+            self.step = int(event["step"])
+            self.population = int(event["population"])
+            self.genotypes = int(event["genotypes"])
+            self.sizes = [(int(s), int(n)) for s, n in event["sizes"]]
+            self.births, self.deaths = births, deaths
+            self.mutations = {str(k): int(v) for k, v in event.get("mutations", {}).items()}
+            top = event.get("top")
+            self.top = (str(top[0]), int(top[1])) if top else None
+            self.digest = str(event.get("digest", ""))
+        elif kind == "genotype":
+            self.permanent.append(event)
+        elif kind == "resume":
+            self.resumes += 1
+            self.ended = False
+        elif kind == "end":
+            self.ended = True
+            self.step = int(event["step"])
+            self.digest = str(event["digest"])
+
+    def top_sizes(self, n: int) -> list[tuple[int, int]]:
+        """The n most populated size classes, most cells first."""
+        return sorted(self.sizes, key=lambda x: (-x[1], x[0]))[:n]

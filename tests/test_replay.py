@@ -1,0 +1,92 @@
+"""`bytebiota replay`: summary, verification, damaged and foreign files; the state reducer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bytebiota.replay import reduce, summary
+from tests.conftest import Cli
+
+RUN = ("run", "--regime", "classic", "--set", "CONSOLE_SUMMARY=false",
+       "--set", "LOG_INTERVAL_SLICES=500", "--seed", "2", "--max-steps", "300000")
+
+
+@pytest.fixture
+def journal(cli: Cli, tmp_path: Path) -> Path:
+    result = cli(*RUN)
+    assert result.returncode == 0, result.stderr
+    return tmp_path / "data" / "checkpoints" / "experiment.jsonl"
+
+
+def _events(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_summary_matches_the_last_stats_event(cli: Cli, journal: Path) -> None:
+    last = [e for e in _events(journal) if e["event"] == "stats"][-1]
+    result = cli("replay", str(journal), "--summary")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert f"final step     {last['step']:,}" in out
+    assert f"population     {last['population']:,}" in out
+    assert f"genotypes      {last['genotypes']:,}" in out
+    sizes = sorted(last["sizes"], key=lambda x: (-x[1], x[0]))
+    size, cells = sizes[0]
+    assert f"{size:>6}: {cells:>6}" in out
+
+
+def test_verify_passes_on_an_untouched_journal(cli: Cli, journal: Path) -> None:
+    result = cli("replay", str(journal), "--verify")
+    assert result.returncode == 0, result.stderr
+    stats = [e for e in _events(journal) if e["event"] in ("stats", "end")]
+    assert f"verified: {len(stats)} digests match" in result.stdout
+
+
+def test_verify_names_the_first_divergent_step(cli: Cli, journal: Path, tmp_path: Path) -> None:
+    events = _events(journal)
+    stats = [e for e in events if e["event"] == "stats"]
+    target = stats[2]
+    target["population"] = int(target["population"]) + 1
+    target["digest"] = "0" * 64
+    tampered = tmp_path / "t.jsonl"
+    tampered.write_text("".join(json.dumps(e) + "\n" for e in events))
+    result = cli("replay", str(tampered), "--verify")
+    assert result.returncode == 1
+    assert f"diverges at step {int(target['step']):,}" in result.stderr
+
+
+def test_a_cut_off_journal_replays_its_whole_events(cli: Cli, journal: Path,
+                                                    tmp_path: Path) -> None:
+    text = journal.read_text()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(text[: len(text) - 40])
+    result = cli("replay", str(cut), "--summary")
+    assert result.returncode == 0
+    assert "last line is cut off" in result.stderr
+    assert cli("replay", str(cut), "--verify").returncode == 0
+
+
+@pytest.mark.parametrize("content", ["hello\n", '{"a": 1}\n', '{"event": "stats"}\n', ""])
+def test_a_file_that_is_not_a_journal_is_refused(cli: Cli, tmp_path: Path,
+                                                 content: str) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text(content)
+    result = cli("replay", str(path), "--summary")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert cli("replay", "missing.jsonl").returncode == 2
+
+
+def test_reducer_tracks_intervals_and_stops(journal: Path) -> None:
+    events = _events(journal)
+    state = reduce(events)
+    stats = [e for e in events if e["event"] == "stats"]
+    assert state.step == stats[-1]["step"] and state.ended
+    assert sum(s.births for s in state.history) == stats[-1]["births"]
+    early = reduce(events, int(stats[1]["step"]))
+    assert early.step == stats[1]["step"] and not early.ended
+    assert "0080aaa" in summary(state)
