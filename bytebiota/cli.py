@@ -57,7 +57,8 @@ COMMANDS: dict[str, Command] = {
                       needs_config=False),
     "bench": Command("bytebiota.bench:command", "measure instructions/s, compiled and pure",
                      needs_config=False),
-    "replay": Command("bytebiota.replay:command", "summarise or verify a run journal",
+    "replay": Command("bytebiota.replay:command",
+                      "play a run journal back on the dashboard, summarise or verify it",
                       needs_config=False),
 }
 
@@ -150,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-mutations", action="store_true",
                      help="turn every mutation off (background, copy, flaw, indel)")
     run.add_argument("--headless", action="store_true",
-                     help="plain periodic lines, no dashboard (the default until the "
-                     "dashboard exists)")
+                     help="plain periodic lines instead of the dashboard (what a "
+                     "non-terminal gets anyway)")
 
     culture = commands.add_parser(
         "culture", parents=[config_options], help=COMMANDS["culture"].summary,
@@ -191,10 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("journal", metavar="JOURNAL")
     mode = replay.add_mutually_exclusive_group()
     mode.add_argument("--summary", action="store_true", help="final tables, no animation "
-                      "(the default until the dashboard exists)")
+                      "(also what a non-terminal gets)")
     mode.add_argument("--verify", action="store_true", help="re-simulate and check digests")
+    replay.add_argument("--speed", default="4", metavar="N|max",
+                        help="stats events per second (default 4), or max")
+    replay.add_argument("--from", dest="start", type=_positive_int, metavar="STEP",
+                        help="start playing at this step")
     replay.add_argument("--to", dest="stop", type=_positive_int, metavar="STEP",
                         help="stop at this step")
+    replay.add_argument("--refresh-hz", type=float, default=4.0, metavar="HZ",
+                        help="dashboard refreshes per second (default 4)")
     return parser
 
 

@@ -207,6 +207,7 @@ class LoggingConfig:
     log_interval_slices: int
     log_jsonl_path: str
     console_summary: bool
+    refresh_hz: float
     log_level: str
 
 

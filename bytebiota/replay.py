@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,90 @@ def verify(events: list[dict[str, Any]]) -> tuple[bool, int, int]:
     return True, checked, -1
 
 
+class Playback:
+    """The dashboard's producer for a journal: plays its events at ``speed`` stats events per
+    second (None: as fast as the screen refreshes), from step ``start`` to step ``stop``."""
+
+    SEEK = 10  # stats events per arrow key
+
+    def __init__(self, events: list[dict[str, Any]], speed: float | None,
+                 start: int | None, stop: int | None) -> None:
+        from bytebiota.tui.views import Extras
+
+        self.events = [e for e in events if stop is None or not isinstance(e.get("step"), int)
+                       or e["step"] <= stop]
+        self.speed = speed
+        self.extras = Extras(label="replay", keys="q quit  p pause  ←/→ seek",
+                             exit_when_done=False)
+        self.pos = 0
+        self.state = State()
+        self.credit = 0.0
+        while self.pos < len(self.events) and (
+                start is None or not isinstance(self.events[self.pos].get("step"), int)
+                or self.events[self.pos]["step"] < start):
+            self.state.apply(self.events[self.pos])
+            self.pos += 1
+
+    def _stats_positions(self) -> list[int]:
+        return [i for i, e in enumerate(self.events) if e["event"] == "stats"]
+
+    def step(self, seconds: float) -> bool:
+        if self.pos >= len(self.events):
+            return False
+        self.credit += 1e9 if self.speed is None else seconds * self.speed
+        while self.pos < len(self.events) and self.credit >= 1:
+            event = self.events[self.pos]
+            self.state.apply(event)
+            self.pos += 1
+            if event["event"] == "stats":
+                self.credit -= 1
+                if self.speed is None:
+                    break
+        if self.speed is not None:
+            time.sleep(seconds)  # paced playback: nothing else to do meanwhile
+        return self.pos < len(self.events)
+
+    def _seek(self, target: int) -> None:
+        target = max(0, min(len(self.events), target))
+        self.state = State()
+        for event in self.events[:target]:
+            self.state.apply(event)
+        self.pos = target
+
+    def key(self, key: str) -> str | None:
+        from bytebiota.tui.app import QUIT
+
+        if key in ("q", "Q"):
+            return QUIT
+        if key in ("p", "P", " "):
+            self.extras.paused = not self.extras.paused
+            return "paused" if self.extras.paused else "playing"
+        stats = self._stats_positions()
+        if key in ("right", "]"):
+            later = [i for i in stats if i >= self.pos]
+            self._seek((later[self.SEEK - 1] + 1) if len(later) >= self.SEEK else
+                       len(self.events))
+            return f"step {self.state.step:,}"
+        if key in ("left", "["):
+            earlier = [i for i in stats if i < self.pos]
+            self._seek(earlier[-self.SEEK - 1] + 1 if len(earlier) > self.SEEK else 1)
+            return f"step {self.state.step:,}"
+        return None
+
+
+def parse_speed(text: str) -> float | None:
+    if text == "max":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(
+            f"--speed {text!r}: a number of stats events per second, or max") from None
+    if value <= 0:
+        raise UserError(f"--speed {text!r}: must be above 0")
+    return value
+
+
 def command(args: argparse.Namespace) -> None:
     path = Path(args.journal)
     events = read_journal(path)
@@ -130,4 +215,9 @@ def command(args: argparse.Namespace) -> None:
                           "digests)")
         print(f"{path}: verified: {checked} digests match")
         return
-    print(summary(reduce(events, args.stop)))
+    if args.summary or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(summary(reduce(events, args.stop)))
+        return
+    from bytebiota.tui import app
+
+    app.run(Playback(events, parse_speed(args.speed), args.start, args.stop), args.refresh_hz)

@@ -26,6 +26,7 @@ from bytebiota.journal import FORMAT, Journal, truncate_after
 CHECKPOINT_PREFIX = "run"
 # The longest stretch between looks at the clock and at signals: ~0.1 s compiled.
 CHUNK_STEPS = 10_000_000
+TOP_GENOTYPES = 10  # genotypes listed in each stats event
 
 
 class Stop(Exception):
@@ -48,6 +49,8 @@ def stats_event(world: World) -> dict[str, Any]:
         "deaths": world.deaths,
         "mutations": world.mutation_counts(),
         "top": top,
+        "top_genotypes": [[name, size, cells, parent]
+                          for name, size, cells, parent in genotypes[:TOP_GENOTYPES]],
         "digest": world.digest(),
     }
 
@@ -75,6 +78,11 @@ class Run:
         self.console = config.logging.console_summary
         self.last_checkpoint = time.monotonic()
         self.logged_step = -1
+        self.cadence = config.checkpoint.checkpoint_cadence_seconds
+        self.genebank_dir = Path(config.global_.data_base_dir) / "genebank"
+        self.clock = time.perf_counter()
+        self.steps_at_clock = world.steps
+        self.finished = max_steps is not None and world.steps >= max_steps
 
     def checkpoint(self) -> Path | None:
         if not self.config.checkpoint.checkpoint_enabled:
@@ -95,44 +103,50 @@ class Run:
         self.last_checkpoint = time.monotonic()
         return path
 
-    def log_stats(self, rate: float | None) -> None:
+    def log_stats(self, rate: float | None) -> dict[str, Any]:
         self.logged_step = self.world.steps
         event = stats_event(self.world)
         self.journal.write("stats", **event)
         if self.console:
             print(summary_line(event, rate), flush=True)
+        return event
+
+    def advance(self, budget: int = CHUNK_STEPS) -> dict[str, Any] | None:
+        """Run up to ``budget`` instructions, stopping at the next stats boundary; log and
+        checkpoint as due. Returns the stats event if one was logged. ``finished`` says
+        when MAX_STEPS is reached or the soup died out."""
+        world = self.world
+        boundary = (world.slices // self.interval + 1) * self.interval
+        if self.max_steps is not None:
+            budget = min(budget, self.max_steps - world.steps)
+        report = world.run(budget, boundary - world.slices)
+        for name in report.permanent:
+            self._save_genotype(name)
+        event = None
+        if world.slices == boundary or report.extinct:
+            now = time.perf_counter()
+            done = int(world.steps - self.steps_at_clock)
+            rate = done / (now - self.clock) if now > self.clock else None
+            self.clock, self.steps_at_clock = now, world.steps
+            event = self.log_stats(rate)
+        if report.extinct:
+            print("bytebiota: the soup died out", file=sys.stderr)
+            self.finished = True
+        elif self.max_steps is not None and world.steps >= self.max_steps:
+            self.finished = True
+        if time.monotonic() - self.last_checkpoint >= self.cadence:
+            self.checkpoint()
+        return event
 
     def loop(self) -> None:
-        world = self.world
-        cadence = self.config.checkpoint.checkpoint_cadence_seconds
-        genebank_dir = Path(self.config.global_.data_base_dir) / "genebank"
-        clock = time.perf_counter()
-        steps_at_clock = world.steps
-        while self.max_steps is None or world.steps < self.max_steps:
-            boundary = (world.slices // self.interval + 1) * self.interval
-            budget = CHUNK_STEPS
-            if self.max_steps is not None:
-                budget = min(budget, self.max_steps - world.steps)
-            report = world.run(budget, boundary - world.slices)
-            for name in report.permanent:
-                self._save_genotype(genebank_dir, name)
-            if world.slices == boundary or report.extinct:
-                now = time.perf_counter()
-                done = int(world.steps - steps_at_clock)
-                rate = done / (now - clock) if now > clock else None
-                clock, steps_at_clock = now, world.steps
-                self.log_stats(rate)
-            if report.extinct:
-                print("bytebiota: the soup died out", file=sys.stderr)
-                break
-            if time.monotonic() - self.last_checkpoint >= cadence:
-                self.checkpoint()
+        while not self.finished:
+            self.advance()
 
-    def _save_genotype(self, directory: Path, name: str) -> None:
+    def _save_genotype(self, name: str) -> None:
         bank = self.world.genebank
         gid = bank.names.index(name)
-        simulation.save_genotype(directory, name, bank.parents[gid], int(bank.origin[gid]),
-                                 bank.genomes[gid])
+        simulation.save_genotype(self.genebank_dir, name, bank.parents[gid],
+                                 int(bank.origin[gid]), bank.genomes[gid])
         self.journal.write("genotype", name=name, parent=bank.parents[gid],
                            step=int(bank.origin[gid]), genome=bank.genomes[gid].hex())
 
@@ -169,8 +183,60 @@ def _resume(config: Config, choice: str) -> tuple[World, int, Path]:
     return world, int(meta["seed"]), Path(str(meta["journal"]))
 
 
+class LiveRun:
+    """The dashboard's producer for a run: advances it in steps of about 50 ms."""
+
+    def __init__(self, runner: Run, state: Any) -> None:
+        from bytebiota.tui.app import Rate
+        from bytebiota.tui.views import Extras
+
+        self.runner = runner
+        self.state = state
+        self.extras = Extras(label="run")
+        self.rate = Rate()
+        self.budget = 100_000
+
+    def step(self, seconds: float) -> bool:
+        runner = self.runner
+        if runner.finished:
+            return False
+        start = time.perf_counter()
+        event = runner.advance(self.budget)
+        elapsed = time.perf_counter() - start
+        if elapsed > 0:  # aim the next step at ``seconds``
+            self.budget = max(1_000, min(CHUNK_STEPS, int(self.budget * seconds / elapsed)))
+        if event is not None:
+            self.state.apply({"event": "stats", **event})
+        world = runner.world
+        self.state.step = int(world.steps)
+        self.state.population = int(world.population)
+        rate = self.rate.update(int(world.steps))
+        self.extras.rate = rate
+        if rate and runner.max_steps is not None:
+            self.extras.eta_seconds = (runner.max_steps - int(world.steps)) / rate
+        return not runner.finished
+
+    def key(self, key: str) -> str | None:
+        from bytebiota.tui.app import QUIT
+
+        if key in ("q", "Q"):
+            return QUIT
+        if key in ("p", "P", " "):
+            self.extras.paused = not self.extras.paused
+            return "paused: p to go on" if self.extras.paused else "running"
+        if key in ("s", "S"):
+            path = self.runner.checkpoint()
+            return f"saved {path.name}" if path else "checkpoints are off (CHECKPOINT_ENABLED)"
+        return None
+
+
+def _dashboard_wanted(args: argparse.Namespace) -> bool:
+    return not args.headless and sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def command(args: argparse.Namespace, config: Config) -> None:
     max_steps = config.global_.max_steps
+    header: dict[str, Any] | None = None
     if args.resume is not None:
         world, seed, journal_path = _resume(config, args.resume)
         if args.journal:
@@ -185,22 +251,44 @@ def command(args: argparse.Namespace, config: Config) -> None:
         world = simulation.new_world(config, seed, mutations=not args.no_mutations)
         journal_path = Path(config.logging.log_jsonl_path)
         journal = Journal(journal_path, append=False)
-        journal.write(
-            "header", format=FORMAT, bytebiota=__version__, core=core.describe(), seed=seed,
-            regime=config.global_.regime, mutations=not args.no_mutations,
-            config=dict(config.values),
-        )
+        header = {
+            "format": FORMAT, "bytebiota": __version__, "core": core.describe(), "seed": seed,
+            "regime": config.global_.regime, "mutations": not args.no_mutations,
+            "config": dict(config.values),
+        }
+        journal.write("header", **header)
         print(f"bytebiota: run seed {seed}, regime {config.global_.regime}, core "
               f"{core.describe()}, journal {journal_path}", file=sys.stderr)
     runner = Run(config, world, seed, journal, max_steps)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        runner.loop()
-    except Stop:
-        pass
+        if _dashboard_wanted(args):
+            _with_dashboard(runner, config, header, journal_path)
+        else:
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+            try:
+                runner.loop()
+            except Stop:
+                pass
+            finally:
+                signal.signal(signal.SIGTERM, previous)
     except KeyboardInterrupt:
         runner.finish()
         raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     runner.finish()
+
+
+def _with_dashboard(runner: Run, config: Config, header: dict[str, Any] | None,
+                    journal_path: Path) -> None:
+    from bytebiota.journal import read_events
+    from bytebiota.tui import app
+    from bytebiota.tui.model import State
+
+    runner.console = False
+    state = State()
+    if header is not None:
+        state.apply({"event": "header", **header})
+    else:
+        for _, event in read_events(journal_path):
+            state.apply(event)
+    state.max_steps = runner.max_steps
+    app.run(LiveRun(runner, state), config.logging.refresh_hz)

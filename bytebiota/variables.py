@@ -289,6 +289,8 @@ VARIABLES: tuple[Var, ...] = (
         unset="{DATA_BASE_DIR}/checkpoints/experiment.jsonl"),
     Var("CONSOLE_SUMMARY", B, True, "logging", "advanced",
         "Print periodic summary lines on the console"),
+    Var("REFRESH_HZ", F, 4.0, "logging", "standard",
+        "Dashboard refreshes per second, at most", lo=0.5, hi=60.0, new=True),
     Var("LOG_LEVEL", S, "INFO", "logging", "standard", "Logging level",
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
         note="the seed gives no default; INFO chosen"),

@@ -38,6 +38,7 @@ class State:
     deaths: int = 0
     mutations: dict[str, int] = field(default_factory=dict)
     top: tuple[str, int] | None = None
+    top_genotypes: list[tuple[str, int, int, str]] = field(default_factory=list)
     digest: str = ""
     permanent: list[dict[str, Any]] = field(default_factory=list)
     history: deque[Sample] = field(default_factory=lambda: deque(maxlen=HISTORY))
@@ -71,6 +72,8 @@ class State:
             self.sizes = [(int(s), int(n)) for s, n in event["sizes"]]
             self.births, self.deaths = births, deaths
             self.mutations = {str(k): int(v) for k, v in event.get("mutations", {}).items()}
+            self.top_genotypes = [(str(n), int(z), int(c), str(p))
+                                  for n, z, c, p in event.get("top_genotypes", [])]
             top = event.get("top")
             self.top = (str(top[0]), int(top[1])) if top else None
             self.digest = str(event.get("digest", ""))

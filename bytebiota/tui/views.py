@@ -1,0 +1,196 @@
+"""Pure views: dashboard state -> rich renderables. No I/O, no Live, no clocks.
+
+Everything shown is a function of ``State`` and ``Extras`` (the few figures only the live
+producer knows: rate, pause, the producer's label), so the views are tested by rendering into
+a recording console of a fixed size. The layout fits 80x24 and gives a larger terminal more
+history and more rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.layout import Layout
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from bytebiota.tui.model import State
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass
+class Extras:
+    label: str = "run"  # run, replay, monitor
+    rate: float | None = None  # instructions per second, live
+    eta_seconds: float | None = None
+    paused: bool = False
+    keys: str = "q quit  p pause  s save"
+    message: str = ""
+    exit_when_done: bool = True
+
+
+def sparkline(values: list[int], width: int) -> str:
+    """The last ``width`` values as block characters, scaled to their own maximum."""
+    if width <= 0:
+        return ""
+    tail = values[-width:]
+    if not tail:
+        return " " * width
+    top = max(tail) or 1
+    line = "".join(BLOCKS[min(8, round(8 * v / top))] if v > 0 else BLOCKS[0] for v in tail)
+    return line.rjust(width)
+
+
+def _num(value: float) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"{value / size:.1f}{unit}"
+    return f"{value:.0f}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def header(state: State, extras: Extras) -> RenderableType:
+    title = Text.assemble(("ByteBiota ", "bold green"), (extras.label, "bold"),
+                          f"  seed {state.seed}  {state.regime}  core {state.core}")
+    if extras.paused:
+        title.append("  PAUSED", style="bold yellow")
+    if state.ended:
+        title.append("  ended", style="bold red")
+    line = Text(f"step {state.step:,}")
+    if state.max_steps:
+        line.append(f" / {state.max_steps:,} ({100 * state.step / state.max_steps:.1f} %)")
+    if extras.rate:
+        line.append(f"   {_num(extras.rate)} instr/s")
+    if extras.eta_seconds is not None:
+        line.append(f"   ETA {_duration(extras.eta_seconds)}")
+    keys = Text(extras.message or extras.keys, style="dim")
+    title.append("   ")
+    title.append_text(keys)
+    parts: list[RenderableType] = [title, line]
+    if state.max_steps:
+        parts.append(ProgressBar(total=state.max_steps, completed=min(state.step,
+                                                                     state.max_steps)))
+    return Group(*parts)
+
+
+def population_panel(state: State, width: int) -> RenderableType:
+    history = list(state.history)
+    spark = max(8, width - 28)
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", width=12)
+    table.add_column(justify="right", width=9)
+    table.add_column()
+    rows = (
+        ("cells", state.population, [h.population for h in history], "green"),
+        ("births/int", history[-1].births if history else 0, [h.births for h in history],
+         "cyan"),
+        ("deaths/int", history[-1].deaths if history else 0, [h.deaths for h in history],
+         "red"),
+        ("genotypes", state.genotypes, [h.genotypes for h in history], "magenta"),
+        ("size classes", len(state.sizes), [h.size_classes for h in history], "yellow"),
+    )
+    for name, value, series, colour in rows:
+        table.add_row(name, f"{value:,}", Text(sparkline(series, spark), style=colour))
+    colours = {"ok": "green", "warn": "yellow", "bad": "bold red"}
+    signs = Text()
+    for level, sentence in health(state):
+        signs.append("● ", style=colours[level])
+        signs.append(sentence + "  ")
+    return Panel(Group(table, signs), title="population and health", box=box.ROUNDED)
+
+
+def sizes_panel(state: State, rows: int, width: int) -> RenderableType:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="bold")
+    table.add_column(justify="right")
+    table.add_column()
+    top = state.top_sizes(rows)
+    largest = max((n for _, n in top), default=1)
+    bar_width = max(4, width - 16)
+    for size, cells in sorted(top):
+        table.add_row(str(size), str(cells), Text("█" * max(1, round(bar_width * cells /
+                                                                      largest)), style="blue"))
+    if not top:
+        table.add_row("-", "-", "")
+    return Panel(table, title="genome sizes (bytes: cells)", box=box.ROUNDED)
+
+
+def genotypes_panel(state: State, rows: int) -> RenderableType:
+    table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1))
+    table.add_column("genotype", style="bold", no_wrap=True, min_width=7)
+    table.add_column("size", justify="right")
+    table.add_column("cells", justify="right")
+    table.add_column("%", justify="right")
+    table.add_column("parent", no_wrap=True, min_width=7)
+    for name, size, cells, parent in state.top_genotypes[:rows]:
+        share = 100 * cells / state.population if state.population else 0
+        table.add_row(name, str(size), str(cells), f"{share:.0f}", parent)
+    return Panel(table, title="top genotypes", box=box.ROUNDED)
+
+
+def health(state: State) -> list[tuple[str, str]]:
+    """(level, sentence) signs after the seed's Evolution Configuration Guide."""
+    signs: list[tuple[str, str]] = []
+    history = list(state.history)
+    if state.population == 0 and state.step:
+        signs.append(("bad", "extinct"))
+    elif state.population < 20:
+        signs.append(("warn", f"small population ({state.population})"))
+    if history and history[-1].births == 0 and len(history) > 1:
+        signs.append(("warn", "no births in the last interval"))
+    if history and len(history) > 3:
+        peak = max(h.population for h in history)
+        if peak >= 50 and state.population < 50:
+            signs.append(("bad", f"population crashed from {peak} to {state.population}"))
+    if state.population:
+        ratio = state.genotypes / state.population
+        level = "ok" if ratio > 0.05 else "warn"
+        signs.append((level, f"diversity {ratio:.2f} genotypes/cell"))
+    if history and history[-1].births and history[-1].deaths:
+        signs.append(("ok", "turnover: births and deaths"))
+    return signs or [("ok", "no data yet")]
+
+
+def totals_panel(state: State) -> RenderableType:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("births", f"{state.births:,}")
+    table.add_row("deaths", f"{state.deaths:,}")
+    for kind, count in state.mutations.items():
+        table.add_row(kind, f"{count:,}")
+    return Panel(table, title="totals, mutations", box=box.ROUNDED)
+
+
+def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -> Layout:
+    """The whole screen for a terminal of ``width`` x ``height`` (80x24 at least)."""
+    layout = Layout()
+    head = 4 if state.max_steps else 3
+    layout.split_column(
+        Layout(header(state, extras), name="header", size=head),
+        Layout(name="top", size=9),
+        Layout(name="bottom"),
+    )
+    side = min(40, max(26, width // 3))
+    layout["top"].split_row(
+        Layout(population_panel(state, width - side), name="population"),
+        Layout(totals_panel(state), name="totals", size=side),
+    )
+    rows = max(3, height - head - 9 - 4)
+    half = width // 2
+    layout["bottom"].split_row(
+        Layout(sizes_panel(state, rows, half), name="sizes", size=half),
+        Layout(genotypes_panel(state, rows), name="genotypes"),
+    )
+    return layout

@@ -1,0 +1,137 @@
+"""The dashboard: views rendered into a recording console, and the real thing under tmux."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from bytebiota.replay import Playback
+from bytebiota.tui.model import State
+from bytebiota.tui.views import Extras, dashboard, health, sparkline
+
+HEADER: dict[str, Any] = {"event": "header", "seed": 7, "regime": "classic", "core": "compiled",
+          "config": {"MAX_STEPS": 1_000_000}}
+
+
+def stats(step: int, population: int, births: int, deaths: int) -> dict[str, Any]:
+    return {
+        "event": "stats", "step": step, "population": population, "genotypes": 12,
+        "sizes": [[45, 30], [80, population - 30]], "births": births, "deaths": deaths,
+        "mutations": {"background": 5, "copy": 3, "flaw": 1, "insertion": 0, "deletion": 0},
+        "top": ["0080aaa", population - 40],
+        "top_genotypes": [["0080aaa", 80, population - 40, "0666god"],
+                          ["0045aaa", 45, 30, "0080aaa"]],
+        "digest": "ab" * 32,
+    }
+
+
+def constructed() -> State:
+    state = State()
+    for event in (HEADER, stats(100_000, 300, 400, 100), stats(250_000, 352, 900, 548)):
+        state.apply(event)
+    return state
+
+
+def render(state: State, extras: Extras, width: int, height: int) -> str:
+    console = Console(width=width, height=height, record=True, color_system=None,
+                      file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(dashboard(state, extras, width, height), height=height)
+    return console.export_text()
+
+
+def test_the_dashboard_fits_80x24_and_shows_the_numbers() -> None:
+    text = render(constructed(), Extras(rate=42.5e6, eta_seconds=90), 80, 24)
+    lines = text.splitlines()
+    assert len(lines) <= 24 and max(len(line) for line in lines) <= 80
+    assert "seed 7" in lines[0] and "classic" in lines[0]
+    assert "step 250,000 / 1,000,000 (25.0 %)" in text and "42.5M instr/s" in text
+    assert "ETA 1m30s" in text
+    for fragment in ("cells", "352", "births/int", "500", "deaths/int", "448",
+                     "0080aaa", "0045aaa", "0666god", "background", "genome sizes"):
+        assert fragment in text, fragment
+    assert "45 30" in text.replace("│", " ").replace("  ", " ")
+
+
+def test_a_larger_terminal_gets_more_room() -> None:
+    small = render(constructed(), Extras(), 80, 24)
+    large = render(constructed(), Extras(), 160, 50)
+    assert len(large.splitlines()) > len(small.splitlines())
+    assert max(len(line) for line in large.splitlines()) > 100
+
+
+def test_pause_and_messages_show() -> None:
+    text = render(constructed(), Extras(paused=True, message="saved run-1.ckpt"), 80, 24)
+    assert "PAUSED" in text and "saved run-1.ckpt" in text
+
+
+def test_sparkline_scales_to_its_maximum() -> None:
+    assert sparkline([0, 4, 8], 3) == " ▄█"
+    assert sparkline([1, 2], 5) == "   ▄█"
+    assert sparkline([], 3) == "   "
+
+
+def test_health_signs() -> None:
+    state = constructed()
+    assert ("ok", "turnover: births and deaths") in health(state)
+    crashed = constructed()
+    for step in range(5):
+        crashed.apply(stats(300_000 + step, 35 if step == 4 else 300, 1000 + step, 700 + step))
+    assert any(level == "bad" and "crashed" in text for level, text in health(crashed))
+
+
+def test_playback_plays_pauses_and_seeks() -> None:
+    events = [HEADER] + [stats(10_000 * k, 300 + k, 100 * k, 90 * k) for k in range(1, 41)]
+    play = Playback(events, None, None, None)
+    while play.step(0.01):
+        pass
+    assert play.state.step == 400_000
+    play.key("left")
+    assert play.state.step == 300_000
+    play.key("right")
+    assert play.state.step == 400_000
+    assert play.key("p") == "paused" and play.extras.paused
+    clipped = Playback(events, None, 150_000, 200_000)
+    assert clipped.state.step == 140_000
+    while clipped.step(0.01):
+        pass
+    assert clipped.state.step == 200_000
+
+
+TMUX = shutil.which("tmux")
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) -> None:
+    tmux = str(TMUX)
+    session = f"bb{time.monotonic_ns()}"
+    command = (f"cd {tmp_path} && {sys.executable} -m bytebiota run --regime classic --seed 1;"
+               f" echo EXIT=$? > {tmp_path}/exit; sleep 60")
+    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+                    command], check=True)
+    try:
+        screen = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "population and health" not in screen:
+            time.sleep(0.5)
+            screen = subprocess.run([tmux, "capture-pane", "-p", "-t", session],
+                                    capture_output=True, text=True, check=True).stdout
+        assert "ByteBiota run" in screen and "top genotypes" in screen
+        subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (tmp_path / "exit").exists():
+            time.sleep(0.2)
+        assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", session], check=False)
+    journal = tmp_path / "data" / "checkpoints" / "experiment.jsonl"
+    last = json.loads(journal.read_text().splitlines()[-1])
+    assert last["event"] == "end"
+    assert list((tmp_path / "data" / "checkpoints").glob("run-*.ckpt"))
