@@ -55,6 +55,9 @@ COMMANDS: dict[str, Command] = {
                    needs_config=False),
     "disasm": Command("bytebiota.genome.asm:command_disasm", "print a genome as assembly",
                       needs_config=False),
+    "genome": Command("bytebiota.genome.diff:command",
+                      "genome tools: `genome diff A B` aligns two genomes side by side",
+                      needs_config=False),
     "bench": Command("bytebiota.bench:command", "measure instructions/s, compiled and pure",
                      needs_config=False),
     "replay": Command("bytebiota.replay:command",
@@ -172,6 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="output (default: FILE.bin beside the input)")
     disassemble = commands.add_parser("disasm", help=COMMANDS["disasm"].summary)
     disassemble.add_argument("file", metavar="FILE", help=".bin or .asm genome")
+
+    genome = commands.add_parser("genome", help=COMMANDS["genome"].summary)
+    genome_commands = genome.add_subparsers(dest="genome_command", metavar="TOOL", required=True)
+    diff = genome_commands.add_parser("diff", help="two genomes aligned side by side")
+    diff.add_argument("a", metavar="A", help=".asm or .bin genome (or 'classic')")
+    diff.add_argument("b", metavar="B", help=".asm or .bin genome")
+    diff.add_argument("--context", type=int, default=3, metavar="N",
+                      help="aligned identical lines shown around each difference (default 3)")
+    diff.add_argument("--all", action="store_true", help="show every line")
 
     bench = commands.add_parser(
         "bench", help=COMMANDS["bench"].summary,

@@ -201,3 +201,17 @@ def test_bench_quick_json(cli: Cli) -> None:
         if data["machine"]["core"] == "compiled":
             assert row["ratio"] == pytest.approx(row["compiled_ips"] / row["pure_ips"])
     assert os.cpu_count() is None or data["machine"]["cores"] >= 1
+
+
+def test_genome_diff_aligns_a_point_mutation_and_a_truncation(cli: Cli, tmp_path: Path) -> None:
+    parasite = bytearray(asm.ancestor("classic").code[:45])
+    parasite[42] = 1
+    (tmp_path / "p.bin").write_bytes(bytes(parasite))
+    result = cli("genome", "diff", "classic", "p.bin")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.split()[:4] == ["42", "nop_0", "~", "42"] for line in lines)
+    assert sum(1 for line in lines if line.rstrip().endswith("<")) == 35
+    assert lines[-1] == "80 vs 45 bytes; 44 aligned identical, 36 differ"
+    same = cli("genome", "diff", "classic", "classic").stdout.splitlines()
+    assert same[-1] == "80 vs 80 bytes; 80 aligned identical, 0 differ"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,5 +140,24 @@ def command_asm(args: argparse.Namespace) -> None:
     print(f"{out}: {len(genome.code)} bytes")
 
 
+FAMILY_STYLES = {"template": "cyan", "control": "bold magenta", "reproduction": "bold red",
+                 "move": "green", "address": "yellow", "stack": "blue", "arithmetic": ""}
+
+
 def command_disasm(args: argparse.Namespace) -> None:
-    print(disassemble(load(args.file)), end="")
+    genome = load(args.file)
+    text = disassemble(genome)
+    if not sys.stdout.isatty():
+        print(text, end="")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    from bytebiota.core.isa import INSTRUCTIONS
+
+    family = {row[1]: row[2] for row in INSTRUCTIONS}
+    console = Console(highlight=False)
+    for line in text.splitlines():
+        mnemonic = line.split()[0] if line and not line.startswith(".") else ""
+        style = FAMILY_STYLES.get(family.get(mnemonic, ""), "")
+        console.print(Text(line, style=style or ("dim" if line.startswith(".") else "")))
