@@ -28,7 +28,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml setup.py $(CORE_SOURCES)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet $(BUILD_DEPS)
-	$(PIP) install --quiet --no-build-isolation --editable '.[dev]'
+	$(PIP) install --quiet --no-build-isolation --editable '.[dev,plot]'
 	@$(PY) -c "import bytebiota.core as c; print('bytebiota: core:', c.describe())"
 	@touch $@
 

@@ -206,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--summary", action="store_true", help="final tables, no animation "
                       "(also what a non-terminal gets)")
     mode.add_argument("--verify", action="store_true", help="re-simulate and check digests")
+    mode.add_argument("--plot", metavar="DIR", help="write PNG charts into DIR "
+                      "(needs the plot extra: pip install 'bytebiota[plot]')")
     replay.add_argument("--speed", default="4", metavar="N|max",
                         help="stats events per second (default 4), or max")
     replay.add_argument("--from", dest="start", type=_positive_int, metavar="STEP",

@@ -215,6 +215,12 @@ def command(args: argparse.Namespace) -> None:
                           "digests)")
         print(f"{path}: verified: {checked} digests match")
         return
+    if args.plot:
+        from bytebiota.plots import plot
+
+        for written in plot(events, Path(args.plot)):
+            print(written)
+        return
     if args.summary or not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(summary(reduce(events, args.stop)))
         return

@@ -90,3 +90,28 @@ def test_reducer_tracks_intervals_and_stops(journal: Path) -> None:
     early = reduce(events, int(stats[1]["step"]))
     assert early.step == stats[1]["step"] and not early.ended
     assert "0080aaa" in summary(state)
+
+
+def test_plot_writes_png_charts(cli: Cli, journal: Path, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    result = cli("replay", str(journal), "--plot", "charts")
+    assert result.returncode == 0, result.stderr
+    names = sorted(Path(line).name for line in result.stdout.split())
+    assert names == ["births_deaths.png", "mutations.png", "population.png",
+                     "sizes_heatmap.png"]
+    for name in names:
+        data = (tmp_path / "charts" / name).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(journal: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys; sys.modules['matplotlib'] = None; from bytebiota.cli import main; "
+              f"raise SystemExit(main(['replay', {str(journal)!r}, '--plot', 'x']))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("bytebiota: error: plots need matplotlib: pip install "
+                                     "'bytebiota[plot]' (make install does it)")
