@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
+import sys
 from typing import Final
 
 from librt.vecs import append, pop, vec
@@ -84,6 +85,7 @@ SEARCH_BOTH: Final = 0
 SEARCH_BACK: Final = 1
 SEARCH_FWD: Final = 2
 SNAPSHOT_MAGIC: Final = b"BBWORLD"
+LITTLE_ENDIAN: Final = sys.byteorder == "little"
 SNAPSHOT_VERSION: Final = 1
 _PARAMS = struct.Struct("<qdqqdqddqqdqqqdd")
 
@@ -736,57 +738,77 @@ class World:
             return -1, 0
         if tlen > MAX_TEMPLATE:
             return -1, MAX_TEMPLATE
-        first = u8(1 - i64(soup[t]))
+        # Windows of tlen bytes packed 5 bits apiece (at most 50 bits): sliding a window one
+        # byte costs a shift and an or, and a candidate is one integer compare.
+        target: i64 = 0
+        b = t
+        for _ in range(tlen):
+            target = (target << OPCODE_BITS) | (1 - i64(soup[b]))
+            b += 1
+            if b == S:
+                b = 0
+        mask = (i64(1) << (OPCODE_BITS * tlen)) - 1
+        top = OPCODE_BITS * (tlen - 1)
         limit = self.search_limit
         fwd = q
+        fw: i64 = 0
+        fend = fwd
+        for _ in range(tlen):
+            fw = (fw << OPCODE_BITS) | i64(soup[fend])
+            fend += 1
+            if fend == S:
+                fend = 0
         back = t - 2
         if back < 0:
             back += S
+        bw: i64 = 0
+        b = back
+        for _ in range(tlen):
+            bw = (bw << OPCODE_BITS) | i64(soup[b])
+            b += 1
+            if b == S:
+                b = 0
         k: i64 = 0
         if mode == SEARCH_BOTH:
             while k < limit:
-                if soup[fwd] == first and self._matches(fwd, t, tlen):
+                if fw == target:
                     return fwd, tlen
-                if soup[back] == first and self._matches(back, t, tlen):
+                if bw == target:
                     return back, tlen
                 fwd += 1
                 if fwd == S:
                     fwd = 0
+                fw = ((fw << OPCODE_BITS) | i64(soup[fend])) & mask
+                fend += 1
+                if fend == S:
+                    fend = 0
                 back -= 1
                 if back < 0:
                     back = S - 1
+                bw = (bw >> OPCODE_BITS) | (i64(soup[back]) << top)
                 k += 1
         elif mode == SEARCH_BACK:
             while k < limit:
-                if soup[back] == first and self._matches(back, t, tlen):
+                if bw == target:
                     return back, tlen
                 back -= 1
                 if back < 0:
                     back = S - 1
+                bw = (bw >> OPCODE_BITS) | (i64(soup[back]) << top)
                 k += 1
         else:
             while k < limit:
-                if soup[fwd] == first and self._matches(fwd, t, tlen):
+                if fw == target:
                     return fwd, tlen
                 fwd += 1
                 if fwd == S:
                     fwd = 0
+                fw = ((fw << OPCODE_BITS) | i64(soup[fend])) & mask
+                fend += 1
+                if fend == S:
+                    fend = 0
                 k += 1
         return -1, tlen
-
-    def _matches(self, p: i64, t: i64, tlen: i64) -> bool:
-        soup = self.soup
-        S = self.size
-        for i in range(1, tlen):
-            a = p + i
-            if a >= S:
-                a -= S
-            b = t + i
-            if b >= S:
-                b -= S
-            if i64(soup[a]) + i64(soup[b]) != 1:
-                return False
-        return True
 
     # ---- the VM --------------------------------------------------------------------------
 
@@ -1151,9 +1173,9 @@ class World:
         out.append(_pack_ints(scalars))
         out.append(bytes(self.soup))
         for v in self._slot_vectors():
-            out.append(_pack_ints(list(v)))
-        out.append(_pack_ints(list(self.stack)))
-        out.append(_pack_ints(list(self.free_slots)))
+            out.append(_pack_vec(v))
+        out.append(_pack_vec(self.stack))
+        out.append(_pack_vec(self.free_slots))
         out.append(self._pack_genebank())
         return b"".join(out)
 
@@ -1167,13 +1189,13 @@ class World:
 
     def _pack_genebank(self) -> bytes:
         bank = self.genebank
-        out: list[bytes] = [struct.pack("<qqq", len(bank.genomes), bank.living, bank.created)]
-        for gid in range(len(bank.genomes)):
-            out.append(_pack_str(bank.names[gid]))
-            out.append(_pack_str(bank.parents[gid]))
-            out.append(struct.pack("<I", len(bank.genomes[gid])) + bank.genomes[gid])
-            out.append(struct.pack("<5q", bank.origin[gid], bank.alive[gid], bank.born[gid],
-                                   bank.max_alive[gid], bank.permanent[gid]))
+        out: list[bytes] = [struct.pack("<qq", bank.living, bank.created)]
+        out.append(_pack_strings(bank.names))
+        out.append(_pack_strings(bank.parents))
+        out.append(_pack_ints([i64(len(g)) for g in bank.genomes]))
+        out.append(b"".join(bank.genomes))
+        for v in (bank.origin, bank.alive, bank.born, bank.max_alive, bank.permanent):
+            out.append(_pack_vec(v))
         out.append(_pack_ints(bank.free_ids))
         counters = sorted(bank.counters.items())
         out.append(_pack_ints([x for pair in counters for x in pair]))
@@ -1205,9 +1227,16 @@ def _pack_ints(values: list[i64]) -> bytes:
     return struct.pack(f"<I{len(values)}q", len(values), *values)
 
 
-def _pack_str(text: str) -> bytes:
-    data = text.encode()
-    return struct.pack("<H", len(data)) + data
+def _pack_vec(values: vec[i64]) -> bytes:
+    """Length, then the values as little-endian int64 (a buffer copy on little-endian hosts)."""
+    if LITTLE_ENDIAN:
+        return struct.pack("<I", len(values)) + bytes(values)
+    return _pack_ints(list(values))
+
+
+def _pack_strings(texts: list[str]) -> bytes:
+    data = "\n".join(texts).encode()
+    return struct.pack("<II", len(texts), len(data)) + data
 
 
 class _Reader:
@@ -1229,9 +1258,22 @@ class _Reader:
         (n,) = struct.unpack("<I", self.take(4))
         return list(struct.unpack(f"<{n}q", self.take(8 * n)))
 
-    def string(self) -> str:
-        (n,) = struct.unpack("<H", self.take(2))
-        return self.take(n).decode()
+    def vector(self) -> vec[i64]:
+        (n,) = struct.unpack("<I", self.take(4))
+        raw = self.take(8 * n)
+        if LITTLE_ENDIAN:
+            return vec[i64](memoryview(raw).cast("q"))
+        return vec[i64](struct.unpack(f"<{n}q", raw))
+
+    def strings(self) -> list[str]:
+        count, size = struct.unpack("<II", self.take(8))
+        if count == 0:
+            self.take(size)
+            return []
+        texts = self.take(size).decode().split("\n")
+        if len(texts) != count:
+            raise SnapshotError("snapshot is inconsistent: string table")
+        return texts
 
 
 def restore(data: bytes) -> World:
@@ -1266,38 +1308,43 @@ def _restore_body(r: _Reader) -> World:
      w.slices, w.births, w.deaths, w.background_flips, w.copy_flips, w.flaws, w.insertions,
      w.deletions, w.bg_cd, w.copy_cd, w.flaw_cd) = s
     w.soup = vec[u8](r.take(w.size))
-    vectors = [vec[i64](r.ints()) for _ in range(24)]
+    vectors = [r.vector() for _ in range(24)]
     for v in vectors:
         if len(v) != w.nslots:
             raise SnapshotError("snapshot is inconsistent: slot arrays differ in length")
     (w.ax, w.bx, w.cx, w.dx, w.ip, w.sp, w.flag, w.start, w.csize, w.dstart, w.dsize, w.moved,
      w.errors, w.executed, w.nbirths, w.first_cost, w.geno, w.born_at, w.snext, w.sprev,
      w.rup, w.rdown, w.alive, w.slice_len) = vectors
-    w.stack = vec[i64](r.ints())
-    w.free_slots = vec[i64](r.ints())
+    w.stack = r.vector()
+    w.free_slots = r.vector()
     _restore_genebank(w.genebank, r)
     _rebuild_memory(w)
     return w
 
 
 def _restore_genebank(bank: Genebank, r: _Reader) -> None:
-    count, living, created = struct.unpack("<qqq", r.take(24))
-    for _ in range(count):
-        name = r.string()
-        parent = r.string()
-        (glen,) = struct.unpack("<I", r.take(4))
-        genome = r.take(glen)
-        origin, alive, born, max_alive, permanent = struct.unpack("<5q", r.take(40))
-        gid = len(bank.genomes)
-        bank.genomes.append(genome)
-        bank.names.append(name)
-        bank.parents.append(parent)
-        bank.origin = append(bank.origin, origin)
-        bank.alive = append(bank.alive, alive)
-        bank.born = append(bank.born, born)
-        bank.max_alive = append(bank.max_alive, max_alive)
-        bank.permanent = append(bank.permanent, permanent)
-        if genome or alive > 0 or permanent:
+    living, created = struct.unpack("<qq", r.take(16))
+    bank.names = r.strings()
+    bank.parents = r.strings()
+    lengths = r.ints()
+    blob = r.take(sum(lengths))
+    bank.genomes = []
+    pos = 0
+    for n in lengths:
+        bank.genomes.append(blob[pos : pos + n])
+        pos += n
+    bank.origin = r.vector()
+    bank.alive = r.vector()
+    bank.born = r.vector()
+    bank.max_alive = r.vector()
+    bank.permanent = r.vector()
+    count = len(bank.genomes)
+    if not (len(bank.names) == len(bank.parents) == count == len(bank.origin)
+            == len(bank.alive) == len(bank.permanent)):
+        raise SnapshotError("snapshot is inconsistent: genebank tables differ in length")
+    for gid in range(count):
+        genome = bank.genomes[gid]
+        if genome or bank.alive[gid] > 0 or bank.permanent[gid] != 0:
             bank.by_genome[genome] = gid
     bank.living = living
     bank.created = created
