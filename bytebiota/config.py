@@ -63,21 +63,24 @@ class Origin:
 
 
 # Defaults each regime carries over the table's defaults (the table's are the ecology
-# regime's). The classic regime is Tierra's (docs/configuration.md, ../shared TIERRA.md):
-# a 60,000-byte soup, size-neutral slices (power 1, no base), MAL up to 3x the mother's
-# size, and Ray's 1991 mutation regime: about one background flip per 10,000 instructions,
-# one copy flip per 2,000 bytes copied, rare flaws, no insertions or deletions.
+# regime's). The classic regime is Tierra's (docs/fidelity.md): a 60,000-byte soup, MAL up to
+# 3x the mother's size, reaping only when no block fits, Ray's 1991 mutation regime (about
+# one background flip per 10,000 instructions, one copy flip per 1,000 bytes copied, rare
+# flaws, no insertions or deletions), and slices of size^1 + 120 instructions. The base slice
+# is what gives small cells their edge, as Tierra 6.02's size-independent slices do: with
+# slices exactly proportional to size a 45-byte parasite is no fitter than its 80-byte host
+# and never spreads. Measured: docs/fidelity.md.
 REGIME_DEFAULTS: dict[str, dict[str, Value]] = {
     "ecology": {},
     "classic": {
         "SOUP_SIZE": 60_000,
         "MAX_OCCUPANCY_RATIO": 1.0,
-        "REAP_TOP_FRACTION": 0.3,
+        "REAP_TOP_FRACTION": 0.1,
         "SLICER_POWER": 1.0,
-        "BASE_SLICE": 0,
+        "BASE_SLICE": 120,
         "MAX_MAL_MULT": 3,
         "BACKGROUND_FLIP_INTERVAL": 10_000,
-        "COPY_BIT_FLIP_RATE": 0.0005,
+        "COPY_BIT_FLIP_RATE": 0.001,
         "FLAW_RATE": 0.00004,
         "INSERTION_DELETION_RATE": 0.0,
     },

@@ -104,9 +104,12 @@ def configuration_markdown() -> str:
         out.append(f"- `{regime}`: {shown}.")
     out += [
         "",
-        "The `classic` values follow Tierra (Ray 1991): a 60,000-byte soup, size-neutral "
-        "slices, MAL up to 3x the mother's size, about one background flip per 10,000 "
-        "instructions and one copy flip per 2,000 bytes copied, no insertions or deletions.",
+        "The `classic` values follow Tierra (Ray 1991, Tierra 6.02): a 60,000-byte soup, MAL "
+        "up to 3x the mother's size, reaping only when no block fits, about one background "
+        "flip per 10,000 instructions and one copy flip per 1,000 bytes copied, no "
+        "insertions or deletions, and slices of size + 120 instructions (the base slice gives "
+        "small cells the edge Tierra 6.02's size-independent slices give them; see "
+        "docs/fidelity.md for the measurements behind each value).",
         "",
         "## Resource presets",
         "",
