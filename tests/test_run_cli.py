@@ -18,7 +18,7 @@ from bytebiota.genome import asm
 from tests.conftest import Cli, clean_environ
 
 CLASSIC_RUN = ("run", "--regime", "classic", "--set", "CONSOLE_SUMMARY=false",
-               "--set", "LOG_INTERVAL_SLICES=2000")
+               "--set", "LOG_INTERVAL_SLICES=500")
 
 
 def events(path: Path) -> list[dict[str, Any]]:
