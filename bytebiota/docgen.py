@@ -256,7 +256,95 @@ def opcode_markdown() -> str:
     return "\n".join(out)
 
 
+def protocol_markdown() -> str:
+    from bytebiota.protocol.connection import NONCE_SIZE, TRANSITIONS
+    from bytebiota.protocol.frames import HEADER_SIZE, MAGIC, VERSION
+    from bytebiota.protocol.messages import MESSAGES, MONITOR, WORKER
+
+    directions = {"c": "client → server", "s": "server → client", "b": "either way"}
+    out = [
+        "# The ByteBiota wire protocol",
+        "",
+        GENERATED.format(source="`bytebiota/protocol/`"),
+        "",
+        "Server, workers and monitors talk over one TCP connection each, in frames. Everything "
+        "is big-endian. This page is enough to write a client in another language; "
+        "`bytebiota/protocol/` is the reference implementation (sans-IO: no sockets in it).",
+        "",
+        "## Frames",
+        "",
+        f"A {HEADER_SIZE}-byte header, then the payload:",
+        "",
+        "| offset | size | field |",
+        "|---|---|---|",
+        f"| 0 | 2 | magic `{MAGIC.decode()}` |",
+        f"| 2 | 1 | protocol version, `{VERSION}` |",
+        "| 3 | 1 | message type (table below) |",
+        "| 4 | 1 | flags: bit 0 set = the payload is zlib-compressed (RFC 1950); other bits 0 |",
+        "| 5 | 1 | reserved, 0 |",
+        "| 6 | 4 | payload length on the wire (unsigned) |",
+        "",
+        "A receiver checks the header as soon as it has it: wrong magic, version, flags or "
+        "reserved byte, or a length above `MAX_MESSAGE_SIZE` (default 64 MiB; alias "
+        "`WEBSOCKET_MAX_MESSAGE_SIZE`), closes the connection before reading any payload. "
+        "A compressed payload may not inflate beyond `MAX_MESSAGE_SIZE` either. Senders "
+        "compress payloads above `COMPRESSION_THRESHOLD` bytes (default 4096; alias "
+        "`WEBSOCKET_COMPRESSION_THRESHOLD`) when that makes them smaller.",
+        "",
+        "## Payloads",
+        "",
+        "A payload is its message's fields in order, with nothing before, between or after:",
+        "",
+        "| kind | encoding |",
+        "|---|---|",
+        "| `u8` `u16` `u32` `u64` | unsigned integer of that many bits |",
+        "| `i64` | signed 64-bit integer |",
+        "| `f64` | IEEE 754 binary64; NaN and infinities are refused |",
+        "| `bool` | one byte, 0 or 1 |",
+        "| `str` | `u32` byte length, then UTF-8 |",
+        "| `bytes` | `u32` length, then the bytes |",
+        "| `blobs` | `u32` count, then that many `bytes` |",
+        "| `json` | a `str` holding a JSON object |",
+        "",
+        "## Messages",
+        "",
+        "| type | name | direction | fields | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for code, (name, fields, direction, meaning) in MESSAGES.items():
+        shown = ", ".join(f"`{f}`:{k}" for f, k in fields) or "-"
+        out.append(f"| {code} | `{name}` | {directions[direction]} | {shown} | {_cell(meaning)} |")
+    out += [
+        "",
+        "## Sessions",
+        "",
+        f"Roles (HELLO's `role`): {WORKER} = worker, {MONITOR} = monitor (read-only).",
+        "",
+        "1. The client sends HELLO.",
+        f"2. The server answers CHALLENGE with a fresh random {NONCE_SIZE}-byte `nonce` "
+        "(or REJECT, and closes).",
+        "3. The client sends AUTH with `mac` = HMAC-SHA256(key = the UTF-8 token, message = "
+        "nonce ‖ role byte ‖ UTF-8 worker_id). The token (SERVER_TOKEN) never travels.",
+        "4. The server answers WELCOME (the session is open) or REJECT (and closes).",
+        "",
+        "Then each side may send only what the state table allows; anything else closes the "
+        "connection. The whole table (`TRANSITIONS` in `protocol/connection.py`):",
+        "",
+        "| side | state | sends/receives | message | next state |",
+        "|---|---|---|---|---|",
+    ]
+    for (side, state, direction, name), nxt in sorted(TRANSITIONS.items()):
+        out.append(f"| {side} | `{state}` | {direction} | `{name}` | `{nxt}` |")
+    out += [
+        "",
+        "`ready` after WELCOME means `ready_worker` or `ready_monitor`, by the HELLO's role.",
+        "",
+    ]
+    return "\n".join(out)
+
+
 DOCUMENTS = {
+    "docs/protocol.md": protocol_markdown,
     "docs/configuration.md": configuration_markdown,
     "docs/opcode-reference.md": opcode_markdown,
 }

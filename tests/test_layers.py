@@ -51,3 +51,9 @@ def test_config_layer_does_not_import_commands_or_ui() -> None:
             assert module.split(".")[0] not in {"rich", "asyncio"}, (name, module)
             assert not module.startswith(("bytebiota.cli", "bytebiota.tui",
                                           "bytebiota.server", "bytebiota.worker")), (name, module)
+
+
+def test_the_protocol_does_no_io() -> None:
+    for path in (PACKAGE / "protocol").glob("*.py"):
+        imported = {m.split(".")[0] for m in _imports(path)}
+        assert not imported & {"asyncio", "socket", "selectors", "ssl"}, path.name

@@ -1,0 +1,204 @@
+"""Typed messages and their explicit binary encoding (never pickle, never eval).
+
+Each message type is a code, a name and an ordered list of (field, kind). Payloads are the
+fields in order, big-endian:
+
+    u8 u16 u32 u64 i64   unsigned/signed integers of that width
+    f64                  IEEE 754 double
+    bool                 one byte, 0 or 1
+    str                  u32 length, then UTF-8
+    bytes                u32 length, then raw bytes
+    blobs                u32 count, then that many ``bytes``
+    json                 a ``str`` holding a JSON object (data only: status, config)
+
+A payload must be consumed exactly: trailing bytes, short fields, bad UTF-8, a bool that is
+neither 0 nor 1, or a json field that is not an object are RemoteProtocolError. ``MESSAGES``
+is the table docs/protocol.md is written from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from bytebiota.protocol.errors import LocalProtocolError, RemoteProtocolError
+
+WORKER = 1
+MONITOR = 2
+ROLES = {WORKER: "worker", MONITOR: "monitor"}
+
+REPORT_ACCEPTED = 0
+REPORT_DUPLICATE = 1
+REPORT_STALE = 2
+
+# code: (name, fields, direction: c = client to server, s = server to client, b = both)
+MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
+    1: ("HELLO", (("role", "u8"), ("worker_id", "str"), ("host", "str"), ("cores", "u16"),
+                  ("memory_mb", "u32"), ("compiled", "bool"), ("software", "str")), "c",
+        "opens a session: who is asking, and with what"),
+    2: ("CHALLENGE", (("nonce", "bytes"), ("server_id", "str")), "s",
+        "a fresh 32-byte nonce to prove the token on"),
+    3: ("AUTH", (("mac", "bytes"),), "c",
+        "HMAC-SHA256(token, nonce ‖ role ‖ worker_id): the token never travels"),
+    4: ("WELCOME", (("session", "u64"), ("heartbeat_interval", "f64"), ("config", "json")),
+        "s", "the session is open; the experiment's configuration"),
+    5: ("REJECT", (("reason", "str"),), "s", "the session is refused; the server closes"),
+    6: ("HEARTBEAT", (("sent", "f64"),), "b", "I am alive; echo this time back"),
+    7: ("HEARTBEAT_ACK", (("sent", "f64"),), "b", "the echo of a HEARTBEAT's time"),
+    8: ("LEASE_REQUEST", (("capacity", "u16"),), "c", "a worker asks for up to N islands"),
+    9: ("LEASE", (("island", "u32"), ("epoch", "u32"), ("next_seq", "u64"),
+                  ("batch_steps", "u64"), ("seed", "u64"), ("snapshot", "bytes"),
+                  ("genomes", "blobs"), ("immigrants", "blobs")), "s",
+        "an island to run: its snapshot, or (empty snapshot) a seed and founding genomes"),
+    10: ("NO_WORK", (("retry_after", "f64"),), "s", "nothing to lease now"),
+    11: ("REPORT", (("island", "u32"), ("epoch", "u32"), ("seq", "u64"), ("steps", "u64"),
+                    ("births", "u64"), ("deaths", "u64"), ("population", "u32"),
+                    ("genotypes", "u32"), ("digest", "bytes"), ("emigrants", "blobs"),
+                    ("stats", "json")), "c",
+         "one batch done: counters, end digest, emigrants"),
+    12: ("REPORT_ACK", (("island", "u32"), ("epoch", "u32"), ("seq", "u64"), ("status", "u8"),
+                        ("immigrants", "blobs")), "s",
+         "accepted, duplicate or stale; immigrants for the next batch"),
+    13: ("SNAPSHOT", (("island", "u32"), ("epoch", "u32"), ("seq", "u64"), ("data", "bytes")),
+         "c", "the island's full state after batch seq"),
+    14: ("SNAPSHOT_ACK", (("island", "u32"), ("epoch", "u32"), ("seq", "u64")), "s",
+         "the snapshot is stored"),
+    15: ("RELEASE", (("island", "u32"), ("epoch", "u32")), "c", "the worker gives a lease back"),
+    16: ("REVOKE", (("island", "u32"), ("epoch", "u32")), "s", "the server takes a lease back"),
+    17: ("STATUS_REQUEST", (), "c", "a monitor asks for the experiment's state"),
+    18: ("STATUS", (("data", "json"),), "s", "the experiment's state"),
+    19: ("SHUTDOWN", (("reason", "str"),), "s", "the server is stopping; reconnect later"),
+    20: ("BYE", (("reason", "str"),), "b", "a clean goodbye"),
+}
+CODES: dict[str, int] = {spec[0]: code for code, spec in MESSAGES.items()}
+_INT_FORMATS = {"u8": ">B", "u16": ">H", "u32": ">I", "u64": ">Q", "i64": ">q", "f64": ">d"}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A decoded (or to-be-encoded) message: its name and its fields."""
+
+    name: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.fields[key]
+
+    @property
+    def code(self) -> int:
+        return CODES[self.name]
+
+
+def make(name: str, **fields: Any) -> Message:
+    """A message, checked against the table (LocalProtocolError on a mistake of ours)."""
+    if name not in CODES:
+        raise LocalProtocolError(f"no message called {name}")
+    spec = MESSAGES[CODES[name]][1]
+    expected = [f for f, _ in spec]
+    if sorted(fields) != sorted(expected):
+        raise LocalProtocolError(f"{name} takes {expected}, got {sorted(fields)}")
+    return Message(name, fields)
+
+
+def encode(message: Message) -> bytes:
+    out: list[bytes] = []
+    for name, kind in MESSAGES[message.code][1]:
+        value = message.fields[name]
+        try:
+            _encode_field(out, kind, value)
+        except (struct.error, TypeError, ValueError, UnicodeEncodeError) as exc:
+            raise LocalProtocolError(f"{message.name}.{name}={value!r}: {exc}") from None
+    return b"".join(out)
+
+
+def _encode_field(out: list[bytes], kind: str, value: Any) -> None:
+    if kind in _INT_FORMATS:
+        out.append(struct.pack(_INT_FORMATS[kind], value))
+    elif kind == "bool":
+        out.append(b"\x01" if value else b"\x00")
+    elif kind == "str":
+        data = value.encode()
+        out.append(struct.pack(">I", len(data)) + data)
+    elif kind == "bytes":
+        out.append(struct.pack(">I", len(value)) + bytes(value))
+    elif kind == "blobs":
+        out.append(struct.pack(">I", len(value)))
+        for blob in value:
+            out.append(struct.pack(">I", len(blob)) + bytes(blob))
+    elif kind == "json":
+        if not isinstance(value, dict):
+            raise TypeError("a json field holds an object")
+        data = json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+        out.append(struct.pack(">I", len(data)) + data)
+    else:  # pragma: no cover - the table has no other kinds
+        raise LocalProtocolError(f"unknown field kind {kind}")
+
+
+class _Cursor:
+    def __init__(self, data: bytes, name: str) -> None:
+        self.data = data
+        self.pos = 0
+        self.name = name
+
+    def take(self, n: int) -> bytes:
+        if self.pos + n > len(self.data):
+            raise RemoteProtocolError(f"{self.name}: payload ends inside a field")
+        chunk = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return chunk
+
+    def sized(self) -> bytes:
+        (n,) = struct.unpack(">I", self.take(4))
+        return self.take(n)
+
+
+def decode(code: int, payload: bytes) -> Message:
+    """A message from a frame's type and payload; RemoteProtocolError if malformed."""
+    if code not in MESSAGES:
+        raise RemoteProtocolError(f"unknown message type {code}")
+    name, spec, _, _ = MESSAGES[code]
+    cursor = _Cursor(payload, name)
+    fields: dict[str, Any] = {}
+    for field_name, kind in spec:
+        fields[field_name] = _decode_field(cursor, kind, f"{name}.{field_name}")
+    if cursor.pos != len(payload):
+        raise RemoteProtocolError(f"{name}: {len(payload) - cursor.pos} bytes after the fields")
+    return Message(name, fields)
+
+
+def _decode_field(cursor: _Cursor, kind: str, where: str) -> Any:
+    if kind in _INT_FORMATS:
+        fmt = _INT_FORMATS[kind]
+        (value,) = struct.unpack(fmt, cursor.take(struct.calcsize(fmt)))
+        if kind == "f64" and not math.isfinite(value):
+            raise RemoteProtocolError(f"{where}: not a finite number")
+        return value
+    if kind == "bool":
+        byte = cursor.take(1)[0]
+        if byte > 1:
+            raise RemoteProtocolError(f"{where}: a bool must be 0 or 1, got {byte}")
+        return byte == 1
+    if kind == "str":
+        try:
+            return cursor.sized().decode()
+        except UnicodeDecodeError:
+            raise RemoteProtocolError(f"{where}: not UTF-8") from None
+    if kind == "bytes":
+        return cursor.sized()
+    if kind == "blobs":
+        (count,) = struct.unpack(">I", cursor.take(4))
+        if count > len(cursor.data):  # each blob takes at least 4 bytes: cheap sanity bound
+            raise RemoteProtocolError(f"{where}: {count} blobs cannot fit")
+        return [cursor.sized() for _ in range(count)]
+    if kind == "json":
+        try:
+            value = json.loads(cursor.sized().decode())
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise RemoteProtocolError(f"{where}: not JSON") from None
+        if not isinstance(value, dict):
+            raise RemoteProtocolError(f"{where}: a JSON object is expected")
+        return value
+    raise RemoteProtocolError(f"{where}: unknown field kind {kind}")  # pragma: no cover
