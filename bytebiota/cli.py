@@ -58,6 +58,11 @@ COMMANDS: dict[str, Command] = {
     "genome": Command("bytebiota.genome.diff:command",
                       "genome tools: `genome diff A B` aligns two genomes side by side",
                       needs_config=False),
+    "server": Command("bytebiota.server.app:command",
+                      "serve an experiment: islands leased to workers over TCP"),
+    "worker": Command("bytebiota.worker.client:command",
+                      "lend this machine to a server: lease islands and run them"),
+    "status": Command("bytebiota.status:command", "one snapshot of a server's state"),
     "bench": Command("bytebiota.bench:command", "measure instructions/s, compiled and pure",
                      needs_config=False),
     "replay": Command("bytebiota.replay:command",
@@ -184,6 +189,22 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--context", type=int, default=3, metavar="N",
                       help="aligned identical lines shown around each difference (default 3)")
     diff.add_argument("--all", action="store_true", help="show every line")
+
+    commands.add_parser(
+        "server", parents=[config_options], help=COMMANDS["server"].summary,
+        description="Serve an experiment on SERVER_HOST:SERVER_PORT: ISLANDS islands leased "
+        "to workers, checkpoints every CHECKPOINT_INTERVAL seconds in CHECKPOINT_DIR/server "
+        "(resumed from the newest on start), a journal in DATA_BASE_DIR/logs/server.jsonl. "
+        "SIGTERM or Ctrl-C: checkpoint, tell the workers, exit 0.",
+    )
+    commands.add_parser(
+        "worker", parents=[config_options], help=COMMANDS["worker"].summary,
+        description="Connect to SERVER_URL (host:port, tcp://host:port or a legacy http:// "
+        "URL), prove SERVER_TOKEN, lease islands and run them; reconnects by itself.",
+    )
+    status = commands.add_parser("status", parents=[config_options],
+                                 help=COMMANDS["status"].summary)
+    status.add_argument("--json", action="store_true", help="machine-readable")
 
     bench = commands.add_parser(
         "bench", help=COMMANDS["bench"].summary,

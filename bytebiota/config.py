@@ -691,6 +691,31 @@ def _cross_check(values: dict[str, Value], origins: dict[str, Origin]) -> None:
         )
 
 
+SECRETS = ("SERVER_TOKEN",)
+
+
+def public_values(config: Config) -> dict[str, Value]:
+    """Every value, secrets left out (unset): what journals, checkpoints and peers get."""
+    return {name: (None if name in SECRETS else value) for name, value in config.values.items()}
+
+
+def from_values(values: Mapping[str, Value]) -> Config:
+    """The configuration a journal header or a server's WELCOME recorded, as given (every
+    value at the flag layer, nothing read from files or the environment)."""
+    settings = []
+    for name, value in values.items():
+        if lookup(name) is None:
+            raise ConfigError(f"unknown variable {name} in a recorded configuration")
+        if value is None:
+            text = ""
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = str(value)
+        settings.append(f"{name}={text}")
+    return load(settings=settings, environ={}, use_dotenv=False)
+
+
 # ---- output ---------------------------------------------------------------------------------
 
 

@@ -92,20 +92,11 @@ def summary(state: State) -> str:
 
 def verify(events: list[dict[str, Any]]) -> tuple[bool, int, int]:
     """Re-simulate; (all digests match, checked count, first divergent step or -1)."""
-    from bytebiota.config import load
+    from bytebiota.config import from_values
     from bytebiota.simulation import new_world
 
     header = events[0]
-    settings = []
-    for name, value in header.get("config", {}).items():
-        if value is None:
-            text = ""
-        elif isinstance(value, bool):
-            text = "true" if value else "false"
-        else:
-            text = str(value)
-        settings.append(f"{name}={text}")
-    config = load(settings=settings, environ={}, use_dotenv=False)
+    config = from_values(header.get("config", {}))
     world = new_world(config, int(header["seed"]), mutations=bool(header.get("mutations", True)))
     checked = 0
     for event in events[1:]:

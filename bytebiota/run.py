@@ -18,7 +18,7 @@ from types import FrameType
 from typing import Any
 
 from bytebiota import __version__, checkpoints, core, simulation
-from bytebiota.config import Config
+from bytebiota.config import Config, public_values
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import UserError
 from bytebiota.journal import FORMAT, Journal, truncate_after
@@ -94,7 +94,7 @@ class Run:
             "seed": self.seed,
             "step": self.world.steps,
             "journal": str(self.journal.path),
-            "config": dict(self.config.values),
+            "config": public_values(self.config),
         }
         path = checkpoints.write(
             Path(self.config.checkpoint.checkpoint_dir), CHECKPOINT_PREFIX, self.world.steps,
@@ -254,7 +254,7 @@ def command(args: argparse.Namespace, config: Config) -> None:
         header = {
             "format": FORMAT, "bytebiota": __version__, "core": core.describe(), "seed": seed,
             "regime": config.global_.regime, "mutations": not args.no_mutations,
-            "config": dict(config.values),
+            "config": public_values(config),
         }
         journal.write("header", **header)
         print(f"bytebiota: run seed {seed}, regime {config.global_.regime}, core "

@@ -1109,6 +1109,26 @@ class World:
         report.population = self.population
         return report
 
+    def emigrants(self, k: i64) -> list[bytes]:
+        """Genomes of ``k`` living cells drawn with the world's RNG (the cells stay): copies
+        that travel to other islands. Deterministic given the world's state."""
+        out: list[bytes] = []
+        if self.population == 0:
+            return out
+        order = self.cells()
+        for _ in range(k):
+            out.append(self.genome_of(order[self.rng.below(self.population)]))
+        return out
+
+    def immigrate(self, genome: bytes) -> bool:
+        """Place an immigrant (a new cell at the bottom of the reaper queue) in the first free
+        block that fits; False (and nothing changes) when none does or it is not a genome."""
+        try:
+            self.inject(genome, -1)
+        except ValueError:
+            return False
+        return True
+
     def cells(self) -> list[i64]:
         """Living cells' slots in slicer order, starting at the current one."""
         out: list[i64] = []

@@ -1,0 +1,288 @@
+"""``bytebiota server``: the asyncio edge around the coordinator.
+
+One task per connection pumps bytes through a sans-IO ``Connection``; every decision is the
+coordinator's. Housekeeping (lease expiry, journal stats, checkpoints) runs in its own task.
+A connection that misbehaves (bad frame, wrong state, wrong token, silence during the
+handshake) is closed with a logged reason; everyone else carries on. SIGTERM/SIGINT:
+checkpoint, tell the workers (SHUTDOWN), exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bytebiota import __version__, checkpoints, core, simulation
+from bytebiota.config import Config, public_values
+from bytebiota.journal import FORMAT, Journal
+from bytebiota.netcommon import Stream, install_fast_loop, load_or_create_token
+from bytebiota.protocol import RemoteProtocolError
+from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection
+from bytebiota.protocol.messages import MONITOR, Message, make
+from bytebiota.server.coordinator import Coordinator, Island
+
+HANDSHAKE_TIMEOUT = 10.0  # seconds for HELLO + AUTH: a silent peer is dropped after this
+STATS_SECONDS = 5.0  # journal cadence of the global stats
+CHECKPOINT_PREFIX = "server"
+WORK_CYCLE = 100_000  # instructions in one BATCH_SIZE unit
+
+
+def log(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} bytebiota server: {message}", file=sys.stderr,
+          flush=True)
+
+
+class Server:
+    def __init__(self, config: Config, coordinator: Coordinator, token: str, seed: int,
+                 journal: Journal) -> None:
+        self.config = config
+        self.coordinator = coordinator
+        self.token = token
+        self.seed = seed
+        self.journal = journal
+        self.stop = asyncio.Event()
+        self.sessions: set[Stream] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.session_counter = 0
+        self.checkpoint_dir = Path(config.checkpoint.checkpoint_dir) / "server"
+        self.port = 0
+
+    # ---- connections -------------------------------------------------------------------
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        net = self.config.network
+        connection = Connection(SERVER, max_message_size=net.max_message_size,
+                                compression_threshold=net.compression_threshold)
+        stream = Stream(connection, reader, writer)
+        peer = writer.get_extra_info("peername")
+        worker_id = ""
+        reason = "closed"
+        self.sessions.add(stream)
+        task = asyncio.current_task()
+        if task is not None:
+            self.tasks.add(task)
+        try:
+            worker_id = await asyncio.wait_for(self._handshake(stream), HANDSHAKE_TIMEOUT)
+            if not worker_id:
+                reason = "refused"
+                return
+            if connection.is_monitor:
+                await self._monitor_session(stream)
+            else:
+                await self._worker_session(stream, worker_id)
+        except TimeoutError:
+            reason = "handshake timeout"
+        except RemoteProtocolError as exc:
+            reason = f"protocol error: {exc}"
+        except (ConnectionError, OSError) as exc:
+            reason = f"connection lost: {exc}"
+        finally:
+            self.sessions.discard(stream)
+            if task is not None:
+                self.tasks.discard(task)
+            if reason != "closed" or (worker_id and not connection.is_monitor):
+                log(f"{peer} {worker_id or '-'}: {reason}")
+            if worker_id and not connection.is_monitor:
+                self.coordinator.seen(worker_id)  # its leases expire after WORKER_TIMEOUT
+            await stream.close()
+
+    async def _handshake(self, stream: Stream) -> str:
+        hello = await stream.receive()
+        if hello is None:
+            return ""
+        self.session_counter += 1
+        await stream.send(make("CHALLENGE", nonce=os.urandom(NONCE_SIZE),
+                               server_id=f"bytebiota {__version__}"))
+        auth = await stream.receive()
+        if auth is None:
+            return ""
+        if not stream.connection.verify(auth, self.token):
+            await stream.send(make("REJECT", reason="authentication failed"))
+            log(f"{stream.writer.get_extra_info('peername')}: wrong token for "
+                f"{hello['worker_id']!r}")
+            return ""
+        worker_id = hello["worker_id"] or f"monitor-{self.session_counter}"
+        if hello["role"] != MONITOR:
+            if len(self.coordinator.workers) >= self.config.server.max_workers and \
+                    worker_id not in self.coordinator.workers:
+                await stream.send(make("REJECT", reason="MAX_WORKERS reached"))
+                return ""
+            if worker_id in self.coordinator.workers:
+                self.coordinator.seen(worker_id)
+            else:
+                self.coordinator.join(worker_id, hello["host"], hello["cores"])
+        await stream.send(make(
+            "WELCOME", session=self.session_counter,
+            heartbeat_interval=self.config.network.heartbeat_interval,
+            config=public_values(self.config),
+        ))
+        return worker_id
+
+    async def _monitor_session(self, stream: Stream) -> None:
+        while (message := await stream.receive()) is not None:
+            if message.name == "STATUS_REQUEST":
+                await stream.send(make("STATUS", data=self.status()))
+            elif message.name == "HEARTBEAT":
+                await stream.send(make("HEARTBEAT_ACK", sent=message["sent"]))
+            elif message.name == "BYE":
+                return
+
+    async def _worker_session(self, stream: Stream, worker_id: str) -> None:
+        coordinator = self.coordinator
+        while (message := await stream.receive()) is not None:
+            coordinator.seen(worker_id)
+            name = message.name
+            if name == "HEARTBEAT":
+                await stream.send(make("HEARTBEAT_ACK", sent=message["sent"]))
+            elif name == "LEASE_REQUEST":
+                if worker_id not in coordinator.workers:  # expired while away: rejoin
+                    coordinator.join(worker_id, "", 1)
+                granted = coordinator.lease_fairly(worker_id, message["capacity"])
+                if not granted:
+                    await stream.send(make("NO_WORK", retry_after=2.0))
+                for island in granted:
+                    await stream.send(self._lease_message(island))
+            elif name == "REPORT":
+                status = coordinator.report(worker_id, message.fields)
+                target = coordinator.islands.get(message["island"])
+                immigrants = (coordinator.take_immigrants(target)
+                              if target is not None and status == 0 else [])
+                await stream.send(make("REPORT_ACK", island=message["island"],
+                                       epoch=message["epoch"], seq=message["seq"],
+                                       status=status, immigrants=immigrants))
+            elif name == "SNAPSHOT":
+                if coordinator.snapshot(worker_id, message["island"], message["epoch"],
+                                        message["seq"], message["data"]):
+                    await stream.send(make("SNAPSHOT_ACK", island=message["island"],
+                                           epoch=message["epoch"], seq=message["seq"]))
+            elif name == "RELEASE":
+                coordinator.release(worker_id, message["island"], message["epoch"])
+            elif name == "BYE":
+                coordinator.lose(worker_id, "said goodbye")
+                return
+
+    def _lease_message(self, island: Island) -> Message:
+        batch = self.config.worker.batch_size * WORK_CYCLE
+        return make("LEASE", island=island.id, epoch=island.epoch, next_seq=island.next_seq,
+                    batch_steps=batch, seed=island.seed, snapshot=island.snapshot,
+                    genomes=list(island.founders) if not island.snapshot else [],
+                    immigrants=self.coordinator.take_immigrants(island))
+
+    # ---- housekeeping ------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        data = self.coordinator.status()
+        data["server"] = {"version": __version__, "core": core.describe(), "seed": self.seed,
+                          "port": self.port}
+        return data
+
+    def write_events(self) -> None:
+        for event in self.coordinator.events:
+            kind = event.pop("event")
+            self.journal.write(kind, **event)
+        self.coordinator.events.clear()
+
+    def checkpoint(self) -> Path:
+        meta, payload = self.coordinator.state()
+        totals = self.coordinator.totals_view()
+        self.journal.sync()
+        return checkpoints.write(
+            self.checkpoint_dir, CHECKPOINT_PREFIX, int(totals["steps"]),
+            {"kind": "server", "seed": self.seed, "coordinator": meta,
+             "bytebiota": __version__},
+            payload, keep=self.config.checkpoint.checkpoint_keep_last_n,
+        )
+
+    async def housekeeping(self) -> None:
+        timeout = self.config.server.worker_timeout
+        interval = self.config.server.checkpoint_interval
+        last_checkpoint = last_stats = time.monotonic()
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), 0.5)
+            for worker_id in self.coordinator.expire(timeout):
+                freed = self.coordinator.lose(worker_id, "timeout")
+                log(f"worker {worker_id} timed out; islands {freed} go back to the pool")
+            self.write_events()
+            now = time.monotonic()
+            if now - last_stats >= STATS_SECONDS:
+                self.journal.write("stats", **self.coordinator.totals_view())
+                last_stats = now
+            if now - last_checkpoint >= interval:
+                self.checkpoint()
+                last_checkpoint = now
+
+    async def shutdown(self) -> None:
+        for stream in list(self.sessions):
+            if stream.connection.ready:
+                with contextlib.suppress(ConnectionError, OSError):
+                    await stream.send(make("SHUTDOWN", reason="server stopping"))
+            stream.writer.close()
+        if self.tasks:  # the sessions end on their own once their sockets close
+            await asyncio.wait(list(self.tasks), timeout=5)
+        self.write_events()
+        path = self.checkpoint()
+        self.journal.write("end", **self.coordinator.totals_view())
+        self.journal.close()
+        log(f"stopped; checkpoint {path}")
+
+    async def main(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, self.stop.set)
+        server = await asyncio.start_server(self.handle, self.config.server.server_host,
+                                            self.config.server.server_port)
+        self.port = server.sockets[0].getsockname()[1]
+        log(f"listening on {self.config.server.server_host}:{self.port} "
+            f"({len(self.coordinator.islands)} islands, core {core.describe()})")
+        async with server:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self.housekeeping())
+                await self.stop.wait()
+            server.close()
+            await self.shutdown()
+
+
+def island_count(config: Config) -> int:
+    configured = config.server.islands
+    return configured if configured is not None else min(config.server.max_workers, 8)
+
+
+def command(args: Any, config: Config) -> None:
+    loop_name = install_fast_loop()
+    data_dir = Path(config.global_.data_base_dir)
+    token, token_file = load_or_create_token(config.network.server_token, data_dir)
+    if token_file is not None:
+        log(f"token in {token_file} (workers with this data directory find it; others need "
+            "SERVER_TOKEN set to its content)")
+    ancestor = simulation.load_ancestor(config).code
+    directory = Path(config.checkpoint.checkpoint_dir) / "server"
+    found = checkpoints.newest(directory, CHECKPOINT_PREFIX,
+                               warn=lambda m: log(f"warning: {m}"))
+    if found is not None:
+        path, meta, payload = found
+        seed = int(meta["seed"])
+        coordinator = Coordinator(0, seed, ancestor, config.evolution.seed_bank_size)
+        coordinator.load(meta["coordinator"], payload)
+        log(f"resuming from {path} at {coordinator.totals_view()['steps']:,} steps")
+    else:
+        seed = config.global_.seed if config.global_.seed is not None else simulation.fresh_seed()
+        coordinator = Coordinator(island_count(config), seed, ancestor,
+                                  config.evolution.seed_bank_size)
+    journal_path = data_dir / "logs" / "server.jsonl"
+    journal = Journal(journal_path, append=found is not None)
+    if found is None:
+        journal.write("header", format=FORMAT, bytebiota=__version__, core=core.describe(),
+                      seed=seed, regime=config.global_.regime, role="server",
+                      config=public_values(config))
+    else:
+        journal.write("resume", step=coordinator.totals_view()["steps"])
+    log(f"event loop {loop_name}; journal {journal_path}")
+    asyncio.run(Server(config, coordinator, token, seed, journal).main())

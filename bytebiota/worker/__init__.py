@@ -1,0 +1,1 @@
+"""The worker: connects, leases islands, runs them in short slices, reports."""

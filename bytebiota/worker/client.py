@@ -1,0 +1,273 @@
+"""``bytebiota worker``: connect, lease islands, run them in short slices, report.
+
+The island runs in slices of about 50 ms inside the event loop, so heartbeats are answered
+and sent between slices and never stall. A batch is ``batch_steps`` instructions (BATCH_SIZE
+work cycles of 100,000 instructions, adapted toward TARGET_INTERVAL_SECONDS within
+MIN_BATCH_SIZE..MAX_BATCH_SIZE by ADJUSTMENT_FACTOR); after each batch the worker sends a
+REPORT (counters, end digest, emigrants) and, on the CHECKPOINT_INTERVAL cadence, a
+SNAPSHOT. Immigrants from the acknowledgement enter before the next batch, so a batch is
+fixed by (snapshot, immigrants, length). Connection lost: reconnect with exponential backoff
+and jitter (RECONNECT_MAX_ATTEMPTS, 0 = forever); the server re-leases islands itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import platform
+import random
+import signal
+import socket
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from bytebiota import __version__, core, simulation
+from bytebiota.config import Config, from_values
+from bytebiota.core.world import SnapshotError, World, restore
+from bytebiota.errors import Failure
+from bytebiota.netcommon import Stream, find_token, install_fast_loop, parse_server_url
+from bytebiota.protocol import RemoteProtocolError
+from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
+from bytebiota.protocol.messages import REPORT_ACCEPTED, WORKER, Message, make
+
+SLICE_SECONDS = 0.05
+WORK_CYCLE = 100_000
+EMIGRANTS_PER_BATCH = 2
+BACKOFF_CAP = 30.0
+MAX_ISLANDS = 4  # islands one worker process runs in turn
+
+
+def log(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} bytebiota worker: {message}", file=sys.stderr,
+          flush=True)
+
+
+def machine_id() -> str:
+    """A stable id for this machine: its host name and a hash of its hardware address."""
+    digest = hashlib.sha256(f"{socket.gethostname()}-{uuid.getnode()}".encode()).hexdigest()
+    return f"{socket.gethostname()}-{digest[:8]}"
+
+
+@dataclass
+class Lease:
+    island: int
+    epoch: int
+    seq: int
+    batch_steps: int
+    world: World
+    immigrants: list[bytes] = field(default_factory=list)
+    last_snapshot: float = 0.0
+
+
+class Worker:
+    def __init__(self, config: Config, worker_id: str, token: str) -> None:
+        self.config = config
+        self.worker_id = worker_id
+        self.token = token
+        self.host, self.port = parse_server_url(config.network.server_url)
+        self.stop = asyncio.Event()
+        self.leases: dict[int, Lease] = {}
+        self.experiment: Config | None = None
+        self.rtts: list[float] = []
+        self.steps_done = 0
+
+    async def main(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, self.stop.set)
+        attempts = 0
+        limit = self.config.network.reconnect_max_attempts
+        while not self.stop.is_set():
+            try:
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+            except OSError as exc:
+                attempts += 1
+                if limit and attempts > limit:
+                    raise Failure(f"server {self.host}:{self.port} unreachable after "
+                                  f"{attempts - 1} attempts ({exc.strerror or exc})") from None
+                delay = min(BACKOFF_CAP, 0.5 * 2 ** min(attempts, 6)) * random.uniform(0.5, 1)
+                log(f"server {self.host}:{self.port} unreachable ({exc.strerror or exc}); "
+                    f"retrying in {delay:.1f} s")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), delay)
+                continue
+            attempts = 0
+            stream = Stream(Connection(
+                CLIENT, role=WORKER,
+                max_message_size=self.config.network.max_message_size,
+                compression_threshold=self.config.network.compression_threshold,
+            ), reader, writer)
+            try:
+                await self.session(stream)
+            except RemoteProtocolError as exc:
+                log(f"protocol error: {exc}")
+            except (ConnectionError, OSError) as exc:
+                log(f"connection lost: {exc}")
+            finally:
+                await stream.close()
+            if not self.stop.is_set():
+                # The server re-leases our islands after WORKER_TIMEOUT; keep nothing stale.
+                self.leases.clear()
+                await asyncio.sleep(random.uniform(0.2, 1.0))
+
+    async def session(self, stream: Stream) -> None:
+        await stream.send(make("HELLO", role=WORKER, worker_id=self.worker_id,
+                               host=socket.gethostname(), cores=1, memory_mb=0,
+                               compiled=core.COMPILED, software=f"bytebiota {__version__}"))
+        challenge = await stream.receive()
+        if challenge is None or challenge.name == "REJECT":
+            raise Failure(f"server refused: {challenge['reason'] if challenge else 'closed'}")
+        await stream.send(make("AUTH", mac=auth_mac(self.token, challenge["nonce"], WORKER,
+                                                    self.worker_id)))
+        welcome = await stream.receive()
+        if welcome is None or welcome.name == "REJECT":
+            reason = welcome["reason"] if welcome else "closed"
+            raise Failure(f"server refused: {reason} (is SERVER_TOKEN right?)")
+        self.experiment = from_values(welcome["config"])
+        log(f"connected to {self.host}:{self.port} as {self.worker_id}")
+        done = asyncio.Event()
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.heartbeats(stream, welcome["heartbeat_interval"], done))
+            group.create_task(self.receiver(stream, done))
+            group.create_task(self.runner(stream, done))
+
+    async def heartbeats(self, stream: Stream, interval: float, done: asyncio.Event) -> None:
+        while not done.is_set() and not self.stop.is_set() and stream.connection.ready:
+            await stream.send(make("HEARTBEAT", sent=time.monotonic()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), interval)
+
+    async def receiver(self, stream: Stream, done: asyncio.Event) -> None:
+        try:
+            while (message := await stream.receive()) is not None:
+                self.handle(message)
+                if message.name == "SHUTDOWN":
+                    log("server is shutting down; will reconnect")
+                    return
+        finally:
+            done.set()
+
+    def handle(self, message: Message) -> None:
+        name = message.name
+        if name == "HEARTBEAT_ACK":
+            self.rtts.append(time.monotonic() - message["sent"])
+            del self.rtts[:-1000]
+        elif name == "LEASE":
+            self.leases[message["island"]] = self._lease(message)
+        elif name == "REPORT_ACK":
+            lease = self.leases.get(message["island"])
+            if lease is not None and lease.epoch == message["epoch"]:
+                if message["status"] == REPORT_ACCEPTED:
+                    lease.immigrants.extend(message["immigrants"])
+                else:
+                    log(f"island {lease.island}: report {message['seq']} refused; "
+                        "dropping the lease")
+                    self.leases.pop(lease.island, None)
+        elif name == "REVOKE":
+            lease = self.leases.get(message["island"])
+            if lease is not None and lease.epoch == message["epoch"]:
+                self.leases.pop(lease.island)
+
+    def _lease(self, message: Message) -> Lease:
+        assert self.experiment is not None
+        if message["snapshot"]:
+            try:
+                world = restore(message["snapshot"])
+            except SnapshotError as exc:
+                raise RemoteProtocolError(f"lease of island {message['island']}: {exc}") from None
+        else:
+            world = World(simulation.params(self.experiment), message["seed"])
+            for genome in message["genomes"]:
+                world.immigrate(genome)
+        log(f"leased island {message['island']} (epoch {message['epoch']}, from report "
+            f"{message['next_seq']}, step {world.steps:,})")
+        return Lease(message["island"], message["epoch"], message["next_seq"],
+                     message["batch_steps"], world, list(message["immigrants"]))
+
+    async def runner(self, stream: Stream, done: asyncio.Event) -> None:
+        requested = 0.0
+        while not done.is_set() and not self.stop.is_set():
+            # Ask for an island when idle, and now and then for one more (the server only
+            # grants it while islands lie idle and no worker holds fewer).
+            wait = 2.0 if not self.leases else 5.0
+            if len(self.leases) < MAX_ISLANDS and time.monotonic() - requested > wait:
+                await stream.send(make("LEASE_REQUEST", capacity=1))
+                requested = time.monotonic()
+            if not self.leases:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), 0.2)
+                continue
+            for lease in list(self.leases.values()):
+                if done.is_set() or self.stop.is_set():
+                    break
+                await self.batch(stream, lease, done)
+        if self.stop.is_set() and stream.connection.ready:
+            for lease in list(self.leases.values()):
+                await stream.send(make("RELEASE", island=lease.island, epoch=lease.epoch))
+            await stream.send(make("BYE", reason="worker stopping"))
+
+    async def batch(self, stream: Stream, lease: Lease, done: asyncio.Event) -> None:
+        world = lease.world
+        for genome in lease.immigrants:
+            world.immigrate(genome)
+        lease.immigrants = []
+        start = time.perf_counter()
+        births, deaths, left = world.births, world.deaths, lease.batch_steps
+        chunk = 100_000
+        while left > 0:
+            t = time.perf_counter()
+            report = world.run(min(chunk, left))
+            left -= int(report.steps)
+            elapsed = time.perf_counter() - t
+            if elapsed > 0:  # keep each slice near SLICE_SECONDS
+                chunk = max(1_000, min(50_000_000, int(chunk * SLICE_SECONDS / elapsed)))
+            await asyncio.sleep(0)
+            if report.extinct or lease.island not in self.leases:
+                break
+            if self.stop.is_set():
+                return
+        if lease.island not in self.leases or done.is_set() or not stream.connection.ready:
+            return
+        steps = lease.batch_steps - left
+        self.steps_done += steps
+        emigrants = world.emigrants(EMIGRANTS_PER_BATCH)
+        await stream.send(make(
+            "REPORT", island=lease.island, epoch=lease.epoch, seq=lease.seq, steps=steps,
+            births=int(world.births - births), deaths=int(world.deaths - deaths),
+            population=int(world.population), genotypes=int(world.genebank.living),
+            digest=bytes.fromhex(world.digest()), emigrants=emigrants,
+            stats={"step": int(world.steps)},
+        ))
+        lease.seq += 1
+        now = time.monotonic()
+        if now - lease.last_snapshot >= self.config.server.checkpoint_interval or \
+                lease.last_snapshot == 0.0:
+            await stream.send(make("SNAPSHOT", island=lease.island, epoch=lease.epoch,
+                                   seq=lease.seq, data=world.snapshot()))
+            lease.last_snapshot = now
+        self._adapt(lease, time.perf_counter() - start)
+
+    def _adapt(self, lease: Lease, elapsed: float) -> None:
+        w = self.config.worker
+        if elapsed <= 0:
+            return
+        target = w.target_interval_seconds
+        ideal = lease.batch_steps * target / elapsed
+        new = lease.batch_steps + w.adjustment_factor * (ideal - lease.batch_steps)
+        lo, hi = w.min_batch_size * WORK_CYCLE, w.max_batch_size * WORK_CYCLE
+        lease.batch_steps = int(max(lo, min(hi, new)))
+
+
+def command(args: Any, config: Config) -> None:
+    loop_name = install_fast_loop()
+    token = find_token(config.network.server_token, config.global_.data_base_dir)
+    worker_id = config.worker.worker_id or machine_id()
+    log(f"{worker_id} on {platform.node()}, core {core.describe()}, event loop {loop_name}")
+    worker = Worker(config, worker_id, token)
+    asyncio.run(worker.main())
+    log(f"stopped after {worker.steps_done:,} instructions")

@@ -1,0 +1,193 @@
+"""Server, workers and status as real processes on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bytebiota.protocol.frames import HEADER
+from tests.conftest import clean_environ
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Cluster:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.env = clean_environ({
+            "SERVER_HOST": "127.0.0.1", "SERVER_PORT": str(self.port),
+            "SERVER_URL": f"127.0.0.1:{self.port}", "ISLANDS": "3", "REGIME": "classic",
+            "CHECKPOINT_INTERVAL": "2", "WORKER_TIMEOUT": "3", "HEARTBEAT_INTERVAL": "0.5",
+            "BATCH_SIZE": "5", "MIN_BATCH_SIZE": "1", "MAX_BATCH_SIZE": "20",
+            "TARGET_INTERVAL_SECONDS": "1", "SEED": "7",
+        })
+        self.processes: dict[str, subprocess.Popen[str]] = {}
+
+    def start(self, name: str, *args: str, extra: dict[str, str] | None = None) -> None:
+        log = open(self.directory / f"{name}.log", "w")  # noqa: SIM115
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "bytebiota", *args], cwd=self.directory,
+            env={**self.env, **(extra or {})}, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+
+    def server(self) -> None:
+        self.start("server", "server")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise AssertionError("the server did not start: " + self.log("server"))
+
+    def worker(self, name: str) -> None:
+        self.start(name, "worker", extra={"WORKER_ID": name})
+
+    def status(self) -> dict[str, Any]:
+        result = subprocess.run([sys.executable, "-m", "bytebiota", "status", "--json"],
+                                cwd=self.directory, env=self.env, capture_output=True,
+                                text=True, timeout=30, check=False)
+        assert result.returncode == 0, result.stderr
+        data: dict[str, Any] = json.loads(result.stdout)
+        return data
+
+    def wait_for(self, condition: Callable[[dict[str, Any]], bool], timeout: float) -> dict[
+            str, Any]:
+        deadline = time.monotonic() + timeout
+        data = self.status()
+        while not condition(data):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met in {timeout} s: {data}")
+            time.sleep(0.5)
+            data = self.status()
+        return data
+
+    def log(self, name: str) -> str:
+        return (self.directory / f"{name}.log").read_text()
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    c = Cluster(tmp_path)
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+def test_server_and_workers_share_islands_and_account_exactly(cluster: Cluster) -> None:
+    cluster.server()
+    token = cluster.directory / "data" / "server.token"
+    assert token.exists() and oct(token.stat().st_mode & 0o777) == "0o600"
+    for name in ("w1", "w2"):
+        cluster.worker(name)
+    data = cluster.wait_for(
+        lambda d: all(i["steps"] > 0 for i in d["islands"])
+        and sum(i["immigrants"] for i in d["islands"]) > 0, 60)
+    totals = data["totals"]
+    assert totals["steps"] == sum(i["steps"] for i in data["islands"])
+    assert totals["reports_accepted"] > 0 and totals["reports_duplicate"] == 0
+    assert totals["migrants"] > 0
+    assert sorted(w["id"] for w in data["workers"]) == ["w1", "w2"]
+    assert set(data) >= {"totals", "workers", "islands"}
+    for island in data["islands"]:
+        assert set(island) >= {"id", "epoch", "worker", "steps", "population", "immigrants"}
+
+
+def test_a_killed_worker_loses_its_islands_to_another(cluster: Cluster) -> None:
+    cluster.server()
+    cluster.worker("w1")
+    cluster.wait_for(lambda d: any(i["worker"] == "w1" for i in d["islands"]), 30)
+    cluster.worker("w2")
+    cluster.wait_for(lambda d: any(i["worker"] == "w2" for i in d["islands"]), 30)
+    before = cluster.status()
+    held = {i["id"]: i["epoch"] for i in before["islands"] if i["worker"] == "w1"}
+    cluster.processes["w1"].send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+    data = cluster.wait_for(
+        lambda d: all(i["worker"] == "w2" and i["epoch"] > held[i["id"]]
+                      for i in d["islands"] if i["id"] in held), 3 + 5 + 10)
+    assert time.monotonic() - killed < 3 + 5 + 5  # WORKER_TIMEOUT + 5 s (+ polling slack)
+    assert data["totals"]["steps"] == sum(i["steps"] for i in data["islands"])
+    assert "w1" not in [w["id"] for w in data["workers"]]
+
+
+def test_bad_input_is_refused_while_a_worker_keeps_working(cluster: Cluster) -> None:
+    cluster.server()
+    cluster.worker("w1")
+    first = cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 0, 30)
+    attacks = [
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",  # garbage / wrong magic
+        HEADER.pack(b"BB", 1, 1, 0, 0, 2**31 - 1),  # an oversized length
+        HEADER.pack(b"BB", 7, 1, 0, 0, 4) + b"abcd",  # a wrong version
+        HEADER.pack(b"BB", 1, 6, 0, 0, 8) + struct.pack(">d", 1.0),  # valid, wrong state
+    ]
+    for attack in attacks:
+        with socket.create_connection(("127.0.0.1", cluster.port), timeout=10) as s:
+            s.sendall(attack)
+            s.settimeout(10)
+            assert s.recv(100) == b""  # the server closed this connection
+    wrong = subprocess.run([sys.executable, "-m", "bytebiota", "status"], cwd=cluster.directory,
+                           env={**cluster.env, "SERVER_TOKEN": "wrong"}, capture_output=True,
+                           text=True, timeout=30, check=False)
+    assert wrong.returncode == 1 and "authentication failed" in wrong.stderr
+    later = cluster.wait_for(
+        lambda d: d["totals"]["reports_accepted"] > first["totals"]["reports_accepted"] + 2, 30)
+    assert [w["id"] for w in later["workers"]] == ["w1"]
+    log = cluster.log("server")
+    assert "bad magic" in log and "exceeds MAX_MESSAGE_SIZE" in log
+    assert "unexpected HEARTBEAT in state await_hello" in log and "wrong token" in log
+
+
+def test_sigterm_checkpoints_and_a_restart_resumes(cluster: Cluster) -> None:
+    cluster.server()
+    cluster.worker("w1")
+    data = cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 3, 30)
+    server = cluster.processes["server"]
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
+    checkpoints = sorted((cluster.directory / "data" / "checkpoints" / "server").glob("*.ckpt"))
+    assert checkpoints
+    cluster.server()
+    resumed = cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 0, 30)
+    assert "resuming from" in cluster.log("server")
+    assert resumed["totals"]["steps"] >= min(i["steps"] for i in data["islands"])
+    # the worker reconnected by itself
+    cluster.wait_for(lambda d: [w["id"] for w in d["workers"]] == ["w1"], 30)
+
+
+def test_status_of_an_unreachable_server(tmp_path: Path) -> None:
+    port = free_port()
+    result = subprocess.run([sys.executable, "-m", "bytebiota", "status"], cwd=tmp_path,
+                            env=clean_environ({"SERVER_URL": f"tcp://127.0.0.1:{port}",
+                                               "SERVER_TOKEN": "x"}),
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(f"bytebiota: error: server 127.0.0.1:{port} "
+                                            "unreachable")
+    assert os.path.exists(tmp_path) and "Traceback" not in result.stderr
