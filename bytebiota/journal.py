@@ -35,6 +35,11 @@ class Journal:
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
+    def tell(self) -> int:
+        """The byte offset just after the last event written."""
+        self._handle.flush()
+        return self._handle.tell()
+
     def close(self) -> None:
         self._handle.close()
 

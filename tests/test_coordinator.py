@@ -101,16 +101,34 @@ def test_an_extinct_island_is_reseeded() -> None:
     assert island.reseeds == 1 and island.inbox == [b"\x01" * 12]
 
 
-def test_state_round_trip_resumes_from_snapshots() -> None:
+def test_state_round_trip_keeps_leases_and_accounting() -> None:
     c, _ = setup()
     [island] = c.lease("a", 1)
     c.report("a", report(island.id, island.epoch, 0))
     c.snapshot("a", island.id, island.epoch, 1, b"snapshot")
-    c.report("a", report(island.id, island.epoch, 1))  # pending: not in a checkpoint
+    c.report("a", report(island.id, island.epoch, 1))  # pending, but acknowledged
     meta, payload = c.state()
     fresh = Coordinator(0, 1, b"\x01" * 12, 100)
     fresh.load(meta, payload)
     restored = fresh.islands[island.id]
-    assert restored.snapshot == b"snapshot" and restored.next_seq == 1
-    assert restored.epoch == island.epoch + 1 and restored.holder is None
-    assert fresh.totals_view()["steps"] == 100
+    assert restored.snapshot == b"snapshot" and restored.next_seq == 2
+    assert restored.epoch == island.epoch and restored.holder == "a"
+    assert fresh.totals_view()["steps"] == 200  # nothing acknowledged is lost
+    assert fresh.report("a", report(island.id, island.epoch, 2)) == REPORT_ACCEPTED
+
+
+def test_journal_events_replay_onto_a_checkpoint() -> None:
+    c, _ = setup(islands=1)
+    meta, payload = c.state()  # the checkpoint, before anything happened
+    [island] = c.lease("a", 1)
+    c.report("a", report(island.id, island.epoch, 0))
+    c.snapshot("a", island.id, island.epoch, 1, b"snap")
+    c.report("a", report(island.id, island.epoch, 1))
+    events = list(c.events)
+    fresh = Coordinator(0, 1, b"\x01" * 12, 100)
+    fresh.load(meta, payload)
+    for event in events:
+        fresh.replay(event, b"snap" if event["event"] == "snapshot" else None)
+    again = fresh.islands[island.id]
+    assert (again.holder, again.epoch, again.next_seq) == ("a", island.epoch, 2)
+    assert again.snapshot == b"snap" and fresh.totals_view()["steps"] == 200

@@ -38,7 +38,7 @@ class Cluster:
             "SERVER_URL": f"127.0.0.1:{self.port}", "ISLANDS": "3", "REGIME": "classic",
             "CHECKPOINT_INTERVAL": "2", "WORKER_TIMEOUT": "3", "HEARTBEAT_INTERVAL": "0.5",
             "BATCH_SIZE": "5", "MIN_BATCH_SIZE": "1", "MAX_BATCH_SIZE": "20",
-            "TARGET_INTERVAL_SECONDS": "1", "SEED": "7",
+            "TARGET_INTERVAL_SECONDS": "1", "SEED": "7", "RESOURCE_PRESET": "full",
         })
         self.processes: dict[str, subprocess.Popen[str]] = {}
 
@@ -191,3 +191,74 @@ def test_status_of_an_unreachable_server(tmp_path: Path) -> None:
     assert result.stderr.strip().startswith(f"bytebiota: error: server 127.0.0.1:{port} "
                                             "unreachable")
     assert os.path.exists(tmp_path) and "Traceback" not in result.stderr
+
+
+def test_kill_9_of_the_server_loses_no_acknowledged_report(cluster: Cluster) -> None:
+    cluster.env["WORKER_TIMEOUT"] = "30"  # long enough for the worker to come back
+    cluster.env["CHECKPOINT_INTERVAL"] = "1000"  # the journal alone must carry the reports
+    cluster.server()
+    cluster.worker("w1")
+    before = cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 5, 30)
+    cluster.processes["server"].send_signal(signal.SIGKILL)
+    cluster.processes["server"].wait(timeout=10)
+    cluster.server()  # no checkpoint at all: the server rebuilds from its journal
+    after = cluster.wait_for(
+        lambda d: d["totals"]["reports_accepted"] > before["totals"]["reports_accepted"]
+        and [w["id"] for w in d["workers"]] == ["w1"], 60)
+    assert after["totals"]["steps"] >= before["totals"]["steps"]  # never backwards
+    assert after["totals"]["steps"] == sum(i["steps"] for i in after["islands"])
+    held = {i["id"]: i["epoch"] for i in before["islands"] if i["worker"] == "w1"}
+    for island in after["islands"]:
+        if island["id"] in held:  # the same lease went on: nothing was redone
+            assert island["epoch"] == held[island["id"]] and island["worker"] == "w1"
+    assert "journal events after it" in cluster.log("server") or \
+        "listening" in cluster.log("server")
+
+
+def test_an_offline_worker_computes_and_delivers_its_reports(cluster: Cluster) -> None:
+    cluster.env["WORKER_TIMEOUT"] = "120"
+    cluster.server()
+    cluster.worker("w1")
+    cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 2, 30)
+    server = cluster.processes["server"]
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
+    stopped = time.monotonic()
+    time.sleep(30)  # the worker is cut off for 30 s
+    assert "computing offline" in cluster.log("w1")
+    cluster.server()
+    deadline = time.monotonic() + 60  # the worker's backoff reaches up to 30 s by now
+    while "delivering" not in cluster.log("w1") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    log = cluster.log("w1")
+    assert "delivering" in log, log[-2000:]
+    queued = int(log.split("delivering ")[-1].split()[0])
+    assert queued > 2
+    data = cluster.wait_for(
+        lambda d: d["totals"]["reports_accepted"] >= queued, 60)
+    assert data["totals"]["reports_stale"] == 0
+    assert data["totals"]["steps"] == sum(i["steps"] for i in data["islands"])
+    assert time.monotonic() - stopped >= 30
+
+
+def test_reports_of_a_lease_given_away_meanwhile_are_refused(cluster: Cluster) -> None:
+    cluster.env["ISLANDS"] = "1"
+    cluster.server()
+    cluster.worker("w1")
+    cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 2, 30)
+    server = cluster.processes["server"]
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
+    time.sleep(12)  # w1 computes offline; its reconnect backoff grows past WORKER_TIMEOUT
+    cluster.server()
+    cluster.worker("w2")
+    taken = cluster.wait_for(lambda d: d["islands"][0]["worker"] == "w2", 60)
+    deadline = time.monotonic() + 60
+    while "refused (the lease went to another worker)" not in cluster.log("w1"):
+        assert time.monotonic() < deadline, cluster.log("w1")[-2000:]
+        time.sleep(0.5)
+    data = cluster.status()
+    assert data["totals"]["reports_stale"] > 0
+    assert data["islands"][0]["worker"] == "w2"
+    assert data["islands"][0]["epoch"] == taken["islands"][0]["epoch"]
+    assert data["totals"]["steps"] == sum(i["steps"] for i in data["islands"])

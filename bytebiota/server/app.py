@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -144,12 +145,14 @@ class Server:
                 if worker_id not in coordinator.workers:  # expired while away: rejoin
                     coordinator.join(worker_id, "", 1)
                 granted = coordinator.lease_fairly(worker_id, message["capacity"])
+                self.write_events()
                 if not granted:
                     await stream.send(make("NO_WORK", retry_after=2.0))
                 for island in granted:
                     await stream.send(self._lease_message(island))
             elif name == "REPORT":
                 status = coordinator.report(worker_id, message.fields)
+                self.write_events()  # write-ahead: journaled before it is acknowledged
                 target = coordinator.islands.get(message["island"])
                 immigrants = (coordinator.take_immigrants(target)
                               if target is not None and status == 0 else [])
@@ -159,12 +162,17 @@ class Server:
             elif name == "SNAPSHOT":
                 if coordinator.snapshot(worker_id, message["island"], message["epoch"],
                                         message["seq"], message["data"]):
+                    self.store_snapshot(message["island"], message["epoch"], message["seq"],
+                                        message["data"])
+                    self.write_events()
                     await stream.send(make("SNAPSHOT_ACK", island=message["island"],
                                            epoch=message["epoch"], seq=message["seq"]))
             elif name == "RELEASE":
                 coordinator.release(worker_id, message["island"], message["epoch"])
+                self.write_events()
             elif name == "BYE":
                 coordinator.lose(worker_id, "said goodbye")
+                self.write_events()
                 return
 
     def _lease_message(self, island: Island) -> Message:
@@ -188,14 +196,20 @@ class Server:
             self.journal.write(kind, **event)
         self.coordinator.events.clear()
 
+    def store_snapshot(self, island: int, epoch: int, seq: int, data: bytes) -> None:
+        """Each island's latest snapshot in a file of its own, before it is acknowledged, so
+        a restart can replay the journal past the last checkpoint."""
+        store_island_snapshot(self.checkpoint_dir, island, epoch, seq, data)
+
     def checkpoint(self) -> Path:
+        self.write_events()
         meta, payload = self.coordinator.state()
         totals = self.coordinator.totals_view()
         self.journal.sync()
         return checkpoints.write(
             self.checkpoint_dir, CHECKPOINT_PREFIX, int(totals["steps"]),
             {"kind": "server", "seed": self.seed, "coordinator": meta,
-             "bytebiota": __version__},
+             "bytebiota": __version__, "journal_offset": self.journal.tell()},
             payload, keep=self.config.checkpoint.checkpoint_keep_last_n,
         )
 
@@ -250,6 +264,48 @@ class Server:
             await self.shutdown()
 
 
+def island_file(directory: Path, island: int) -> Path:
+    return directory / "islands" / f"island-{island:05d}.snap"
+
+
+def store_island_snapshot(directory: Path, island: int, epoch: int, seq: int,
+                          data: bytes) -> None:
+    path = island_file(directory, island)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(checkpoints.encode({"island": island, "epoch": epoch, "seq": seq}, data))
+    os.replace(tmp, path)
+
+
+def replay_journal(coordinator: Coordinator, journal_path: Path, offset: int,
+                   directory: Path) -> int:
+    """Re-apply what the journal recorded after the checkpoint; returns the events applied."""
+    if not journal_path.exists():
+        return 0
+    applied = 0
+    with open(journal_path, "rb") as handle:
+        handle.seek(offset)
+        for raw in handle:
+            if not raw.endswith(b"\n"):
+                break  # a line cut off by the crash: it was never acknowledged
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                break
+            data = None
+            if event.get("event") == "snapshot":
+                try:
+                    meta, data = checkpoints.read(island_file(directory, event["island"]))
+                except checkpoints.CheckpointError:
+                    continue
+                if (meta.get("epoch"), meta.get("seq")) != (event["epoch"], event["seq"]):
+                    continue
+            coordinator.replay(event, data)
+            applied += 1
+    coordinator.events.clear()
+    return applied
+
+
 def island_count(config: Config) -> int:
     configured = config.server.islands
     return configured if configured is not None else min(config.server.max_workers, 8)
@@ -271,7 +327,10 @@ def command(args: Any, config: Config) -> None:
         seed = int(meta["seed"])
         coordinator = Coordinator(0, seed, ancestor, config.evolution.seed_bank_size)
         coordinator.load(meta["coordinator"], payload)
-        log(f"resuming from {path} at {coordinator.totals_view()['steps']:,} steps")
+        replayed = replay_journal(coordinator, data_dir / "logs" / "server.jsonl",
+                                  int(meta.get("journal_offset", 0)), directory)
+        log(f"resuming from {path} and {replayed} journal events after it, at "
+            f"{coordinator.totals_view()['steps']:,} steps")
     else:
         seed = config.global_.seed if config.global_.seed is not None else simulation.fresh_seed()
         coordinator = Coordinator(island_count(config), seed, ancestor,

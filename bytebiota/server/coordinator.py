@@ -190,16 +190,25 @@ class Coordinator:
         if seq > island.next_seq:
             self.totals.reports_stale += 1
             return REPORT_STALE
-        island.next_seq += 1
-        island.pending.add(Counters(fields["steps"], fields["births"], fields["deaths"], 1))
-        island.population = fields["population"]
-        island.genotypes = fields["genotypes"]
-        island.last_report = self.clock()
-        self.totals.reports_accepted += 1
+        self._accept(island, seq, fields["steps"], fields["births"], fields["deaths"],
+                     population=fields["population"], genotypes=fields["genotypes"])
+        self.events.append({"event": "report", "island": island.id, "epoch": island.epoch,
+                            "seq": seq, "steps": fields["steps"], "births": fields["births"],
+                            "deaths": fields["deaths"], "population": fields["population"],
+                            "genotypes": fields["genotypes"]})
         self._migrate(island, fields["emigrants"])
         if island.population == 0:
             self._reseed(island)
         return REPORT_ACCEPTED
+
+    def _accept(self, island: Island, seq: int, steps: int, births: int, deaths: int, *,
+                population: int, genotypes: int) -> None:
+        island.next_seq = seq + 1
+        island.pending.add(Counters(steps, births, deaths, 1))
+        island.population = population
+        island.genotypes = genotypes
+        island.last_report = self.clock()
+        self.totals.reports_accepted += 1
 
     def _migrate(self, source: Island, emigrants: list[bytes]) -> None:
         others = [i for i in self.islands.values() if i.id != source.id]
@@ -226,13 +235,18 @@ class Coordinator:
             return False
         if seq != island.next_seq:
             return False
+        self._commit(island, seq, data)
+        self.events.append({"event": "snapshot", "island": island.id, "epoch": epoch,
+                            "seq": seq})
+        return True
+
+    def _commit(self, island: Island, seq: int, data: bytes) -> None:
         island.snapshot = data
         island.snapshot_seq = seq
         island.founders = []
         island.committed.add(island.pending)
         island.pending = Counters()
         island.last_snapshot = self.clock()
-        return True
 
     # ---- views -------------------------------------------------------------------------
 
@@ -269,41 +283,87 @@ class Coordinator:
     # ---- persistence -------------------------------------------------------------------
 
     def state(self) -> tuple[dict[str, Any], bytes]:
-        """(metadata, payload) for a checkpoint: the islands as of their last snapshots."""
+        """(metadata, payload) for a checkpoint: every island with its holder, epoch,
+        accounting and last snapshot (the payload is the snapshots, concatenated)."""
         blobs: list[bytes] = []
         islands = []
         for island in self.islands.values():
             islands.append({
                 "id": island.id, "seed": island.seed, "epoch": island.epoch,
+                "holder": island.holder, "next_seq": island.next_seq,
                 "snapshot_seq": island.snapshot_seq, "snapshot_len": len(island.snapshot),
-                "committed": vars(island.committed), "reseeds": island.reseeds,
+                "committed": dict(vars(island.committed)), "pending": dict(vars(island.pending)),
+                "population": island.population, "genotypes": island.genotypes,
+                "immigrants_in": island.immigrants_in, "reseeds": island.reseeds,
                 "founders": [f.hex() for f in island.founders],
                 "inbox": [g.hex() for g in island.inbox],
             })
             blobs.append(island.snapshot)
         meta = {
             "islands": islands,
-            "totals": vars(self.totals),
+            "totals": dict(vars(self.totals)),
             "seed_bank": [g.hex() for g in self.seed_bank],
         }
         return meta, b"".join(blobs)
 
     def load(self, meta: dict[str, Any], payload: bytes) -> None:
-        """Restore from ``state()``: every island resumes from its last snapshot."""
+        """Restore from ``state()``. Leases survive a server restart: each holder gets
+        WORKER_TIMEOUT from now to reconnect and go on (or its islands are revoked)."""
         pos = 0
         self.islands = {}
+        now = self.clock()
         for entry in meta["islands"]:
             size = int(entry["snapshot_len"])
             island = Island(id=int(entry["id"]), seed=int(entry["seed"]),
-                            epoch=int(entry["epoch"]) + 1,
+                            epoch=int(entry["epoch"]), holder=entry["holder"],
+                            next_seq=int(entry["next_seq"]),
                             snapshot=payload[pos : pos + size],
                             snapshot_seq=int(entry["snapshot_seq"]),
                             committed=Counters(**entry["committed"]),
-                            reseeds=int(entry.get("reseeds", 0)),
+                            pending=Counters(**entry["pending"]),
+                            population=int(entry["population"]),
+                            genotypes=int(entry["genotypes"]),
+                            immigrants_in=int(entry["immigrants_in"]),
+                            reseeds=int(entry["reseeds"]),
                             founders=[bytes.fromhex(f) for f in entry["founders"]],
                             inbox=[bytes.fromhex(g) for g in entry["inbox"]])
-            island.next_seq = island.snapshot_seq
             pos += size
             self.islands[island.id] = island
+            if island.holder is not None:
+                info = self.workers.setdefault(
+                    island.holder, WorkerInfo(island.holder, joined=now, last_seen=now))
+                info.islands.add(island.id)
         self.totals = Totals(**meta["totals"])
         self.seed_bank.extend(bytes.fromhex(g) for g in meta["seed_bank"])
+
+    def replay(self, event: dict[str, Any], snapshot: bytes | None = None) -> None:
+        """Re-apply one journal event written after the checkpoint (write-ahead log): the
+        leases, accepted reports, snapshots and revocations the server acknowledged."""
+        kind = event.get("event")
+        island = self.islands.get(event.get("id", event.get("island", -1)))
+        if island is None:
+            return
+        if kind == "island" and event.get("change") == "leased":
+            island.holder = event["worker"]
+            island.epoch = event["epoch"]
+            now = self.clock()
+            info = self.workers.setdefault(island.holder or "",
+                                           WorkerInfo(island.holder or "", joined=now,
+                                                      last_seen=now))
+            info.islands.add(island.id)
+            self.totals.leases += 1
+        elif kind == "island" and event.get("change") == "revoked":
+            for info in self.workers.values():
+                info.islands.discard(island.id)
+            self.events.clear()
+            self._revoke(island)
+            island.epoch = event["epoch"]
+            self.events.clear()
+        elif kind == "report" and event["epoch"] == island.epoch and \
+                event["seq"] == island.next_seq:
+            self._accept(island, event["seq"], event["steps"], event["births"],
+                         event["deaths"], population=event["population"],
+                         genotypes=event["genotypes"])
+        elif kind == "snapshot" and event["epoch"] == island.epoch and snapshot is not None \
+                and event["seq"] == island.next_seq:
+            self._commit(island, event["seq"], snapshot)

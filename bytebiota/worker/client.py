@@ -32,7 +32,7 @@ from bytebiota.errors import Failure
 from bytebiota.netcommon import Stream, find_token, install_fast_loop, parse_server_url
 from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
-from bytebiota.protocol.messages import REPORT_ACCEPTED, WORKER, Message, make
+from bytebiota.protocol.messages import REPORT_STALE, WORKER, Message, make
 
 SLICE_SECONDS = 0.05
 WORK_CYCLE = 100_000
@@ -50,6 +50,41 @@ def machine_id() -> str:
     """A stable id for this machine: its host name and a hash of its hardware address."""
     digest = hashlib.sha256(f"{socket.gethostname()}-{uuid.getnode()}".encode()).hexdigest()
     return f"{socket.gethostname()}-{digest[:8]}"
+
+
+class Throttle:
+    """CPU_PERCENT as a duty cycle: after computing for t seconds, sleep t * (100 / p - 1)
+    (THROTTLE_SLEEP_MS caps each pause; DISABLE_THROTTLE or 100 % turns it off). Sleeping in
+    the event loop keeps heartbeats flowing during the pause."""
+
+    def __init__(self, config: Config) -> None:
+        w = config.worker
+        percent = w.cpu_percent if w.cpu_percent is not None else 100.0
+        self.factor = 0.0 if w.disable_throttle or percent >= 100.0 else 100.0 / percent - 1.0
+        self.cap = (w.throttle_sleep_ms / 1000.0) if w.throttle_sleep_ms else None
+
+    async def pause(self, busy_seconds: float) -> None:
+        delay = busy_seconds * self.factor
+        if self.cap is not None:
+            delay = min(delay, self.cap)
+        await asyncio.sleep(delay)
+
+
+def lower_priority(config: Config) -> None:
+    """Run below interactive work when the preset asks for it: nice 10 (background,
+    minimal), or the BELOW_NORMAL class on Windows."""
+    if config.worker.resource_preset not in ("background", "minimal", "auto"):
+        return
+    try:
+        import psutil
+
+        process = psutil.Process()
+        if sys.platform == "win32":
+            process.nice(psutil.BELOW_NORMAL_PRIORITY_CLASS)
+        else:
+            process.nice(max(process.nice(), 10))
+    except Exception as exc:  # never fatal: a worker at normal priority still works
+        log(f"could not lower the process priority: {exc}")
 
 
 @dataclass
@@ -74,6 +109,9 @@ class Worker:
         self.experiment: Config | None = None
         self.rtts: list[float] = []
         self.steps_done = 0
+        self.unacked: list[Message] = []  # REPORT and SNAPSHOT messages awaiting their ack
+        self.cache_limit = config.worker.offline_cache_max_mb * 1024 * 1024
+        self.throttle = Throttle(config)
 
     async def main(self) -> None:
         loop = asyncio.get_running_loop()
@@ -92,9 +130,9 @@ class Worker:
                                   f"{attempts - 1} attempts ({exc.strerror or exc})") from None
                 delay = min(BACKOFF_CAP, 0.5 * 2 ** min(attempts, 6)) * random.uniform(0.5, 1)
                 log(f"server {self.host}:{self.port} unreachable ({exc.strerror or exc}); "
-                    f"retrying in {delay:.1f} s")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stop.wait(), delay)
+                    f"retrying in {delay:.1f} s" + (" (computing offline)" if self.leases
+                                                   else ""))
+                await self.offline(delay)
                 continue
             attempts = 0
             stream = Stream(Connection(
@@ -111,9 +149,24 @@ class Worker:
             finally:
                 await stream.close()
             if not self.stop.is_set():
-                # The server re-leases our islands after WORKER_TIMEOUT; keep nothing stale.
-                self.leases.clear()
-                await asyncio.sleep(random.uniform(0.2, 1.0))
+                await self.offline(random.uniform(0.2, 1.0))
+
+    async def offline(self, seconds: float) -> None:
+        """Wait ``seconds`` before reconnecting, computing meanwhile: reports queue up in
+        memory (OFFLINE_CACHE_MAX_MB at most) and are delivered on reconnect. The server
+        refuses those of a lease it gave away meanwhile."""
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            if self.leases and self.queued_bytes() < self.cache_limit:
+                for lease in list(self.leases.values()):
+                    await self.batch(None, lease, None)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), max(0.0, deadline -
+                                                                 time.monotonic()))
+
+    def queued_bytes(self) -> int:
+        return sum(len(m.fields.get("data", b"")) + 200 for m in self.unacked)
 
     async def session(self, stream: Stream) -> None:
         await stream.send(make("HELLO", role=WORKER, worker_id=self.worker_id,
@@ -129,7 +182,10 @@ class Worker:
             reason = welcome["reason"] if welcome else "closed"
             raise Failure(f"server refused: {reason} (is SERVER_TOKEN right?)")
         self.experiment = from_values(welcome["config"])
-        log(f"connected to {self.host}:{self.port} as {self.worker_id}")
+        log(f"connected to {self.host}:{self.port} as {self.worker_id}"
+            + (f"; delivering {len(self.unacked)} queued messages" if self.unacked else ""))
+        for message in list(self.unacked):  # in order: the server acknowledges each
+            await stream.send(message)
         done = asyncio.Event()
         async with asyncio.TaskGroup() as group:
             group.create_task(self.heartbeats(stream, welcome["heartbeat_interval"], done))
@@ -152,26 +208,42 @@ class Worker:
         finally:
             done.set()
 
+    def _forget(self, island: int, epoch: int) -> None:
+        self.leases.pop(island, None)
+        self.unacked = [m for m in self.unacked
+                        if (m["island"], m["epoch"]) != (island, epoch)]
+
+    def _acknowledged(self, name: str, message: Message) -> None:
+        key = (message["island"], message["epoch"], message["seq"])
+        self.unacked = [m for m in self.unacked
+                        if not (m.name == name and (m["island"], m["epoch"], m["seq"]) == key)]
+
     def handle(self, message: Message) -> None:
         name = message.name
         if name == "HEARTBEAT_ACK":
             self.rtts.append(time.monotonic() - message["sent"])
             del self.rtts[:-1000]
         elif name == "LEASE":
+            old = self.leases.get(message["island"])
+            if old is not None:
+                self._forget(old.island, old.epoch)
             self.leases[message["island"]] = self._lease(message)
         elif name == "REPORT_ACK":
+            self._acknowledged("REPORT", message)
             lease = self.leases.get(message["island"])
             if lease is not None and lease.epoch == message["epoch"]:
-                if message["status"] == REPORT_ACCEPTED:
-                    lease.immigrants.extend(message["immigrants"])
+                if message["status"] == REPORT_STALE:
+                    log(f"island {lease.island}: report {message['seq']} refused (the lease "
+                        "went to another worker); dropping it")
+                    self._forget(lease.island, lease.epoch)
                 else:
-                    log(f"island {lease.island}: report {message['seq']} refused; "
-                        "dropping the lease")
-                    self.leases.pop(lease.island, None)
+                    lease.immigrants.extend(message["immigrants"])
+        elif name == "SNAPSHOT_ACK":
+            self._acknowledged("SNAPSHOT", message)
         elif name == "REVOKE":
             lease = self.leases.get(message["island"])
             if lease is not None and lease.epoch == message["epoch"]:
-                self.leases.pop(lease.island)
+                self._forget(lease.island, lease.epoch)
 
     def _lease(self, message: Message) -> Lease:
         assert self.experiment is not None
@@ -211,7 +283,14 @@ class Worker:
                 await stream.send(make("RELEASE", island=lease.island, epoch=lease.epoch))
             await stream.send(make("BYE", reason="worker stopping"))
 
-    async def batch(self, stream: Stream, lease: Lease, done: asyncio.Event) -> None:
+    async def _send(self, stream: Stream | None, message: Message) -> None:
+        """Queue until acknowledged; send now when connected."""
+        self.unacked.append(message)
+        if stream is not None and stream.connection.ready:
+            await stream.send(message)
+
+    async def batch(self, stream: Stream | None, lease: Lease,
+                    done: asyncio.Event | None) -> None:
         world = lease.world
         for genome in lease.immigrants:
             world.immigrate(genome)
@@ -226,29 +305,32 @@ class Worker:
             elapsed = time.perf_counter() - t
             if elapsed > 0:  # keep each slice near SLICE_SECONDS
                 chunk = max(1_000, min(50_000_000, int(chunk * SLICE_SECONDS / elapsed)))
-            await asyncio.sleep(0)
+            await self.throttle.pause(elapsed)
             if report.extinct or lease.island not in self.leases:
                 break
             if self.stop.is_set():
                 return
-        if lease.island not in self.leases or done.is_set() or not stream.connection.ready:
+        if lease.island not in self.leases:
             return
+        if done is not None and done.is_set():
+            stream = None  # the connection went away mid-batch: queue the report
         steps = lease.batch_steps - left
         self.steps_done += steps
         emigrants = world.emigrants(EMIGRANTS_PER_BATCH)
-        await stream.send(make(
+        await self._send(stream, make(
             "REPORT", island=lease.island, epoch=lease.epoch, seq=lease.seq, steps=steps,
             births=int(world.births - births), deaths=int(world.deaths - deaths),
             population=int(world.population), genotypes=int(world.genebank.living),
             digest=bytes.fromhex(world.digest()), emigrants=emigrants,
-            stats={"step": int(world.steps)},
+            stats={"step": int(world.steps),
+                   "sizes": [[int(a), int(b)] for a, b in world.size_classes()]},
         ))
         lease.seq += 1
         now = time.monotonic()
         if now - lease.last_snapshot >= self.config.server.checkpoint_interval or \
                 lease.last_snapshot == 0.0:
-            await stream.send(make("SNAPSHOT", island=lease.island, epoch=lease.epoch,
-                                   seq=lease.seq, data=world.snapshot()))
+            await self._send(stream, make("SNAPSHOT", island=lease.island, epoch=lease.epoch,
+                                          seq=lease.seq, data=world.snapshot()))
             lease.last_snapshot = now
         self._adapt(lease, time.perf_counter() - start)
 
@@ -268,6 +350,7 @@ def command(args: Any, config: Config) -> None:
     token = find_token(config.network.server_token, config.global_.data_base_dir)
     worker_id = config.worker.worker_id or machine_id()
     log(f"{worker_id} on {platform.node()}, core {core.describe()}, event loop {loop_name}")
+    lower_priority(config)
     worker = Worker(config, worker_id, token)
     asyncio.run(worker.main())
     log(f"stopped after {worker.steps_done:,} instructions")
