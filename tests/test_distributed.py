@@ -249,10 +249,19 @@ def test_reports_of_a_lease_given_away_meanwhile_are_refused(cluster: Cluster) -
     server = cluster.processes["server"]
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0
-    time.sleep(12)  # w1 computes offline; its reconnect backoff grows past WORKER_TIMEOUT
-    cluster.server()
-    cluster.worker("w2")
-    taken = cluster.wait_for(lambda d: d["islands"][0]["worker"] == "w2", 60)
+    deadline = time.monotonic() + 30
+    while "computing offline" not in cluster.log("w1"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(3)  # w1 queues reports offline...
+    w1 = cluster.processes["w1"]
+    w1.send_signal(signal.SIGSTOP)  # ...and is frozen until w2 has its island
+    try:
+        cluster.server()
+        cluster.worker("w2")
+        taken = cluster.wait_for(lambda d: d["islands"][0]["worker"] == "w2", 60)
+    finally:
+        w1.send_signal(signal.SIGCONT)
     deadline = time.monotonic() + 60
     while "refused (the lease went to another worker)" not in cluster.log("w1"):
         assert time.monotonic() < deadline, cluster.log("w1")[-2000:]

@@ -344,4 +344,7 @@ def command(args: Any, config: Config) -> None:
     else:
         journal.write("resume", step=coordinator.totals_view()["steps"])
     log(f"event loop {loop_name}; journal {journal_path}")
-    asyncio.run(Server(config, coordinator, token, seed, journal).main())
+    server = Server(config, coordinator, token, seed, journal)
+    if found is None:
+        server.checkpoint()  # a base to replay the journal onto, should we crash early
+    asyncio.run(server.main())
