@@ -81,8 +81,9 @@ class Stream:
         await self.writer.drain()
 
     async def receive(self) -> Message | None:
-        """The next message, or None when the peer closed the connection."""
-        while True:
+        """The next message, or None when the connection is over (the peer closed it, or
+        one side said goodbye: what still arrives after our BYE is not for us)."""
+        while not self.connection.closed:
             event = self.connection.next_event()
             if event is not None:
                 return event
@@ -90,6 +91,7 @@ class Stream:
             if not data:
                 return None
             self.connection.receive_data(data)
+        return None
 
     async def close(self) -> None:
         self.writer.close()

@@ -271,3 +271,23 @@ def test_reports_of_a_lease_given_away_meanwhile_are_refused(cluster: Cluster) -
     assert data["islands"][0]["worker"] == "w2"
     assert data["islands"][0]["epoch"] == taken["islands"][0]["epoch"]
     assert data["totals"]["steps"] == sum(i["steps"] for i in data["islands"])
+
+
+def test_sigterm_of_a_worker_reports_snapshots_and_releases(cluster: Cluster) -> None:
+    cluster.server()
+    cluster.worker("w1")
+    cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 2, 30)
+    worker = cluster.processes["w1"]
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    data = cluster.wait_for(lambda d: not d["workers"], 10)
+    assert all(i["worker"] is None for i in data["islands"])
+    assert data["totals"]["reports_rolled_back"] == 0  # the final snapshot kept the work
+    assert data["totals"]["steps"] == sum(i["steps"] for i in data["islands"]) > 0
+    journal = cluster.directory / "data" / "logs" / "server.jsonl"
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    stats = [e for e in events if e["event"] == "stats"]
+    assert events[0]["event"] == "header"
+    assert any(e["event"] == "worker" and e["change"] == "join" for e in events)
+    if stats:
+        assert {"step", "population", "genotypes", "sizes", "births", "deaths"} <= set(stats[-1])

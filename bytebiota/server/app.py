@@ -226,7 +226,7 @@ class Server:
             self.write_events()
             now = time.monotonic()
             if now - last_stats >= STATS_SECONDS:
-                self.journal.write("stats", **self.coordinator.totals_view())
+                self.journal.write("stats", **self.coordinator.stats_event())
                 last_stats = now
             if now - last_checkpoint >= interval:
                 self.checkpoint()

@@ -53,6 +53,7 @@ class Island:
     immigrants_in: int = 0
     inbox: list[bytes] = field(default_factory=list)
     founders: list[bytes] = field(default_factory=list)  # for a fresh island
+    stats: dict[str, Any] = field(default_factory=dict)  # the latest report's extra figures
     last_report: float = 0.0
     last_snapshot: float = 0.0
     reseeds: int = 0
@@ -192,6 +193,7 @@ class Coordinator:
             return REPORT_STALE
         self._accept(island, seq, fields["steps"], fields["births"], fields["deaths"],
                      population=fields["population"], genotypes=fields["genotypes"])
+        island.stats = fields.get("stats") or {}
         self.events.append({"event": "report", "island": island.id, "epoch": island.epoch,
                             "seq": seq, "steps": fields["steps"], "births": fields["births"],
                             "deaths": fields["deaths"], "population": fields["population"],
@@ -263,6 +265,26 @@ class Coordinator:
             "reports_rolled_back": self.totals.reports_rolled_back,
             "leases": self.totals.leases, "migrants": self.totals.migrants,
             "seed_bank": len(self.seed_bank),
+        }
+
+    def stats_event(self) -> dict[str, Any]:
+        """The experiment's ``stats`` journal event, as ``bytebiota run`` writes one, summed
+        over the islands' latest reports (``genotypes`` sums the islands' counts)."""
+        totals = self.totals_view()
+        sizes: dict[int, int] = {}
+        mutations: dict[str, int] = {}
+        for island in self.islands.values():
+            for size, cells in island.stats.get("sizes", []):
+                sizes[int(size)] = sizes.get(int(size), 0) + int(cells)
+            for kind, count in island.stats.get("mutations", {}).items():
+                mutations[str(kind)] = mutations.get(str(kind), 0) + int(count)
+        return {
+            "step": totals["steps"], "population": totals["population"],
+            "genotypes": sum(i.genotypes for i in self.islands.values()),
+            "sizes": [[s, n] for s, n in sorted(sizes.items())],
+            "births": totals["births"], "deaths": totals["deaths"], "mutations": mutations,
+            "islands": len(self.islands), "workers": len(self.workers),
+            "reports_accepted": totals["reports_accepted"], "migrants": totals["migrants"],
         }
 
     def status(self) -> dict[str, Any]:

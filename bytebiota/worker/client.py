@@ -142,10 +142,10 @@ class Worker:
             ), reader, writer)
             try:
                 await self.session(stream)
-            except RemoteProtocolError as exc:
-                log(f"protocol error: {exc}")
-            except (ConnectionError, OSError) as exc:
-                log(f"connection lost: {exc}")
+            except* RemoteProtocolError as group:
+                log(f"protocol error: {group.exceptions[0]}")
+            except* (ConnectionError, OSError) as group:
+                log(f"connection lost: {group.exceptions[0]}")
             finally:
                 await stream.close()
             if not self.stop.is_set():
@@ -279,6 +279,9 @@ class Worker:
                     break
                 await self.batch(stream, lease, done)
         if self.stop.is_set() and stream.connection.ready:
+            deadline = time.monotonic() + 5.0  # let the final reports be acknowledged
+            while self.unacked and not done.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
             for lease in list(self.leases.values()):
                 await stream.send(make("RELEASE", island=lease.island, epoch=lease.epoch))
             await stream.send(make("BYE", reason="worker stopping"))
@@ -306,10 +309,8 @@ class Worker:
             if elapsed > 0:  # keep each slice near SLICE_SECONDS
                 chunk = max(1_000, min(50_000_000, int(chunk * SLICE_SECONDS / elapsed)))
             await self.throttle.pause(elapsed)
-            if report.extinct or lease.island not in self.leases:
-                break
-            if self.stop.is_set():
-                return
+            if report.extinct or lease.island not in self.leases or self.stop.is_set():
+                break  # stopping: the partial batch is still reported (and snapshotted)
         if lease.island not in self.leases:
             return
         if done is not None and done.is_set():
@@ -323,12 +324,13 @@ class Worker:
             population=int(world.population), genotypes=int(world.genebank.living),
             digest=bytes.fromhex(world.digest()), emigrants=emigrants,
             stats={"step": int(world.steps),
-                   "sizes": [[int(a), int(b)] for a, b in world.size_classes()]},
+                   "sizes": [[int(a), int(b)] for a, b in world.size_classes()],
+                   "mutations": world.mutation_counts()},
         ))
         lease.seq += 1
         now = time.monotonic()
         if now - lease.last_snapshot >= self.config.server.checkpoint_interval or \
-                lease.last_snapshot == 0.0:
+                lease.last_snapshot == 0.0 or self.stop.is_set():
             await self._send(stream, make("SNAPSHOT", island=lease.island, epoch=lease.epoch,
                                           seq=lease.seq, data=world.snapshot()))
             lease.last_snapshot = now

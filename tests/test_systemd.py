@@ -1,0 +1,37 @@
+"""The systemd units: well-formed (systemd-analyze verify, where it exists) and as documented."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+UNITS = sorted((REPO / "systemd").glob("*.service"))
+
+
+def test_units_are_there_and_use_the_environment_file() -> None:
+    assert [u.name for u in UNITS] == ["bytebiota-server.service", "bytebiota-worker@.service"]
+    for unit in UNITS:
+        text = unit.read_text()
+        assert "EnvironmentFile=-/opt/bytebiota/.env" in text
+        assert "Environment=BYTEBIOTA_CORE=compiled" in text  # the compiled core is required
+        assert "Restart=always" in text and "KillSignal=SIGTERM" in text
+        assert "--host" not in text and "--port" not in text  # flags never beat .env
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
+def test_systemd_analyze_verify(unit: Path, tmp_path: Path) -> None:
+    # The units point at /opt/bytebiota, which does not exist here: check them with the
+    # executable swapped for one that does; everything else is verified as shipped.
+    name = unit.name.replace("@.", "@1.")
+    copy = tmp_path / name
+    copy.write_text(unit.read_text().replace("/opt/bytebiota/.venv/bin/bytebiota", "/bin/true"))
+    result = subprocess.run(["systemd-analyze", "verify", "--man=no", str(copy)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "", result.stderr
