@@ -34,7 +34,7 @@ from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
 from bytebiota.protocol.messages import REPORT_STALE, WORKER, Message, make
 
-SLICE_SECONDS = 0.05
+SLICE_SECONDS = 0.02  # the longest the event loop waits: heartbeats, acks
 WORK_CYCLE = 100_000
 EMIGRANTS_PER_BATCH = 2
 BACKOFF_CAP = 30.0
@@ -354,5 +354,12 @@ def command(args: Any, config: Config) -> None:
     log(f"{worker_id} on {platform.node()}, core {core.describe()}, event loop {loop_name}")
     lower_priority(config)
     worker = Worker(config, worker_id, token)
+    started = time.perf_counter()
     asyncio.run(worker.main())
-    log(f"stopped after {worker.steps_done:,} instructions")
+    elapsed = time.perf_counter() - started
+    rtt = sorted(worker.rtts)
+    heartbeat = (f"; heartbeat round trip p50 {1000 * rtt[len(rtt) // 2]:.1f} ms, p99 "
+                 f"{1000 * rtt[min(len(rtt) - 1, int(len(rtt) * 0.99))]:.1f} ms over "
+                 f"{len(rtt)}" if rtt else "")
+    log(f"stopped after {worker.steps_done:,} instructions in {elapsed:.1f} s "
+        f"({worker.steps_done / elapsed / 1e6:.1f} M/s){heartbeat}")
