@@ -101,6 +101,18 @@ def test_an_extinct_island_is_reseeded() -> None:
     assert island.reseeds == 1 and island.inbox == [b"\x01" * 12]
 
 
+def test_a_stagnant_island_is_reseeded() -> None:
+    c, _ = setup()
+    [island] = c.lease("a", 1)
+    for seq in range(3):
+        fields = report(island.id, island.epoch, seq)
+        fields["births"] = 0
+        c.report("a", fields)
+    assert island.reseeds == 1
+    assert c.events[-1] == {"event": "island", "id": island.id, "change": "reseeded",
+                            "why": "stagnant"}
+
+
 def test_state_round_trip_keeps_leases_and_accounting() -> None:
     c, _ = setup()
     [island] = c.lease("a", 1)

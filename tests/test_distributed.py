@@ -100,20 +100,38 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         c.stop()
 
 
-def test_server_and_workers_share_islands_and_account_exactly(cluster: Cluster) -> None:
+def test_a_server_and_3_workers_for_60_s(cluster: Cluster) -> None:
     cluster.server()
     token = cluster.directory / "data" / "server.token"
     assert token.exists() and oct(token.stat().st_mode & 0o777) == "0o600"
-    for name in ("w1", "w2"):
+    for name in ("w1", "w2", "w3"):
         cluster.worker(name)
-    data = cluster.wait_for(
-        lambda d: all(i["steps"] > 0 for i in d["islands"])
-        and sum(i["immigrants"] for i in d["islands"]) > 0, 60)
+    start = time.monotonic()
+    seen: dict[int, int] = {}
+    while time.monotonic() - start < 60:
+        for island in cluster.status()["islands"]:
+            assert island["steps"] >= seen.get(island["id"], 0)  # never backwards
+            seen[island["id"]] = island["steps"]
+        time.sleep(5)
+    data = cluster.status()
+    assert all(i["steps"] > 0 for i in data["islands"])  # every island advanced
+    assert sum(i["immigrants"] for i in data["islands"]) > 0  # migrants arrived
     totals = data["totals"]
     assert totals["steps"] == sum(i["steps"] for i in data["islands"])
     assert totals["reports_accepted"] > 0 and totals["reports_duplicate"] == 0
     assert totals["migrants"] > 0
-    assert sorted(w["id"] for w in data["workers"]) == ["w1", "w2"]
+    assert sorted(w["id"] for w in data["workers"]) == ["w1", "w2", "w3"]
+    # The global step count is the sum of the accepted reports, as journaled.
+    server = cluster.processes["server"]
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
+    journal = cluster.directory / "data" / "logs" / "server.jsonl"
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    reports = [e for e in events if e["event"] == "report"]
+    end = events[-1]
+    assert end["event"] == "end" and end["reports_rolled_back"] == 0
+    assert end["steps"] == sum(e["steps"] for e in reports)
+    assert end["reports_accepted"] == len(reports)
     assert set(data) >= {"totals", "workers", "islands"}
     for island in data["islands"]:
         assert set(island) >= {"id", "epoch", "worker", "steps", "population", "immigrants"}

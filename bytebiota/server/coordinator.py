@@ -54,6 +54,7 @@ class Island:
     inbox: list[bytes] = field(default_factory=list)
     founders: list[bytes] = field(default_factory=list)  # for a fresh island
     stats: dict[str, Any] = field(default_factory=dict)  # the latest report's extra figures
+    idle_reports: int = 0  # reports in a row without a birth
     last_report: float = 0.0
     last_snapshot: float = 0.0
     reseeds: int = 0
@@ -87,6 +88,7 @@ class Coordinator:
     """All the server's decisions; the asyncio edge only moves messages."""
 
     INBOX_LIMIT = 50  # immigrants waiting per island; older ones are dropped
+    STAGNANT_REPORTS = 3  # reports in a row without a birth make an island stagnant
     EMIGRANTS_PER_REPORT = 2
 
     def __init__(self, islands: int, seed: int, ancestor: bytes, seed_bank_size: int,
@@ -199,8 +201,12 @@ class Coordinator:
                             "deaths": fields["deaths"], "population": fields["population"],
                             "genotypes": fields["genotypes"]})
         self._migrate(island, fields["emigrants"])
+        island.idle_reports = island.idle_reports + 1 if fields["births"] == 0 else 0
         if island.population == 0:
-            self._reseed(island)
+            self._reseed(island, "extinct")
+        elif island.idle_reports >= self.STAGNANT_REPORTS:
+            self._reseed(island, "stagnant")
+            island.idle_reports = 0
         return REPORT_ACCEPTED
 
     def _accept(self, island: Island, seq: int, steps: int, births: int, deaths: int, *,
@@ -223,12 +229,14 @@ class Coordinator:
             del target.inbox[:-self.INBOX_LIMIT]
             self.totals.migrants += 1
 
-    def _reseed(self, island: Island) -> None:
-        """An extinct island starts over from the seed bank (or the ancestor)."""
+    def _reseed(self, island: Island, why: str) -> None:
+        """An extinct island, or one where nothing is born any more, gets a founder from the
+        seed bank (or the ancestor) with its next batch."""
         founder = self.rng.choice(list(self.seed_bank)) if self.seed_bank else self.ancestor
         island.inbox.append(founder)
         island.reseeds += 1
-        self.events.append({"event": "island", "id": island.id, "change": "reseeded"})
+        self.events.append({"event": "island", "id": island.id, "change": "reseeded",
+                            "why": why})
 
     def snapshot(self, worker_id: str, island_id: int, epoch: int, seq: int,
                  data: bytes) -> bool:
