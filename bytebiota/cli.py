@@ -63,6 +63,8 @@ COMMANDS: dict[str, Command] = {
     "worker": Command("bytebiota.worker.client:command",
                       "lend this machine to a server: lease islands and run them"),
     "status": Command("bytebiota.status:command", "one snapshot of a server's state"),
+    "monitor": Command("bytebiota.status:command_monitor",
+                       "a live dashboard of a server (read-only)"),
     "bench": Command("bytebiota.bench:command", "measure instructions/s, compiled and pure",
                      needs_config=False),
     "replay": Command("bytebiota.replay:command",
@@ -205,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", parents=[config_options],
                                  help=COMMANDS["status"].summary)
     status.add_argument("--json", action="store_true", help="machine-readable")
+    commands.add_parser(
+        "monitor", parents=[config_options], help=COMMANDS["monitor"].summary,
+        description="The dashboard for a running server (BYTEBIOTA_SERVER_URL or SERVER_URL; "
+        "--server-url): population, sizes, workers and islands, over a read-only session "
+        "with the token. It says when the server is unreachable and keeps retrying.",
+    )
 
     bench = commands.add_parser(
         "bench", help=COMMANDS["bench"].summary,

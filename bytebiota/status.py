@@ -18,7 +18,8 @@ from bytebiota.protocol.messages import MONITOR, make
 TIMEOUT = 10.0
 
 
-async def fetch(host: str, port: int, token: str) -> dict[str, Any]:
+async def open_monitor(host: str, port: int, token: str) -> Stream:
+    """A read-only monitor session, authenticated; Failure if the server refuses it."""
     reader, writer = await asyncio.open_connection(host, port)
     stream = Stream(Connection(CLIENT, role=MONITOR), reader, writer)
     try:
@@ -33,12 +34,26 @@ async def fetch(host: str, port: int, token: str) -> dict[str, Any]:
         if welcome is None or welcome.name != "WELCOME":
             reason = welcome["reason"] if welcome is not None else "closed"
             raise Failure(f"the server refused the session: {reason}")
-        await stream.send(make("STATUS_REQUEST"))
-        status = await stream.receive()
-        if status is None or status.name != "STATUS":
-            raise Failure("the server closed the session")
+    except BaseException:
+        await stream.close()
+        raise
+    return stream
+
+
+async def request_status(stream: Stream) -> dict[str, Any]:
+    await stream.send(make("STATUS_REQUEST"))
+    status = await stream.receive()
+    if status is None or status.name != "STATUS":
+        raise Failure("the server closed the session")
+    data: dict[str, Any] = status["data"]
+    return data
+
+
+async def fetch(host: str, port: int, token: str) -> dict[str, Any]:
+    stream = await open_monitor(host, port, token)
+    try:
+        data = await request_status(stream)
         await stream.send(make("BYE", reason="done"))
-        data: dict[str, Any] = status["data"]
         return data
     finally:
         await stream.close()
@@ -77,3 +92,68 @@ def command(args: Any, config: Config) -> None:
     except RemoteProtocolError as exc:
         raise Failure(f"server {host}:{port}: protocol error: {exc}") from None
     print(json.dumps(data, indent=2) if args.json else text(data))
+
+
+class MonitorProducer:
+    """The dashboard's producer for ``bytebiota monitor``: one monitor session, a STATUS a
+    second; when the server is unreachable it says so and keeps retrying."""
+
+    POLL_SECONDS = 1.0
+    RETRY_SECONDS = 2.0
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        from bytebiota.tui.model import State
+        from bytebiota.tui.views import Extras
+
+        self.host, self.port, self.token = host, port, token
+        self.state = State(regime="server")
+        self.extras = Extras(label="monitor", keys="q quit", exit_when_done=False)
+        self.stream: Stream | None = None
+        self.next_poll = 0.0
+
+    async def astep(self, seconds: float) -> bool:
+        import time
+
+        now = time.monotonic()
+        if now < self.next_poll:
+            await asyncio.sleep(min(seconds, self.next_poll - now))
+            return True
+        try:
+            if self.stream is None:
+                self.stream = await asyncio.wait_for(
+                    open_monitor(self.host, self.port, self.token), TIMEOUT)
+            status = await asyncio.wait_for(request_status(self.stream), TIMEOUT)
+        except (OSError, TimeoutError, RemoteProtocolError, Failure) as exc:
+            if self.stream is not None:
+                await self.stream.close()
+                self.stream = None
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.extras.message = (f"server {self.host}:{self.port} unreachable "
+                                   f"({reason or 'timeout'}); retrying")
+            self.next_poll = time.monotonic() + self.RETRY_SECONDS
+            return True
+        self.state.apply_status(status)
+        self.extras.message = f"server {self.host}:{self.port}"
+        self.next_poll = time.monotonic() + self.POLL_SECONDS
+        return True
+
+    def step(self, seconds: float) -> bool:  # the app uses astep
+        return True
+
+    def key(self, key: str) -> str | None:
+        from bytebiota.tui.app import QUIT
+
+        return QUIT if key in ("q", "Q") else None
+
+
+def command_monitor(args: Any, config: Config) -> None:
+    import sys
+
+    url = config.network.bytebiota_server_url or config.network.server_url
+    host, port = parse_server_url(url)
+    token = find_token(config.network.server_token, config.global_.data_base_dir)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise Failure("monitor needs a terminal; use `bytebiota status` (--json) in scripts")
+    from bytebiota.tui import app
+
+    app.run(MonitorProducer(host, port, token), config.logging.refresh_hz)

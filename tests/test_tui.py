@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -135,3 +136,71 @@ def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) 
     last = json.loads(journal.read_text().splitlines()[-1])
     assert last["event"] == "end"
     assert list((tmp_path / "data" / "checkpoints").glob("run-*.ckpt"))
+
+
+def test_the_monitor_view_shows_workers_and_islands() -> None:
+    state = State()
+    state.apply_status({
+        "server": {"seed": 9, "core": "compiled"},
+        "stats": {"step": 5_000_000, "population": 700, "genotypes": 40,
+                  "sizes": [[45, 300], [80, 400]], "births": 900, "deaths": 200,
+                  "mutations": {"background": 4}},
+        "workers": [{"id": "lab-pc-1", "host": "lab1", "islands": [0, 2], "last_seen_s": 0.4}],
+        "islands": [{"id": 0, "worker": "lab-pc-1", "population": 350, "epoch": 3,
+                     "steps": 2_500_000, "snapshot_age_s": 12.0},
+                    {"id": 1, "worker": None, "population": 0, "epoch": 1, "steps": 0,
+                     "snapshot_age_s": None}],
+    })
+    text = render(state, Extras(label="monitor", keys="q quit"), 100, 30)
+    for fragment in ("ByteBiota monitor", "seed 9", "workers (1)", "lab-pc-1", "0,2",
+                     "islands (2)", "2.5M", "12s", "700", "genome sizes"):
+        assert fragment in text, fragment
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Path) -> None:
+    import socket as sockets
+
+    tmux = str(TMUX)
+    with sockets.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"SERVER_URL": f"127.0.0.1:{port}", "SERVER_PORT": str(port),
+           "SERVER_HOST": "127.0.0.1", "SERVER_TOKEN": "t0ken", "REGIME": "classic",
+           "ISLANDS": "2", "RESOURCE_PRESET": "full"}
+    exports = " ".join(f"{k}={v}" for k, v in env.items())
+    session = f"mon{time.monotonic_ns()}"
+    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
+                    f"cd {tmp_path} && {exports} {sys.executable} -m bytebiota monitor; "
+                    "sleep 60"], check=True)
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def screen() -> str:
+        return subprocess.run([tmux, "capture-pane", "-p", "-t", session], capture_output=True,
+                              text=True, check=True).stdout
+
+    def wait(fragment: str) -> str:
+        deadline = time.monotonic() + 40
+        text = screen()
+        while fragment not in text and time.monotonic() < deadline:
+            time.sleep(0.5)
+            text = screen()
+        assert fragment in text, text
+        return text
+
+    try:
+        wait("unreachable")
+        full_env = {**os.environ, **env}
+        for args in (["server"], ["worker", "--worker-id", "w9"]):
+            processes.append(subprocess.Popen([sys.executable, "-m", "bytebiota", *args],
+                                              cwd=tmp_path, env=full_env,
+                                              stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))
+            time.sleep(1)
+        text = wait("w9")
+        assert "workers (1)" in text and "islands (2)" in text
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", session], check=False)
+        for process in processes:
+            process.kill()
+            process.wait(timeout=10)

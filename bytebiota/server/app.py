@@ -186,6 +186,7 @@ class Server:
 
     def status(self) -> dict[str, Any]:
         data = self.coordinator.status()
+        data["stats"] = self.coordinator.stats_event()
         data["server"] = {"version": __version__, "core": core.describe(), "seed": self.seed,
                           "port": self.port}
         return data

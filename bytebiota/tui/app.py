@@ -34,7 +34,8 @@ class Producer(Protocol):
     extras: Extras
 
     def step(self, seconds: float) -> bool:
-        """Work for about ``seconds``; False when there is nothing more to do."""
+        """Work for about ``seconds``; False when there is nothing more to do. (A producer
+        that waits on the network defines ``async def astep`` instead, used when present.)"""
 
     def key(self, key: str) -> str | None:
         """React to a key; return a message to show, or QUIT."""
@@ -94,7 +95,8 @@ class App:
                 if message:
                     producer.extras.message = message
             if more and not producer.extras.paused:
-                more = producer.step(STEP_SECONDS)
+                astep = getattr(producer, "astep", None)
+                more = await astep(STEP_SECONDS) if astep else producer.step(STEP_SECONDS)
                 if not more and producer.extras.exit_when_done:
                     self.done.set()
                     return

@@ -45,6 +45,19 @@ class State:
     ended: bool = False
     resumes: int = 0
     events: int = 0
+    workers: list[dict[str, Any]] = field(default_factory=list)  # from a server (monitor)
+    islands: list[dict[str, Any]] = field(default_factory=list)
+
+    def apply_status(self, status: dict[str, Any]) -> None:
+        """Fold in a server's STATUS (``bytebiota monitor``)."""
+        server = status.get("server", {})
+        self.seed = server.get("seed", self.seed)
+        self.core = str(server.get("core", self.core))
+        stats = status.get("stats")
+        if stats:
+            self.apply({"event": "stats", **stats})
+        self.workers = list(status.get("workers", []))
+        self.islands = list(status.get("islands", []))
 
     def apply(self, event: dict[str, Any]) -> None:
         kind = event.get("event")

@@ -173,6 +173,37 @@ def totals_panel(state: State) -> RenderableType:
     return Panel(table, title="totals, mutations", box=box.ROUNDED)
 
 
+def workers_panel(state: State, rows: int) -> RenderableType:
+    table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1))
+    table.add_column("worker", style="bold", no_wrap=True, min_width=6)
+    table.add_column("host", no_wrap=True)
+    table.add_column("islands")
+    table.add_column("seen", justify="right")
+    for w in state.workers[:rows]:
+        table.add_row(str(w["id"]), str(w.get("host", "")),
+                      ",".join(str(i) for i in w.get("islands", [])) or "-",
+                      f"{float(w.get('last_seen_s', 0)):.1f}s")
+    if not state.workers:
+        table.add_row("-", "", "", "")
+    return Panel(table, title=f"workers ({len(state.workers)})", box=box.ROUNDED)
+
+
+def islands_panel(state: State, rows: int) -> RenderableType:
+    table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1))
+    table.add_column("island", justify="right", style="bold")
+    table.add_column("worker", no_wrap=True)
+    table.add_column("cells", justify="right")
+    table.add_column("epoch", justify="right")
+    table.add_column("steps", justify="right")
+    table.add_column("snap", justify="right")
+    for i in state.islands[:rows]:
+        age = i.get("snapshot_age_s")
+        table.add_row(str(i["id"]), str(i.get("worker") or "-"), str(i.get("population", 0)),
+                      str(i.get("epoch", 0)), _num(float(i.get("steps", 0))),
+                      f"{age:.0f}s" if age is not None else "-")
+    return Panel(table, title=f"islands ({len(state.islands)})", box=box.ROUNDED)
+
+
 def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -> Layout:
     """The whole screen for a terminal of ``width`` x ``height`` (80x24 at least)."""
     layout = Layout()
@@ -189,6 +220,14 @@ def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -
     )
     rows = max(3, height - head - 9 - 4)
     half = width // 2
+    if extras.label == "monitor":  # a server: its workers and islands instead of genotypes
+        split = max(3, rows // 2)
+        right = Layout(name="fleet")
+        right.split_column(Layout(workers_panel(state, split - 1), size=split + 2),
+                           Layout(islands_panel(state, rows)))
+        layout["bottom"].split_row(
+            Layout(sizes_panel(state, rows, half), name="sizes", size=half), right)
+        return layout
     layout["bottom"].split_row(
         Layout(sizes_panel(state, rows, half), name="sizes", size=half),
         Layout(genotypes_panel(state, rows), name="genotypes"),
