@@ -145,14 +145,16 @@ def test_the_monitor_view_shows_workers_and_islands() -> None:
         "stats": {"step": 5_000_000, "population": 700, "genotypes": 40,
                   "sizes": [[45, 300], [80, 400]], "births": 900, "deaths": 200,
                   "mutations": {"background": 4}},
-        "workers": [{"id": "lab-pc-1", "host": "lab1", "islands": [0, 2], "last_seen_s": 0.4}],
+        "workers": [{"id": "lab-pc-1", "host": "lab1", "islands": [0, 2], "last_seen_s": 0.4,
+                     "instructions_per_s": 81_500_000, "state": "computing"}],
         "islands": [{"id": 0, "worker": "lab-pc-1", "population": 350, "epoch": 3,
                      "steps": 2_500_000, "snapshot_age_s": 12.0},
                     {"id": 1, "worker": None, "population": 0, "epoch": 1, "steps": 0,
                      "snapshot_age_s": None}],
     })
     text = render(state, Extras(label="monitor", keys="q quit"), 100, 30)
-    for fragment in ("ByteBiota monitor", "seed 9", "workers (1)", "lab-pc-1", "0,2",
+    for fragment in ("ByteBiota monitor", "seed 9", "workers (1)", "lab-pc-1", "0,2", "81.5M",
+                     "computing",
                      "islands (2)", "2.5M", "12s", "700", "genome sizes"):
         assert fragment in text, fragment
 

@@ -82,6 +82,9 @@ class WorkerInfo:
     joined: float = 0.0
     last_seen: float = 0.0
     islands: set[int] = field(default_factory=set)
+    steps: int = 0  # accepted
+    rate: float = 0.0  # instructions per second, smoothed over recent reports
+    last_report: float = 0.0
 
 
 class Coordinator:
@@ -89,6 +92,7 @@ class Coordinator:
 
     INBOX_LIMIT = 50  # immigrants waiting per island; older ones are dropped
     STAGNANT_REPORTS = 3  # reports in a row without a birth make an island stagnant
+    SILENT_SECONDS = 15.0  # shown as "silent" after this; leases expire at WORKER_TIMEOUT
     EMIGRANTS_PER_REPORT = 2
 
     def __init__(self, islands: int, seed: int, ancestor: bytes, seed_bank_size: int,
@@ -196,6 +200,14 @@ class Coordinator:
         self._accept(island, seq, fields["steps"], fields["births"], fields["deaths"],
                      population=fields["population"], genotypes=fields["genotypes"])
         island.stats = fields.get("stats") or {}
+        worker = self.workers.get(worker_id)
+        if worker is not None:
+            now = self.clock()
+            if worker.last_report and now > worker.last_report:
+                sample = fields["steps"] / (now - worker.last_report)
+                worker.rate = sample if not worker.rate else 0.7 * worker.rate + 0.3 * sample
+            worker.last_report = now
+            worker.steps += fields["steps"]
         self.events.append({"event": "report", "island": island.id, "epoch": island.epoch,
                             "seq": seq, "steps": fields["steps"], "births": fields["births"],
                             "deaths": fields["deaths"], "population": fields["population"],
@@ -300,7 +312,10 @@ class Coordinator:
         return {
             "totals": self.totals_view(),
             "workers": [{"id": w.id, "host": w.host, "islands": sorted(w.islands),
-                         "last_seen_s": round(now - w.last_seen, 3)}
+                         "last_seen_s": round(now - w.last_seen, 3),
+                         "instructions_per_s": round(w.rate),
+                         "state": ("silent" if now - w.last_seen > self.SILENT_SECONDS
+                                   else "computing" if w.islands else "idle")}
                         for w in sorted(self.workers.values(), key=lambda w: w.id)],
             "islands": [{"id": i.id, "epoch": i.epoch, "worker": i.holder, "steps": i.steps,
                          "population": i.population, "genotypes": i.genotypes,

@@ -178,13 +178,16 @@ def workers_panel(state: State, rows: int) -> RenderableType:
     table.add_column("worker", style="bold", no_wrap=True, min_width=6)
     table.add_column("host", no_wrap=True)
     table.add_column("islands")
+    table.add_column("instr/s", justify="right")
     table.add_column("seen", justify="right")
+    table.add_column("state")
     for w in state.workers[:rows]:
         table.add_row(str(w["id"]), str(w.get("host", "")),
                       ",".join(str(i) for i in w.get("islands", [])) or "-",
-                      f"{float(w.get('last_seen_s', 0)):.1f}s")
+                      _num(float(w.get("instructions_per_s", 0))),
+                      f"{float(w.get('last_seen_s', 0)):.1f}s", str(w.get("state", "")))
     if not state.workers:
-        table.add_row("-", "", "", "")
+        table.add_row("-", "", "", "", "", "")
     return Panel(table, title=f"workers ({len(state.workers)})", box=box.ROUNDED)
 
 
