@@ -152,7 +152,7 @@ def test_the_monitor_view_shows_workers_and_islands() -> None:
                     {"id": 1, "worker": None, "population": 0, "epoch": 1, "steps": 0,
                      "snapshot_age_s": None}],
     })
-    text = render(state, Extras(label="monitor", keys="q quit"), 100, 30)
+    text = render(state, Extras(label="monitor", keys="q quit"), 140, 35)
     for fragment in ("ByteBiota monitor", "seed 9", "workers (1)", "lab-pc-1", "0,2", "81.5M",
                      "computing",
                      "islands (2)", "2.5M", "12s", "700", "genome sizes"):
