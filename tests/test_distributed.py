@@ -309,3 +309,35 @@ def test_sigterm_of_a_worker_reports_snapshots_and_releases(cluster: Cluster) ->
     assert any(e["event"] == "worker" and e["change"] == "join" for e in events)
     if stats:
         assert {"step", "population", "genotypes", "sizes", "births", "deaths"} <= set(stats[-1])
+
+
+def test_a_worker_killed_while_offline_delivers_its_disk_queue(cluster: Cluster) -> None:
+    cluster.env["WORKER_TIMEOUT"] = "120"
+    cluster.env["ISLANDS"] = "1"
+    cluster.server()
+    cluster.worker("w1")
+    cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 2, 30)
+    server = cluster.processes["server"]
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
+    accepted_before = json.loads(
+        (cluster.directory / "data" / "logs" / "server.jsonl").read_text()
+        .splitlines()[-1])["reports_accepted"]
+    queue = cluster.directory / "data" / "cache" / "worker-w1.queue"
+    deadline = time.monotonic() + 30
+    while not (queue.exists() and queue.stat().st_size > 0):
+        assert time.monotonic() < deadline, cluster.log("w1")[-1500:]
+        time.sleep(0.2)
+    time.sleep(2)
+    cluster.processes["w1"].send_signal(signal.SIGKILL)
+    cluster.processes["w1"].wait(timeout=10)
+    cluster.server()
+    cluster.worker("w1")  # the same id, a new process: no world, only the queue
+    data = cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > accepted_before
+                            and d["islands"][0]["worker"] in (None, "w1"), 60)
+    log = cluster.log("w1")
+    assert "queued messages from a previous run" in log
+    data = cluster.wait_for(lambda d: not queue.exists() or queue.stat().st_size == 0
+                            or d["totals"]["reports_accepted"] > accepted_before, 30)
+    assert data["totals"]["reports_stale"] == 0
+    assert data["totals"]["steps"] == sum(i["steps"] for i in data["islands"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import platform
 import random
 import signal
@@ -23,6 +24,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bytebiota import __version__, core, simulation
@@ -32,7 +34,8 @@ from bytebiota.errors import Failure
 from bytebiota.netcommon import Stream, find_token, install_fast_loop, parse_server_url
 from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
-from bytebiota.protocol.messages import REPORT_STALE, WORKER, Message, make
+from bytebiota.protocol.frames import FrameDecoder, encode_frame
+from bytebiota.protocol.messages import REPORT_STALE, WORKER, Message, decode, encode, make
 
 SLICE_SECONDS = 0.02  # the longest the event loop waits: heartbeats, acks
 WORK_CYCLE = 100_000
@@ -44,6 +47,10 @@ MAX_ISLANDS = 4  # islands one worker process runs in turn
 def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} bytebiota worker: {message}", file=sys.stderr,
           flush=True)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "worker"
 
 
 def machine_id() -> str:
@@ -111,6 +118,10 @@ class Worker:
         self.steps_done = 0
         self.unacked: list[Message] = []  # REPORT and SNAPSHOT messages awaiting their ack
         self.cache_limit = config.worker.offline_cache_max_mb * 1024 * 1024
+        self.cache_path = (Path(config.global_.data_base_dir) / "cache" /
+                           f"worker-{_safe(worker_id)}.queue")
+        self.orphans: set[tuple[int, int]] = set()  # leases of a previous run of this worker
+        self._load_cache()
         self.throttle = Throttle(config)
 
     async def main(self) -> None:
@@ -165,6 +176,37 @@ class Worker:
                     await asyncio.wait_for(self.stop.wait(), max(0.0, deadline -
                                                                  time.monotonic()))
 
+    def _load_cache(self) -> None:
+        """Reports and snapshots a previous run of this worker queued and never delivered:
+        they are still valid work while the server keeps those leases."""
+        try:
+            data = self.cache_path.read_bytes()
+        except FileNotFoundError:
+            return
+        decoder = FrameDecoder(self.config.network.max_message_size)
+        decoder.feed(data)
+        try:
+            while (frame := decoder.next_frame()) is not None:
+                message = decode(*frame)
+                if message.name in ("REPORT", "SNAPSHOT"):
+                    self.unacked.append(message)
+                    self.orphans.add((message["island"], message["epoch"]))
+        except RemoteProtocolError as exc:
+            log(f"{self.cache_path}: damaged ({exc}); keeping what came before")
+        if self.unacked:
+            log(f"{len(self.unacked)} queued messages from a previous run in {self.cache_path}")
+
+    def _save_cache(self) -> None:
+        """The queue on disk (atomically), so a worker killed while offline loses nothing."""
+        if not self.unacked:
+            self.cache_path.unlink(missing_ok=True)
+            return
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache_path.with_suffix(".tmp")
+        tmp.write_bytes(b"".join(encode_frame(m.code, encode(m), compression_threshold=4096)
+                                 for m in self.unacked))
+        os.replace(tmp, self.cache_path)
+
     def queued_bytes(self) -> int:
         return sum(len(m.fields.get("data", b"")) + 200 for m in self.unacked)
 
@@ -186,6 +228,9 @@ class Worker:
             + (f"; delivering {len(self.unacked)} queued messages" if self.unacked else ""))
         for message in list(self.unacked):  # in order: the server acknowledges each
             await stream.send(message)
+        for island, epoch in sorted(self.orphans):  # no world for these: give them back
+            await stream.send(make("RELEASE", island=island, epoch=epoch))
+        self.orphans.clear()
         done = asyncio.Event()
         async with asyncio.TaskGroup() as group:
             group.create_task(self.heartbeats(stream, welcome["heartbeat_interval"], done))
@@ -212,11 +257,15 @@ class Worker:
         self.leases.pop(island, None)
         self.unacked = [m for m in self.unacked
                         if (m["island"], m["epoch"]) != (island, epoch)]
+        self._save_cache()
 
     def _acknowledged(self, name: str, message: Message) -> None:
         key = (message["island"], message["epoch"], message["seq"])
+        before = len(self.unacked)
         self.unacked = [m for m in self.unacked
                         if not (m.name == name and (m["island"], m["epoch"], m["seq"]) == key)]
+        if len(self.unacked) != before:
+            self._save_cache()
 
     def handle(self, message: Message) -> None:
         name = message.name
@@ -287,10 +336,12 @@ class Worker:
             await stream.send(make("BYE", reason="worker stopping"))
 
     async def _send(self, stream: Stream | None, message: Message) -> None:
-        """Queue until acknowledged; send now when connected."""
+        """Queue until acknowledged (on disk too while offline); send now when connected."""
         self.unacked.append(message)
         if stream is not None and stream.connection.ready:
             await stream.send(message)
+        else:
+            self._save_cache()
 
     async def batch(self, stream: Stream | None, lease: Lease,
                     done: asyncio.Event | None) -> None:
