@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bytebiota.errors import UserError
+from bytebiota.errors import UserError, read_user_file
 
 MAGIC = b"BBCKPT1\n"
 SUFFIX = ".ckpt"
@@ -100,13 +100,7 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def read(path: Path) -> tuple[dict[str, Any], bytes]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such checkpoint") from None
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot be read ({exc.strerror})") from None
-    return decode(data, str(path))
+    return decode(read_user_file(path, CheckpointError, "no such checkpoint"), str(path))
 
 
 def listing(directory: Path, prefix: str) -> list[Path]:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bytebiota.errors import Failure, UserError
+from bytebiota.errors import Failure, UserError, read_user_file
 from bytebiota.tui.model import State
 
 
@@ -25,13 +25,7 @@ class NotAJournal(UserError):
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
     """Every whole event of the journal; warns about a cut-off last line."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotAJournal(f"{path}: no such file") from None
-    except OSError as exc:
-        raise NotAJournal(f"{path}: cannot be read ({exc.strerror})") from None
-    lines = data.split(b"\n")
+    lines = read_user_file(path, NotAJournal).split(b"\n")
     tail = lines.pop()  # after the last newline: empty, or a line cut off by a crash
     events: list[dict[str, Any]] = []
     for number, raw in enumerate(lines, start=1):

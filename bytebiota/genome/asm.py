@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bytebiota.core.isa import CODES, MNEMONICS
-from bytebiota.errors import UserError
+from bytebiota.errors import UserError, read_user_file
 
 HEADER_KEYS = ("name", "parent", "origin", "size")
 ANCESTORS = Path(__file__).resolve().parent / "ancestors"
@@ -109,12 +109,7 @@ def load(path: str | Path) -> Genome:
     p = Path(path)
     if not p.exists() and (ANCESTORS / f"{path}.asm").exists():
         p = ANCESTORS / f"{path}.asm"
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise GenomeError(f"{p}: no such file") from None
-    except OSError as exc:
-        raise GenomeError(f"{p}: cannot be read ({exc.strerror})") from None
+    data = read_user_file(p, GenomeError)
     if p.suffix == ".bin":
         return from_binary(data, str(p))
     try:
