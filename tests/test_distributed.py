@@ -84,6 +84,19 @@ class Cluster:
     def log(self, name: str) -> str:
         return (self.directory / f"{name}.log").read_text()
 
+    def wait_log(self, name: str, fragment: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while fragment not in (text := self.log(name)):
+            assert time.monotonic() < deadline, text[-2000:]
+            time.sleep(0.2)
+        return text
+
+    def stop_server(self) -> None:
+        """SIGTERM: the server checkpoints, tells the workers, and exits 0."""
+        server = self.processes["server"]
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+
     def stop(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
@@ -122,9 +135,7 @@ def test_a_server_and_3_workers_for_60_s(cluster: Cluster) -> None:
     assert totals["migrants"] > 0
     assert sorted(w["id"] for w in data["workers"]) == ["w1", "w2", "w3"]
     # The global step count is the sum of the accepted reports, as journaled.
-    server = cluster.processes["server"]
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=30) == 0
+    cluster.stop_server()
     journal = cluster.directory / "data" / "logs" / "server.jsonl"
     events = [json.loads(line) for line in journal.read_text().splitlines()]
     reports = [e for e in events if e["event"] == "report"]
@@ -186,9 +197,7 @@ def test_sigterm_checkpoints_and_a_restart_resumes(cluster: Cluster) -> None:
     cluster.server()
     cluster.worker("w1")
     data = cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 3, 30)
-    server = cluster.processes["server"]
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=30) == 0
+    cluster.stop_server()
     checkpoints = sorted((cluster.directory / "data" / "checkpoints" / "server").glob("*.ckpt"))
     assert checkpoints
     cluster.server()
@@ -229,8 +238,7 @@ def test_kill_9_of_the_server_loses_no_acknowledged_report(cluster: Cluster) -> 
     for island in after["islands"]:
         if island["id"] in held:  # the same lease went on: nothing was redone
             assert island["epoch"] == held[island["id"]] and island["worker"] == "w1"
-    assert "journal events after it" in cluster.log("server") or \
-        "listening" in cluster.log("server")
+    assert "journal events after it" in cluster.log("server")
 
 
 def test_an_offline_worker_computes_and_delivers_its_reports(cluster: Cluster) -> None:
@@ -238,18 +246,12 @@ def test_an_offline_worker_computes_and_delivers_its_reports(cluster: Cluster) -
     cluster.server()
     cluster.worker("w1")
     cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 2, 30)
-    server = cluster.processes["server"]
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=30) == 0
+    cluster.stop_server()
     stopped = time.monotonic()
     time.sleep(30)  # the worker is cut off for 30 s
     assert "computing offline" in cluster.log("w1")
     cluster.server()
-    deadline = time.monotonic() + 60  # the worker's backoff reaches up to 30 s by now
-    while "delivering" not in cluster.log("w1") and time.monotonic() < deadline:
-        time.sleep(0.5)
-    log = cluster.log("w1")
-    assert "delivering" in log, log[-2000:]
+    log = cluster.wait_log("w1", "delivering", 60)  # its backoff reaches 30 s by now
     queued = int(log.split("delivering ")[-1].split()[0])
     assert queued > 2
     data = cluster.wait_for(
@@ -264,13 +266,8 @@ def test_reports_of_a_lease_given_away_meanwhile_are_refused(cluster: Cluster) -
     cluster.server()
     cluster.worker("w1")
     cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 2, 30)
-    server = cluster.processes["server"]
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=30) == 0
-    deadline = time.monotonic() + 30
-    while "computing offline" not in cluster.log("w1"):
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    cluster.stop_server()
+    cluster.wait_log("w1", "computing offline", 30)
     time.sleep(3)  # w1 queues reports offline...
     w1 = cluster.processes["w1"]
     w1.send_signal(signal.SIGSTOP)  # ...and is frozen until w2 has its island
@@ -280,10 +277,7 @@ def test_reports_of_a_lease_given_away_meanwhile_are_refused(cluster: Cluster) -
         taken = cluster.wait_for(lambda d: d["islands"][0]["worker"] == "w2", 60)
     finally:
         w1.send_signal(signal.SIGCONT)
-    deadline = time.monotonic() + 60
-    while "refused (the lease went to another worker)" not in cluster.log("w1"):
-        assert time.monotonic() < deadline, cluster.log("w1")[-2000:]
-        time.sleep(0.5)
+    cluster.wait_log("w1", "refused (the lease went to another worker)", 60)
     data = cluster.status()
     assert data["totals"]["reports_stale"] > 0
     assert data["islands"][0]["worker"] == "w2"
@@ -317,9 +311,7 @@ def test_a_worker_killed_while_offline_delivers_its_disk_queue(cluster: Cluster)
     cluster.server()
     cluster.worker("w1")
     cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 2, 30)
-    server = cluster.processes["server"]
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=30) == 0
+    cluster.stop_server()
     accepted_before = json.loads(
         (cluster.directory / "data" / "logs" / "server.jsonl").read_text()
         .splitlines()[-1])["reports_accepted"]

@@ -403,6 +403,11 @@ def command(args: Any, config: Config) -> None:
     token = find_token(config.network.server_token, config.global_.data_base_dir)
     worker_id = config.worker.worker_id or machine_id()
     log(f"{worker_id} on {platform.node()}, core {core.describe()}, event loop {loop_name}")
+    if config.worker.resource_preset == "auto" and config.machine is not None:
+        from bytebiota.resources import detection_report
+
+        for line in detection_report(config.machine):
+            log(line)
     lower_priority(config)
     worker = Worker(config, worker_id, token)
     started = time.perf_counter()
