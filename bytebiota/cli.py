@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import platform
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -292,6 +293,9 @@ def _error(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Ctrl-C must mean "checkpoint and stop" (status 130) even when started from a context
+    # that ignores SIGINT (background jobs of non-interactive shells, some CI runners).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
