@@ -9,9 +9,9 @@ whole event, with a warning; a file that is not a journal is refused (exit statu
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,13 @@ class Playback:
     def _stats_positions(self) -> list[int]:
         return [i for i, e in enumerate(self.events) if e["event"] == "stats"]
 
+    async def astep(self, seconds: float) -> bool:
+        """The app's step: paced playback waits in the event loop, not in a sleep."""
+        more = self.step(seconds)
+        if self.speed is not None:
+            await asyncio.sleep(seconds)
+        return more
+
     def step(self, seconds: float) -> bool:
         if self.pos >= len(self.events):
             return False
@@ -145,8 +152,6 @@ class Playback:
                 self.credit -= 1
                 if self.speed is None:
                     break
-        if self.speed is not None:
-            time.sleep(seconds)  # paced playback: nothing else to do meanwhile
         return self.pos < len(self.events)
 
     def _seek(self, target: int) -> None:
