@@ -229,6 +229,10 @@ class ServerConfig:
     max_workers: int
     worker_timeout: float
     checkpoint_interval: int
+    handshake_timeout: float
+    max_pending_connections: int
+    auth_failure_burst: int
+    auth_failure_rate: float
     islands: int | None
     enable_web_ui: bool
     static_dir: str | None

@@ -316,6 +316,18 @@ VARIABLES: tuple[Var, ...] = (
         lo=1.0, hi=86400.0, note="the seed gives no default; 60 s (6 heartbeats) chosen"),
     Var("CHECKPOINT_INTERVAL", I, 300, "server", "standard",
         "Seconds between server checkpoints", lo=1, hi=10_000_000),
+    Var("HANDSHAKE_TIMEOUT", F, 10.0, "server", "advanced",
+        "Seconds a new connection has to complete HELLO and AUTH before it is dropped",
+        lo=0.1, hi=3600.0, new=True),
+    Var("MAX_PENDING_CONNECTIONS", I, 256, "server", "advanced",
+        "Connections still in their handshake at once; more are closed on arrival (each "
+        "holds at most 64 KiB until it is authenticated)", lo=1, hi=1_000_000, new=True),
+    Var("AUTH_FAILURE_BURST", I, 10, "server", "advanced",
+        "Failed handshakes or protocol errors one address may cause in a burst before its "
+        "new connections are refused", lo=1, hi=1_000_000, new=True),
+    Var("AUTH_FAILURE_RATE", F, 0.5, "server", "advanced",
+        "Failures per second an address is forgiven (the burst refills at this rate)",
+        lo=0.0, hi=1_000_000.0, new=True),
     Var("ISLANDS", I, None, "server", "standard", "Number of islands of the experiment",
         lo=1, hi=1_000_000, unset="MAX_WORKERS or 8, whichever is smaller", new=True),
     Var("ENABLE_WEB_UI", B, True, "server", "advanced", "Enable web user interface",

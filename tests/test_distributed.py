@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -333,3 +334,49 @@ def test_a_worker_killed_while_offline_delivers_its_disk_queue(cluster: Cluster)
                             or d["totals"]["reports_accepted"] > accepted_before, 30)
     assert data["totals"]["reports_stale"] == 0
     assert data["totals"]["steps"] == sum(i["steps"] for i in data["islands"])
+
+
+def test_floods_are_bounded_and_a_worker_keeps_its_heartbeat(cluster: Cluster) -> None:
+    cluster.env.update({"MAX_PENDING_CONNECTIONS": "50", "HANDSHAKE_TIMEOUT": "2",
+                        "AUTH_FAILURE_BURST": "1000", "AUTH_FAILURE_RATE": "1000"})
+    cluster.server()
+    cluster.worker("w1")
+    cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 0, 30)
+    half_open = []
+    for _ in range(80):  # 80 silent connections: only 50 may wait in their handshake
+        s = socket.create_connection(("127.0.0.1", cluster.port), timeout=10)
+        half_open.append(s)
+    time.sleep(0.5)
+    closed = 0
+    for s in half_open:
+        s.settimeout(0.2)
+        try:
+            if s.recv(1) == b"":
+                closed += 1
+        except TimeoutError:
+            pass
+    assert closed >= 30  # those beyond the cap were closed on arrival
+    time.sleep(3)  # HANDSHAKE_TIMEOUT drops the rest
+    for s in half_open:
+        s.settimeout(2)
+        with contextlib.suppress(ConnectionResetError):
+            assert s.recv(1) == b""  # dropped (a TimeoutError here would fail the test)
+        s.close()
+    data = cluster.status()  # the server still answers, and the worker still works
+    assert [w["id"] for w in data["workers"]] == ["w1"]
+    assert data["server"]["pending_connections"] <= 1
+
+
+def test_an_address_that_keeps_failing_is_refused(cluster: Cluster) -> None:
+    cluster.env.update({"AUTH_FAILURE_BURST": "3", "AUTH_FAILURE_RATE": "0.01"})
+    cluster.server()
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", cluster.port), timeout=10) as s:
+            s.sendall(b"garbage!" * 4)
+            s.settimeout(10)
+            assert s.recv(100) == b""
+    with socket.create_connection(("127.0.0.1", cluster.port), timeout=10) as s:
+        # refused on arrival, before the server reads a byte: even a good peer is turned away
+        s.settimeout(10)
+        assert s.recv(100) == b""
+    assert cluster.log("server").count("bad magic") == 3

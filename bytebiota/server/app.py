@@ -27,8 +27,9 @@ from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection
 from bytebiota.protocol.messages import MONITOR, Message, make
 from bytebiota.server.coordinator import Coordinator, Island
+from bytebiota.server.guard import AddressGuard
 
-HANDSHAKE_TIMEOUT = 10.0  # seconds for HELLO + AUTH: a silent peer is dropped after this
+HANDSHAKE_FRAME_LIMIT = 64 * 1024  # HELLO and AUTH are tiny: a stranger buffers no more
 STATS_SECONDS = 5.0  # journal cadence of the global stats
 CHECKPOINT_PREFIX = "server"
 WORK_CYCLE = 100_000  # instructions in one BATCH_SIZE unit
@@ -50,6 +51,9 @@ class Server:
         self.stop = asyncio.Event()
         self.sessions: set[Stream] = set()
         self.tasks: set[asyncio.Task[None]] = set()
+        self.pending = 0  # connections still in their handshake
+        self.guard = AddressGuard(config.server.auth_failure_burst,
+                                  config.server.auth_failure_rate)
         self.session_counter = 0
         self.checkpoint_dir = Path(config.checkpoint.checkpoint_dir) / "server"
         self.port = 0
@@ -58,32 +62,52 @@ class Server:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         net = self.config.network
-        connection = Connection(SERVER, max_message_size=net.max_message_size,
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        now = time.monotonic()
+        if self.pending >= self.config.server.max_pending_connections or \
+                not self.guard.allow(address, now):
+            writer.close()  # refused on arrival: nothing read, nothing buffered
+            return
+        connection = Connection(SERVER, max_message_size=min(HANDSHAKE_FRAME_LIMIT,
+                                                             net.max_message_size),
                                 compression_threshold=net.compression_threshold)
         stream = Stream(connection, reader, writer)
-        peer = writer.get_extra_info("peername")
         worker_id = ""
         reason = "closed"
+        self.pending += 1
+        handshaking = True
         self.sessions.add(stream)
         task = asyncio.current_task()
         if task is not None:
             self.tasks.add(task)
         try:
-            worker_id = await asyncio.wait_for(self._handshake(stream), HANDSHAKE_TIMEOUT)
-            if not worker_id:
-                reason = "refused"
+            outcome = await asyncio.wait_for(self._handshake(stream),
+                                             self.config.server.handshake_timeout)
+            self.pending -= 1
+            handshaking = False
+            if not outcome:
+                if outcome == "":
+                    reason = "refused"
+                    self.guard.fail(address, time.monotonic())
                 return
+            worker_id = outcome
+            connection.decoder.max_message_size = net.max_message_size
             if connection.is_monitor:
                 await self._monitor_session(stream)
             else:
                 await self._worker_session(stream, worker_id)
         except TimeoutError:
             reason = "handshake timeout"
+            self.guard.fail(address, time.monotonic())
         except RemoteProtocolError as exc:
             reason = f"protocol error: {exc}"
+            self.guard.fail(address, time.monotonic())
         except (ConnectionError, OSError) as exc:
             reason = f"connection lost: {exc}"
         finally:
+            if handshaking:
+                self.pending -= 1
             self.sessions.discard(stream)
             if task is not None:
                 self.tasks.discard(task)
@@ -93,16 +117,18 @@ class Server:
                 self.coordinator.seen(worker_id)  # its leases expire after WORKER_TIMEOUT
             await stream.close()
 
-    async def _handshake(self, stream: Stream) -> str:
+    async def _handshake(self, stream: Stream) -> str | None:
+        """The peer's worker id; "" when refused (counts against its address), None when it
+        left without a word (a port probe, a health check: not an offence)."""
         hello = await stream.receive()
         if hello is None:
-            return ""
+            return None
         self.session_counter += 1
         await stream.send(make("CHALLENGE", nonce=os.urandom(NONCE_SIZE),
                                server_id=f"bytebiota {__version__}"))
         auth = await stream.receive()
         if auth is None:
-            return ""
+            return None
         if not stream.connection.verify(auth, self.token):
             await stream.send(make("REJECT", reason="authentication failed"))
             log(f"{stream.writer.get_extra_info('peername')}: wrong token for "
@@ -188,7 +214,8 @@ class Server:
         data = self.coordinator.status()
         data["stats"] = self.coordinator.stats_event()
         data["server"] = {"version": __version__, "core": core.describe(), "seed": self.seed,
-                          "port": self.port}
+                          "port": self.port, "pending_connections": self.pending,
+                          "refused_connections": self.guard.refused}
         return data
 
     def write_events(self) -> None:
