@@ -1,0 +1,175 @@
+"""Load test (a benchmark, not a test): N simulated workers against one real server.
+
+Each simulated worker speaks the real protocol over loopback: it authenticates, takes an
+island, sends a heartbeat every second (timing its round trip) and a small report every
+REPORT_SECONDS (realistic: a real worker reports every few seconds to minutes). The server
+is a real ``bytebiota server`` process; its CPU and RSS are sampled with psutil.
+
+    .venv/bin/python tools/loadtest.py --workers 100,1000 [--seconds 20] [--json]
+
+``--json`` prints ``{"N": {"reports_per_s", "hb_p50_ms", "hb_p99_ms", "server_cpu_percent",
+"server_rss_mb"}}`` for each N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bytebiota.netcommon import Stream
+from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
+from bytebiota.protocol.messages import WORKER, make
+
+REPORT_SECONDS = 5.0
+HEARTBEAT_SECONDS = 1.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Sim:
+    def __init__(self, index: int, port: int, token: str) -> None:
+        self.index = index
+        self.port = port
+        self.token = token
+        self.rtts: list[float] = []
+        self.reports = 0
+
+    async def run(self, until: float, measuring_from: float) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        stream = Stream(Connection(CLIENT, role=WORKER), reader, writer)
+        worker_id = f"sim-{self.index}"
+        await stream.send(make("HELLO", role=WORKER, worker_id=worker_id, host="sim", cores=1,
+                               memory_mb=0, compiled=True, software="loadtest"))
+        challenge = await stream.receive()
+        assert challenge is not None and challenge.name == "CHALLENGE", challenge
+        await stream.send(make("AUTH", mac=auth_mac(self.token, challenge["nonce"], WORKER,
+                                                    worker_id)))
+        welcome = await stream.receive()
+        assert welcome is not None and welcome.name == "WELCOME", welcome
+        await stream.send(make("LEASE_REQUEST", capacity=1))
+        lease = None
+        pending_hb: dict[float, float] = {}
+
+        async def receiver() -> None:
+            nonlocal lease
+            while (message := await stream.receive()) is not None:
+                if message.name == "LEASE":
+                    lease = message
+                elif message.name == "HEARTBEAT_ACK":
+                    sent = pending_hb.pop(message["sent"], None)
+                    if sent is not None and sent >= measuring_from:
+                        self.rtts.append(time.perf_counter() - sent)
+                elif message.name == "REPORT_ACK" and message["status"] == 0 and \
+                        time.perf_counter() >= measuring_from:
+                    self.reports += 1
+
+        task = asyncio.create_task(receiver())
+        seq = 0
+        next_report = time.perf_counter() + REPORT_SECONDS * (self.index % 10 + 1) / 10
+        try:
+            while time.perf_counter() < until:
+                now = time.perf_counter()
+                pending_hb[now] = now
+                await stream.send(make("HEARTBEAT", sent=now))
+                if lease is not None and now >= next_report:
+                    await stream.send(make(
+                        "REPORT", island=lease["island"], epoch=lease["epoch"], seq=seq,
+                        steps=1_000_000, births=10, deaths=10, population=300, genotypes=5,
+                        digest=bytes(32), emigrants=[], stats={"step": seq}))
+                    seq += 1
+                    next_report = now + REPORT_SECONDS
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+            await stream.send(make("BYE", reason="done"))
+        finally:
+            task.cancel()
+            await stream.close()
+
+
+async def drive(n: int, port: int, token: str, seconds: float) -> list[Sim]:
+    sims = [Sim(i, port, token) for i in range(n)]
+    start = time.perf_counter()
+    warmup = 3.0 + n / 500  # connecting 1,000 workers takes a moment
+    until = start + warmup + seconds
+    await asyncio.gather(*(s.run(until, start + warmup) for s in sims))
+    return sims
+
+
+def measure(n: int, seconds: float) -> dict[str, Any]:
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bytebiota-load-") as tmp:
+        env = dict(os.environ, SERVER_HOST="127.0.0.1", SERVER_PORT=str(port),
+                   ISLANDS=str(n), MAX_WORKERS=str(n + 10), REGIME="classic",
+                   SERVER_TOKEN="loadtest", CHECKPOINT_INTERVAL="3600", WORKER_TIMEOUT="60",
+                   MAX_PENDING_CONNECTIONS=str(n + 10), DATA_BASE_DIR=str(Path(tmp) / "data"))
+        server = subprocess.Popen([sys.executable, "-m", "bytebiota", "server"], cwd=tmp,
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start")
+                time.sleep(0.1)
+            proc = psutil.Process(server.pid)
+            proc.cpu_percent(None)
+            started = time.perf_counter()
+            sims = asyncio.run(drive(n, port, "loadtest", seconds))
+            elapsed = time.perf_counter() - started
+            cpu = proc.cpu_percent(None) * elapsed / max(seconds, 1e-9)
+            rss = proc.memory_info().rss / 2**20
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    rtts = sorted(r for s in sims for r in s.rtts)
+    reports = sum(s.reports for s in sims)
+    return {
+        "reports_per_s": round(reports / seconds, 1),
+        "hb_p50_ms": round(1000 * statistics.median(rtts), 2) if rtts else None,
+        "hb_p99_ms": round(1000 * rtts[min(len(rtts) - 1, int(0.99 * len(rtts)))], 2)
+        if rtts else None,
+        "server_cpu_percent": round(cpu, 1),
+        "server_rss_mb": round(rss, 1),
+        "heartbeats": len(rtts),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", default="100,1000", help="comma-separated N values")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per N")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = {}
+    for n in (int(x) for x in args.workers.split(",")):
+        results[str(n)] = measure(n, args.seconds)
+        if not args.json:
+            r = results[str(n)]
+            print(f"N={n}: {r['reports_per_s']} reports/s accepted, heartbeat p50 "
+                  f"{r['hb_p50_ms']} ms p99 {r['hb_p99_ms']} ms, server CPU "
+                  f"{r['server_cpu_percent']} %, RSS {r['server_rss_mb']} MB", flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
