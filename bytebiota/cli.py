@@ -200,11 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(resumed from the newest on start), a journal in DATA_BASE_DIR/logs/server.jsonl. "
         "SIGTERM or Ctrl-C: checkpoint, tell the workers, exit 0.",
     )
-    commands.add_parser(
+    worker = commands.add_parser(
         "worker", parents=[config_options], help=COMMANDS["worker"].summary,
         description="Connect to SERVER_URL (host:port, tcp://host:port or a legacy http:// "
         "URL), prove SERVER_TOKEN, lease islands and run them; reconnects by itself.",
     )
+    worker.add_argument("--jobs", type=_positive_int, metavar="N",
+                        help="run N island processes (default: WORKER_JOBS, from the "
+                        "resource preset)")
     status = commands.add_parser("status", parents=[config_options],
                                  help=COMMANDS["status"].summary)
     status.add_argument("--json", action="store_true", help="machine-readable")

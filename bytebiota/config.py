@@ -247,6 +247,7 @@ class WorkerConfig:
     cpu_percent: float | None
     memory_mb: int | None
     disk_mb: int | None
+    worker_jobs: int | None
     poll_interval: float
     batch_size: int
     min_batch_size: int

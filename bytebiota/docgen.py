@@ -25,6 +25,10 @@ def _default(var: Var) -> str:
     return f"`{var.default}`"
 
 
+def _jobs(fraction: float) -> str:
+    return f"{fraction:.0%} of the cores" if fraction else "1"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -113,22 +117,24 @@ def configuration_markdown() -> str:
         "",
         "## Resource presets",
         "",
-        "`RESOURCE_PRESET` (`--preset`) sets `CPU_PERCENT`, `MEMORY_MB`, `DISK_MB` and "
-        "`BATCH_SIZE` (source `preset`); any of them set elsewhere wins. Memory is a share of "
-        "the machine's total between a floor and a cap; disk is capped at half the free "
+        "`RESOURCE_PRESET` (`--preset`) sets `CPU_PERCENT`, `MEMORY_MB`, `DISK_MB`, "
+        "`BATCH_SIZE` and `WORKER_JOBS` (source `preset`); any of them set elsewhere wins. "
+        "Memory is a share of the machine's total between a floor and a cap; disk is capped "
+        "at half the free "
         "space under `DATA_BASE_DIR`. Presets never change what a simulation computes.",
         "",
-        "| preset | CPU | memory share (floor..cap MB) | disk MB | batch | for |",
-        "|---|---|---|---|---|---|",
+        "| preset | CPU | memory share (floor..cap MB) | disk MB | batch | jobs | for |",
+        "|---|---|---|---|---|---|---|",
     ]
     for p in PRESETS.values():
         out.append(
             f"| `{p.name}` | {p.cpu_percent:g} % | {p.memory_fraction:.0%} "
             f"({p.memory_floor_mb}..{p.memory_cap_mb}) | {p.disk_mb} | {p.batch_size} | "
+            f"{_jobs(p.cores_fraction)} | "
             f"{p.summary} |"
         )
     out += [
-        "| `auto` | | | | | detect cores and memory with psutil and pick: `full` with 8+ "
+        "| `auto` | | | | | | detect cores and memory with psutil and pick: `full` with 8+ "
         "cores and 16+ GiB, `standard` with 4+ cores and 4+ GiB, `background` with 2+ cores "
         "and 1+ GiB, else `minimal` |",
         "",
@@ -138,7 +144,7 @@ def configuration_markdown() -> str:
         "Auto-detecting optimal resource configuration...",
         "Detected: 8 CPU cores, 16384MB memory, 81550MB free disk",
         "Recommended preset: full",
-        "Optimal settings: CPU=100%, Memory=8192MB, Disk=16384MB, Batch size=32",
+        "Optimal settings: CPU=100%, Memory=8192MB, Disk=16384MB, Batch size=32, Jobs=8",
         "Using auto-detected optimal configuration",
         "```",
         "",

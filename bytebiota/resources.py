@@ -40,6 +40,7 @@ class Preset:
     disk_mb: int
     batch_size: int
     summary: str
+    cores_fraction: float = 0.0  # of the logical cores given island processes (at least 1)
 
     def values(self, machine: Machine) -> dict[str, int | float]:
         memory = int(machine.memory_mb * self.memory_fraction)
@@ -51,6 +52,7 @@ class Preset:
             "MEMORY_MB": memory,
             "DISK_MB": disk,
             "BATCH_SIZE": self.batch_size,
+            "WORKER_JOBS": max(1, int(machine.cores * self.cores_fraction)),
         }
 
 
@@ -60,8 +62,8 @@ PRESETS: dict[str, Preset] = {
         Preset("minimal", 10.0, 0.05, 64, 256, 256, 8, "a trickle: for shared or old machines"),
         Preset("background", 25.0, 0.10, 128, 1024, 1024, 8,
                "polite background work on a machine someone is using"),
-        Preset("standard", 50.0, 0.25, 256, 8192, 4096, 16, "half the machine"),
-        Preset("full", 100.0, 0.50, 512, 65536, 16384, 32, "a dedicated machine"),
+        Preset("standard", 50.0, 0.25, 256, 8192, 4096, 16, "half the machine", 0.5),
+        Preset("full", 100.0, 0.50, 512, 65536, 16384, 32, "a dedicated machine", 1.0),
     )
 }
 
@@ -109,6 +111,7 @@ def detection_report(machine: Machine) -> list[str]:
         f"{machine.disk_free_mb}MB free disk",
         f"Recommended preset: {concrete}",
         f"Optimal settings: CPU={values['CPU_PERCENT']:g}%, Memory={values['MEMORY_MB']}MB, "
-        f"Disk={values['DISK_MB']}MB, Batch size={values['BATCH_SIZE']}",
+        f"Disk={values['DISK_MB']}MB, Batch size={values['BATCH_SIZE']}, "
+        f"Jobs={values['WORKER_JOBS']}",
         "Using auto-detected optimal configuration",
     ]

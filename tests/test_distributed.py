@@ -40,6 +40,7 @@ class Cluster:
             "CHECKPOINT_INTERVAL": "2", "WORKER_TIMEOUT": "3", "HEARTBEAT_INTERVAL": "0.5",
             "BATCH_SIZE": "5", "MIN_BATCH_SIZE": "1", "MAX_BATCH_SIZE": "20",
             "TARGET_INTERVAL_SECONDS": "1", "SEED": "7", "RESOURCE_PRESET": "full",
+            "WORKER_JOBS": "1",
         })
         self.processes: dict[str, subprocess.Popen[str]] = {}
 
@@ -380,3 +381,28 @@ def test_an_address_that_keeps_failing_is_refused(cluster: Cluster) -> None:
         s.settimeout(10)
         assert s.recv(100) == b""
     assert cluster.log("server").count("bad magic") == 3
+
+
+def test_worker_jobs_supervises_restarts_and_stops_its_children(cluster: Cluster) -> None:
+    import psutil
+
+    cluster.server()
+    cluster.start("box", "worker", "--jobs", "2", "--worker-id", "box")
+    cluster.wait_for(lambda d: sorted(w["id"] for w in d["workers"]) == ["box-1", "box-2"]
+                     and all(w["islands"] for w in d["workers"]), 60)
+    supervisor = psutil.Process(cluster.processes["box"].pid)
+    children = supervisor.children()
+    assert len(children) == 2
+    children[0].kill()
+    cluster.wait_log("box", "restarting", 10)
+    deadline = time.monotonic() + 30
+    while len(supervisor.children()) < 2 or children[0].pid in [c.pid for c in
+                                                                 supervisor.children()]:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    jobs = supervisor.children()
+    cluster.processes["box"].send_signal(signal.SIGTERM)
+    assert cluster.processes["box"].wait(timeout=60) == 0
+    assert "2 jobs stopped" in cluster.log("box")
+    for job in jobs:  # every child has exited (its final report sent), none left behind
+        assert not job.is_running() or job.status() == psutil.STATUS_ZOMBIE

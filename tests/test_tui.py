@@ -193,7 +193,7 @@ def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Pat
     try:
         wait("unreachable")
         full_env = {**os.environ, **env}
-        for args in (["server"], ["worker", "--worker-id", "w9"]):
+        for args in (["server"], ["worker", "--worker-id", "w9", "--jobs", "1"]):
             processes.append(subprocess.Popen([sys.executable, "-m", "bytebiota", *args],
                                               cwd=tmp_path, env=full_env,
                                               stdout=subprocess.DEVNULL,

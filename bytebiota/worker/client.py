@@ -20,6 +20,7 @@ import platform
 import random
 import signal
 import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -398,7 +399,64 @@ class Worker:
         lease.batch_steps = int(max(lo, min(hi, new)))
 
 
+def supervise(jobs: int, worker_id: str, argv: list[str]) -> None:
+    """``worker --jobs N``: N island processes, each a worker with its own connection
+    (WORKER_ID-1 .. WORKER_ID-N). One connection per child keeps the protocol and the
+    server unchanged and lets each child's heartbeats flow from its own event loop; a child
+    that crashes is restarted (after 1 s, then up to 30 s while it keeps crashing); SIGTERM
+    or Ctrl-C stops them all (each sends its final report) and exits 0."""
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    children: dict[int, subprocess.Popen[bytes]] = {}
+    restarts: dict[int, float] = {}
+    delays = dict.fromkeys(range(1, jobs + 1), 1.0)
+
+    def start(k: int) -> None:
+        # The last occurrence of a flag wins: each child gets its own id and one job.
+        children[k] = subprocess.Popen([sys.executable, "-m", "bytebiota", "worker", *argv,
+                                        "--worker-id", f"{worker_id}-{k}", "--jobs", "1"])
+        log(f"job {k} started (pid {children[k].pid}) as {worker_id}-{k}")
+
+    for k in range(1, jobs + 1):
+        start(k)
+    while not stopping:
+        time.sleep(0.5)
+        for k, child in list(children.items()):
+            code = child.poll()
+            if code is None or stopping:
+                continue
+            due = restarts.get(k)
+            if due is None:
+                log(f"job {k} exited with status {code}; restarting in {delays[k]:.0f} s")
+                restarts[k] = time.monotonic() + delays[k]
+                delays[k] = min(30.0, delays[k] * 2)
+            elif time.monotonic() >= due:
+                del restarts[k]
+                start(k)
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for k, child in children.items():
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            log(f"job {k} did not stop in 60 s; killing it")
+            child.kill()
+            child.wait()
+    log(f"{jobs} jobs stopped")
+
+
 def command(args: Any, config: Config) -> None:
+    jobs = args.jobs if args.jobs is not None else (config.worker.worker_jobs or 1)
+    if jobs > 1:
+        supervise(jobs, config.worker.worker_id or machine_id(), sys.argv[2:])
+        return
     loop_name = install_fast_loop()
     token = find_token(config.network.server_token, config.global_.data_base_dir)
     worker_id = config.worker.worker_id or machine_id()
