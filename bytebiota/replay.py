@@ -162,13 +162,11 @@ class Playback:
         self.pos = target
 
     def key(self, key: str) -> str | None:
-        from bytebiota.tui.app import QUIT
+        from bytebiota.tui.app import common_key
 
-        if key in ("q", "Q"):
-            return QUIT
-        if key in ("p", "P", " "):
-            self.extras.paused = not self.extras.paused
-            return "paused" if self.extras.paused else "playing"
+        shared = common_key(self.extras, key)
+        if shared is not None:
+            return shared
         stats = self._stats_positions()
         if key in ("right", "]"):
             later = [i for i in stats if i >= self.pos]

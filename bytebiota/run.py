@@ -217,13 +217,11 @@ class LiveRun:
         return not runner.finished
 
     def key(self, key: str) -> str | None:
-        from bytebiota.tui.app import QUIT
+        from bytebiota.tui.app import common_key
 
-        if key in ("q", "Q"):
-            return QUIT
-        if key in ("p", "P", " "):
-            self.extras.paused = not self.extras.paused
-            return "paused: p to go on" if self.extras.paused else "running"
+        shared = common_key(self.extras, key)
+        if shared is not None:
+            return shared
         if key in ("s", "S"):
             path = self.runner.checkpoint()
             return f"saved {path.name}" if path else "checkpoints are off (CHECKPOINT_ENABLED)"

@@ -107,7 +107,7 @@ class MonitorProducer:
 
         self.host, self.port, self.token = host, port, token
         self.state = State(regime="server")
-        self.extras = Extras(label="monitor", keys="q quit", exit_when_done=False)
+        self.extras = Extras(label="monitor", keys="q quit  p pause", exit_when_done=False)
         self.stream: Stream | None = None
         self.next_poll = 0.0
 
@@ -141,9 +141,9 @@ class MonitorProducer:
         return True
 
     def key(self, key: str) -> str | None:
-        from bytebiota.tui.app import QUIT
+        from bytebiota.tui.app import common_key
 
-        return QUIT if key in ("q", "Q") else None
+        return common_key(self.extras, key)  # p pauses the polling
 
 
 def command_monitor(args: Any, config: Config) -> None:

@@ -98,7 +98,7 @@ def test_playback_plays_pauses_and_seeks() -> None:
     assert play.state.step == 300_000
     play.key("right")
     assert play.state.step == 400_000
-    assert play.key("p") == "paused" and play.extras.paused
+    assert play.key("p") == "paused: p to go on" and play.extras.paused
     clipped = Playback(events, None, 150_000, 200_000)
     assert clipped.state.step == 140_000
     while clipped.step(0.01):

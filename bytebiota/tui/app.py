@@ -41,6 +41,16 @@ class Producer(Protocol):
         """React to a key; return a message to show, or QUIT."""
 
 
+def common_key(extras: Extras, key: str) -> str | None:
+    """The keys every dashboard shares: q quits, p (or space) pauses and resumes."""
+    if key in ("q", "Q"):
+        return QUIT
+    if key in ("p", "P", " "):
+        extras.paused = not extras.paused
+        return "paused: p to go on" if extras.paused else "running"
+    return None
+
+
 @contextlib.contextmanager
 def cbreak(stream: int) -> Iterator[bool]:
     """Single keys without echo while inside (Ctrl-C still interrupts); restored after."""
