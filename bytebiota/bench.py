@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bytebiota.config import load
+from bytebiota.config import isolated
 from bytebiota.errors import Failure
 
 
@@ -50,15 +50,12 @@ WORKLOADS = (
 QUICK_DIVISOR = 10
 
 
-def _classic_config() -> Any:
-    return load(named_flags={"--regime": "classic"}, environ={}, use_dotenv=False)
-
-
 def prepare(workload: Workload, directory: Path) -> Path:
     """The world a workload starts from, as a snapshot file (built once, compiled if we can)."""
     from bytebiota import simulation
 
-    world = simulation.new_world(_classic_config(), 1, mutations=workload.mutations)
+    config = isolated(named_flags={"--regime": "classic"})
+    world = simulation.new_world(config, 1, mutations=workload.mutations)
     if workload.warmup:
         world.run(workload.warmup)
     path = directory / f"{workload.name}.world"

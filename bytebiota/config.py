@@ -371,10 +371,6 @@ class Config:
             checkpoints=Path(self.checkpoint.checkpoint_dir),
         )
 
-    def overridden(self) -> dict[str, Value]:
-        """The variables a user layer (file, .env, environment, flag) set."""
-        user = {Source.FILE, Source.DOTENV, Source.ENV, Source.FLAG}
-        return {n: v for n, v in self.values.items() if self.origins[n].source in user}
 
 
 # ---- parsing and validation -----------------------------------------------------------------
@@ -704,6 +700,13 @@ def public_values(config: Config) -> dict[str, Value]:
     return {name: (None if name in SECRETS else value) for name, value in config.values.items()}
 
 
+def isolated(settings: Iterable[str] = (), named_flags: Mapping[str, str] | None = None
+             ) -> Config:
+    """A configuration from the given flags alone: no file, .env or environment (for
+    recorded configurations and fixed workloads)."""
+    return load(settings=settings, named_flags=named_flags, environ={}, use_dotenv=False)
+
+
 def from_values(values: Mapping[str, Value]) -> Config:
     """The configuration a journal header or a server's WELCOME recorded, as given (every
     value at the flag layer, nothing read from files or the environment)."""
@@ -718,7 +721,7 @@ def from_values(values: Mapping[str, Value]) -> Config:
         else:
             text = str(value)
         settings.append(f"{name}={text}")
-    return load(settings=settings, environ={}, use_dotenv=False)
+    return isolated(settings)
 
 
 # ---- output ---------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ from bytebiota.core.world import Params, World
 from bytebiota.errors import ConfigError
 from bytebiota.genome import asm
 
+# Instructions in one work cycle, the unit of BATCH_SIZE, MIN_BATCH_SIZE and MAX_BATCH_SIZE:
+# the server sizes leases with it, the worker adapts its batches in it.
+WORK_CYCLE = 100_000
+
 
 def params(config: Config, *, mutations: bool = True) -> Params:
     """The world parameters a configuration asks for (``mutations=False``: all off)."""

@@ -21,7 +21,7 @@ import sys
 import time
 from typing import Any
 
-from bytebiota.config import Config, load
+from bytebiota.config import Config, isolated
 from bytebiota.culture import culture
 from bytebiota.genome import asm
 from bytebiota.simulation import new_world
@@ -30,8 +30,7 @@ CHUNK = 500_000
 
 
 def classic(settings: list[str]) -> Config:
-    return load(named_flags={"--regime": "classic"}, settings=settings, environ={},
-                use_dotenv=False)
+    return isolated(settings, {"--regime": "classic"})
 
 
 def one_seed(config: Config, seed: int, steps: int) -> dict[str, Any]:

@@ -32,7 +32,6 @@ from bytebiota.server.guard import AddressGuard
 HANDSHAKE_FRAME_LIMIT = 64 * 1024  # HELLO and AUTH are tiny: a stranger buffers no more
 STATS_SECONDS = 5.0  # journal cadence of the global stats
 CHECKPOINT_PREFIX = "server"
-WORK_CYCLE = 100_000  # instructions in one BATCH_SIZE unit
 
 
 def log(message: str) -> None:
@@ -202,7 +201,7 @@ class Server:
                 return
 
     def _lease_message(self, island: Island) -> Message:
-        batch = self.config.worker.batch_size * WORK_CYCLE
+        batch = self.config.worker.batch_size * simulation.WORK_CYCLE
         return make("LEASE", island=island.id, epoch=island.epoch, next_seq=island.next_seq,
                     batch_steps=batch, seed=island.seed, snapshot=island.snapshot,
                     genomes=list(island.founders) if not island.snapshot else [],

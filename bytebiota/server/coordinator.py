@@ -55,7 +55,6 @@ class Island:
     founders: list[bytes] = field(default_factory=list)  # for a fresh island
     stats: dict[str, Any] = field(default_factory=dict)  # the latest report's extra figures
     idle_reports: int = 0  # reports in a row without a birth
-    last_report: float = 0.0
     last_snapshot: float = 0.0
     reseeds: int = 0
 
@@ -93,7 +92,6 @@ class Coordinator:
     INBOX_LIMIT = 50  # immigrants waiting per island; older ones are dropped
     STAGNANT_REPORTS = 3  # reports in a row without a birth make an island stagnant
     SILENT_SECONDS = 15.0  # shown as "silent" after this; leases expire at WORKER_TIMEOUT
-    EMIGRANTS_PER_REPORT = 2
 
     def __init__(self, islands: int, seed: int, ancestor: bytes, seed_bank_size: int,
                  clock: Any = time.monotonic) -> None:
@@ -227,7 +225,6 @@ class Coordinator:
         island.pending.add(Counters(steps, births, deaths, 1))
         island.population = population
         island.genotypes = genotypes
-        island.last_report = self.clock()
         self.totals.reports_accepted += 1
 
     def _migrate(self, source: Island, emigrants: list[bytes]) -> None:
@@ -400,10 +397,8 @@ class Coordinator:
         elif kind == "island" and event.get("change") == "revoked":
             for info in self.workers.values():
                 info.islands.discard(island.id)
-            self.events.clear()
             self._revoke(island)
             island.epoch = event["epoch"]
-            self.events.clear()
         elif kind == "report" and event["epoch"] == island.epoch and \
                 event["seq"] == island.next_seq:
             self._accept(island, event["seq"], event["steps"], event["births"],

@@ -39,7 +39,6 @@ from bytebiota.protocol.frames import FrameDecoder, encode_frame
 from bytebiota.protocol.messages import REPORT_STALE, WORKER, Message, decode, encode, make
 
 SLICE_SECONDS = 0.02  # the longest the event loop waits: heartbeats, acks
-WORK_CYCLE = 100_000
 EMIGRANTS_PER_BATCH = 2
 BACKOFF_CAP = 30.0
 MAX_ISLANDS = 4  # islands one worker process runs in turn
@@ -395,7 +394,8 @@ class Worker:
         target = w.target_interval_seconds
         ideal = lease.batch_steps * target / elapsed
         new = lease.batch_steps + w.adjustment_factor * (ideal - lease.batch_steps)
-        lo, hi = w.min_batch_size * WORK_CYCLE, w.max_batch_size * WORK_CYCLE
+        lo = w.min_batch_size * simulation.WORK_CYCLE
+        hi = w.max_batch_size * simulation.WORK_CYCLE
         lease.batch_steps = int(max(lo, min(hi, new)))
 
 
