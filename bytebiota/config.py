@@ -73,6 +73,8 @@ class Origin:
 REGIME_DEFAULTS: dict[str, dict[str, Value]] = {
     "ecology": {},
     "classic": {
+        "ANCESTOR": "classic",
+        "MAL_PLACEMENT": "near",
         "SOUP_SIZE": 60_000,
         "MAX_OCCUPANCY_RATIO": 1.0,
         "REAP_TOP_FRACTION": 0.1,
@@ -140,6 +142,7 @@ class MutationConfig:
     indel_insertion_bias: float
     flaw_rate: float
     max_mal_mult: int
+    mal_placement: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,7 +220,15 @@ def configuration_markdown() -> str:
 
 
 def opcode_markdown() -> str:
-    from bytebiota.core.isa import INSTRUCTIONS, MAX_TEMPLATE, STACK_DEPTH
+    from bytebiota.core.isa import (
+        FAMILY_COST,
+        INSTRUCTIONS,
+        INSTRUCTIONS_ECOLOGY,
+        MAX_TEMPLATE,
+        NOPX_FIRST,
+        STACK_DEPTH,
+        TASKS,
+    )
 
     out = [
         "# Opcode reference",
@@ -258,7 +266,57 @@ def opcode_markdown() -> str:
         "or1, sh1, zero, sub_ab, dec_c, inc_c, pop_cx; ax for sub_ac, inc_a, pop_ax, adr*, "
         "mal; bx for inc_b, mov_ab, pop_bx; dx for mov_cd, pop_dx.",
         "",
+        "## Instruction set 1 (the ecology regime)",
+        "",
+        "Set 0 plus codes 32-63: six bits, so a mutation flips one of six bits. Codes "
+        f"{len(INSTRUCTIONS)}-{NOPX_FIRST - 1} reach the environment, the cell's inputs and "
+        f"outputs, and compute; codes {NOPX_FIRST}-63 are filler (`nopx44` ... `nopx63`): no "
+        "operation and not a template, like Avida's nop-C. A filler byte 48 + k is one flip "
+        "from the instruction 32 + k, so filler an ancestor carries is raw material that "
+        "mutation turns into computation.",
+        "",
+        "The resource field has ENV_LENGTH cells spread evenly over the soup: address a lies "
+        "in field cell a x ENV_LENGTH / SOUP_SIZE. Each cell is offered three random 32-bit "
+        "input values at birth; `in` reads them in turn and remembers the last value read "
+        "from each. `out` checks cx against the nine logic tasks of those values (NOT of "
+        "one; the others of two different ones, in either order).",
+        "",
+        "| code | mnemonic | family | semantics |",
+        "|---|---|---|---|",
     ]
+    for code, mnemonic, family, _target, text in INSTRUCTIONS_ECOLOGY[len(INSTRUCTIONS):]:
+        if code > NOPX_FIRST:
+            continue
+        shown = f"`{mnemonic}` ... `nopx63`" if code == NOPX_FIRST else f"`{mnemonic}`"
+        out.append(f"| `{code:02x}` | {shown} | {family} | {_cell(text)} |")
+    out += [
+        "",
+        "### Energy cost by family",
+        "",
+        "Each instruction costs CPU_COST_PER_INSTRUCTION times its family's factor:",
+        "",
+        "| family | factor |",
+        "|---|---|",
+    ]
+    out += [f"| {family} | {factor} |" for family, factor in FAMILY_COST.items()]
+    out += [
+        "",
+        "### Logic tasks",
+        "",
+        "A task is rewarded once per gestation (until the cell next divides): ENV_TASK_REWARD "
+        "x its level in energy, TASK_BONUS more the first time the cell performs it, and a "
+        "priority boost: for PRIORITY_BOOST_DURATION slices the cell's slices are (1 + the "
+        "highest level it performed) times as long.",
+        "",
+        "| bit | task | level | output for inputs a, b (32 bits) |",
+        "|---|---|---|---|",
+    ]
+    formulas = {"NOT": "~a", "NAND": "~(a & b)", "AND": "a & b", "ORN": "a \\| ~b",
+                "OR": "a \\| b", "ANDN": "a & ~b", "NOR": "~(a \\| b)", "XOR": "a ^ b",
+                "EQU": "~(a ^ b)"}
+    for bit, (name, level) in enumerate(TASKS):
+        out.append(f"| {bit} | {name} | {level} | `{formulas[name]}` |")
+    out.append("")
     return "\n".join(out)
 
 

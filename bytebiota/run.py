@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bytebiota import __version__, checkpoints, core, simulation
+from bytebiota import __version__, checkpoints, core, health, simulation
 from bytebiota.config import Config, public_values
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import UserError
@@ -40,7 +40,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 def stats_event(world: World) -> dict[str, Any]:
     genotypes = world.genotype_counts()
     top = [genotypes[0][0], genotypes[0][2]] if genotypes else None
-    return {
+    event: dict[str, Any] = {
         "step": world.steps,
         "population": world.population,
         "genotypes": world.genebank.living,
@@ -53,16 +53,24 @@ def stats_event(world: World) -> dict[str, Any]:
                           for name, size, cells, parent in genotypes[:TOP_GENOTYPES]],
         "digest": world.digest(),
     }
+    if world.eco:
+        event.update(world.ecology_stats())
+    return event
 
 
 def summary_line(event: dict[str, Any], rate: float | None) -> str:
     top = event["top"]
     top_text = f"{top[0]} x{top[1]}" if top else "-"
     speed = f"  {rate / 1e6:6.1f} M/s" if rate else ""
+    ecology = ""
+    if "energy" in event:
+        done = [f"{name}:{n}" for name, n in event["tasks"].items() if n]
+        ecology = (f"  energy {event['energy']['mean']:6.1f}  tasks "
+                   f"{' '.join(done) if done else '-'}")
     return (
         f"step {event['step']:>14,}  cells {event['population']:>6}  genotypes "
         f"{event['genotypes']:>5}  sizes {len(event['sizes']):>4}  births {event['births']:>9,}"
-        f"  deaths {event['deaths']:>9,}  top {top_text}{speed}"
+        f"  deaths {event['deaths']:>9,}  top {top_text}{ecology}{speed}"
     )
 
 
@@ -83,6 +91,8 @@ class Run:
         self.clock = time.perf_counter()
         self.steps_at_clock = world.steps
         self.finished = max_steps is not None and world.steps >= max_steps
+        self.health = health.Monitor(copy_rate=config.mutation.copy_bit_flip_rate,
+                                     soup_size=config.soup.soup_size)
 
     def checkpoint(self) -> Path | None:
         if not self.config.checkpoint.checkpoint_enabled:
@@ -107,8 +117,10 @@ class Run:
         self.logged_step = self.world.steps
         event = stats_event(self.world)
         self.journal.write("stats", **event)
+        diagnosis = self.health.check(event)
+        self.journal.write("health", **diagnosis)
         if self.console:
-            print(summary_line(event, rate), flush=True)
+            print(f"{summary_line(event, rate)}  {health.summary(diagnosis)}", flush=True)
         return event
 
     def advance(self, budget: int = CHUNK_STEPS) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from bytebiota.config import Config
+from bytebiota.core.isa import ECOLOGY_OPCODE_BITS
 from bytebiota.core.world import Params, World
 from bytebiota.errors import ConfigError
 from bytebiota.genome import asm
@@ -17,12 +18,14 @@ from bytebiota.genome import asm
 # Instructions in one work cycle, the unit of BATCH_SIZE, MIN_BATCH_SIZE and MAX_BATCH_SIZE:
 # the server sizes leases with it, the worker adapts its batches in it.
 WORK_CYCLE = 100_000
+# ENV_GRADIENT_TYPE's choices, in the core's order (GRADIENT_SINE, _LINEAR, _HOTSPOT).
+GRADIENTS = ("sine", "linear", "hotspot")
 
 
 def params(config: Config, *, mutations: bool = True) -> Params:
     """The world parameters a configuration asks for (``mutations=False``: all off)."""
     m = config.mutation
-    return Params(
+    p = Params(
         soup_size=config.soup.soup_size,
         slicer_power=config.scheduler.slicer_power,
         base_slice=config.scheduler.base_slice,
@@ -39,6 +42,54 @@ def params(config: Config, *, mutations: bool = True) -> Params:
         success_move_down=config.reaper.success_move_down,
         reap_top_fraction=config.reaper.reap_top_fraction,
     )
+    if config.global_.regime == "ecology":
+        _ecology(p, config)
+    return p
+
+
+def _ecology(p: Params, config: Config) -> None:
+    """The ecology regime's values: instruction set 1, energy, environment, reaper."""
+    en, env, r = config.energy, config.environment, config.reaper
+    p.ecology = 1
+    p.opcode_bits = ECOLOGY_OPCODE_BITS
+    p.mal_random = 1 if config.mutation.mal_placement == "random" else 0
+    p.energy_initial = float(en.energy_initial)
+    p.energy_max = float(en.energy_max)
+    p.cpu_cost = en.cpu_cost_per_instruction
+    p.rent = en.memory_rent_per_byte
+    p.harvest_multiplier = en.harvest_multiplier
+    p.harvest_yield = env.env_harvest_yield
+    p.task_reward = env.env_task_reward
+    p.task_bonus = en.task_bonus
+    p.child_energy = en.child_energy_requirement
+    p.boost_duration = en.priority_boost_duration
+    p.env_length = env.env_length
+    p.regen_interval = env.env_regen_interval
+    p.regen_amount = env.env_regen_amount
+    p.max_resource = env.env_max_resource
+    p.decay_interval = env.env_signal_decay_interval
+    p.decay_factor = env.env_signal_decay_factor
+    p.storage_slots = env.env_storage_slots
+    p.gradients = 1 if env.env_enable_gradients else 0
+    p.gradient_type = GRADIENTS.index(env.env_gradient_type)
+    p.gradient_amplitude = env.env_gradient_amplitude
+    p.hotspot_count = env.env_hotspot_count
+    p.hotspot_size = env.env_hotspot_size
+    p.gradient_period = env.env_gradient_period
+    p.age_multiplier = r.age_threshold_multiplier
+    p.error_multiplier = r.error_threshold_multiplier
+    p.sweep_interval = r.age_error_interval
+    p.min_population_for_reap = r.min_population_for_reap
+    p.memory_reap_threshold = r.memory_reap_threshold
+    p.reap_chance = r.reap_chance
+    p.repro_timeout = r.repro_timeout_steps
+    p.protect_current = 1 if r.protect_current_caller else 0
+    p.repopulation_threshold = r.repopulation_threshold
+    p.repopulation_stop = r.repopulation_stop_threshold
+    p.repopulation_batch = r.repopulation_batch
+    p.stagnation_interval = r.stagnation_spawn_interval
+    p.stagnation_count = r.stagnation_spawn_count
+    p.seed_bank_size = config.evolution.seed_bank_size
 
 
 def fresh_seed() -> int:

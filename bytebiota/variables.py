@@ -177,6 +177,10 @@ VARIABLES: tuple[Var, ...] = (
         lo=0.0, hi=1.0, new=True),
     Var("MAX_MAL_MULT", I, 6, "mutation", "standard",
         "MAL fails for a request above this multiple of the mother's size", lo=1, hi=100),
+    Var("MAL_PLACEMENT", S, "random", "mutation", "standard",
+        "Where MAL looks for room: 'near' the mother (first fit from her address, Tierra) or "
+        "from a 'random' address (offspring spread over the whole resource field)",
+        choices=("near", "random"), new=True),
     # ---- reaper ---------------------------------------------------------------------------
     Var("ERROR_MOVE_UP", B, True, "reaper", "standard",
         "Move organisms up the reaper queue when an instruction errs"),
@@ -223,8 +227,12 @@ VARIABLES: tuple[Var, ...] = (
         lo=1, hi=2**24),
     Var("ENV_REGEN_INTERVAL", I, 3000, "environment", "standard",
         "Steps between resource regenerations", lo=1, hi=2**40),
-    Var("ENV_REGEN_AMOUNT", I, 10, "environment", "standard",
-        "Resource regenerated per cell per interval", lo=0, hi=INT32_MAX),
+    Var("ENV_REGEN_AMOUNT", I, 50, "environment", "standard",
+        "Resource regenerated per field cell per interval (times the gradient's factor)",
+        lo=0, hi=INT32_MAX,
+        note="changed from the seed's 10: with 10 per 3,000 steps (4 outside hotspots) a cell "
+             "could not earn its CPU cost at low density and populations stayed below 60, "
+             "kept alive by repopulation; 50 refills a field cell at each interval"),
     Var("ENV_SIGNAL_DECAY_INTERVAL", I, 2000, "environment", "standard",
         "Steps between signal decays", lo=1, hi=2**40),
     Var("ENV_SIGNAL_DECAY_FACTOR", F, 0.5, "environment", "standard",
@@ -259,9 +267,13 @@ VARIABLES: tuple[Var, ...] = (
     Var("CPU_COST_PER_INSTRUCTION", F, 0.04, "energy", "standard",
         "Energy cost per executed instruction, times the opcode family's multiplier",
         lo=0.0, hi=1_000_000.0, note=REFERENCE_TABLE_WINS.format("0.005")),
-    Var("MEMORY_RENT_PER_BYTE", F, 0.0025, "energy", "standard",
-        "Energy cost per byte of memory per slice", lo=0.0, hi=1_000_000.0,
-        note=REFERENCE_TABLE_WINS.format("0.0001")),
+    Var("MEMORY_RENT_PER_BYTE", F, 0.00001, "energy", "standard",
+        "Energy cost per byte held (own memory and daughter block) per step of the world's "
+        "clock, settled at each of the cell's slices", lo=0.0, hi=1_000_000.0,
+        note="changed from the seed's 0.0025 (its guide: 0.0001): rent accrues with the "
+             "world's clock, so a 97-byte cell pays it for every instruction any cell runs; "
+             "at 0.0025 it owes 230 energy per round among only 10 cells and every ancestor "
+             "starved"),
     Var("HARVEST_MULTIPLIER", F, 1.2, "energy", "standard",
         "Energy gained per unit of harvested resource", lo=0.0, hi=1_000_000.0),
     Var("TASK_BONUS", I, 60, "energy", "standard", "Energy bonus for completing a task",
@@ -275,7 +287,7 @@ VARIABLES: tuple[Var, ...] = (
     Var("SEED_BANK_SIZE", I, 2000, "evolution", "standard",
         "Genotypes kept in the seed bank", lo=0, hi=10_000_000),
     # ---- ancestor -------------------------------------------------------------------------
-    Var("ANCESTOR", S, "classic", "ancestor", "standard",
+    Var("ANCESTOR", S, "ecology", "ancestor", "standard",
         "The genome a run starts from: a shipped ancestor's name or a .asm/.bin file",
         new=True),
     Var("ANCESTOR_SIZE_LIMIT", I, 200, "ancestor", "standard",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bytebiota.core.isa import CODES, INSTRUCTIONS, MNEMONICS
+from bytebiota.core.isa import CODES, INSTRUCTIONS, INSTRUCTIONS_ECOLOGY, MNEMONICS
 from bytebiota.core.world import Params, World
 
 SOUP = 1000
@@ -30,7 +30,8 @@ def regs(world: World, cell: int) -> dict[str, int]:
 def test_the_table_is_instruction_set_0() -> None:
     assert [row[0] for row in INSTRUCTIONS] == list(range(32))
     assert MNEMONICS[0x1A] == "mov_iab" and MNEMONICS[0x1F] == "divide"
-    assert len(set(MNEMONICS)) == 32
+    assert len(set(MNEMONICS)) == 64  # set 1 extends set 0: one table, 6-bit codes
+    assert [row[0] for row in INSTRUCTIONS_ECOLOGY] == list(range(64))
 
 
 @pytest.mark.parametrize("nop", ["nop_0", "nop_1"])

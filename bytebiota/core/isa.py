@@ -1,4 +1,13 @@
-"""Instruction set 0: Tierra's 32 opcodes, as constants for the VM and as a data table.
+"""The instruction sets, as constants for the VM and as one data table.
+
+Set 0 (the ``classic`` regime) is Tierra's 32 opcodes, codes 0-31 in 5 bits. Set 1 (the
+``ecology`` regime) is set 0 plus codes 32-63 (6 bits): environment and logic instructions
+(32-43) and 20 ``nopx`` filler codes (44-63) that do nothing and are not templates (Avida's
+``nop-C``). Mutations flip one of the set's bits, so with 6 bits every filler byte ``48 + k``
+is one flip away from the instruction ``32 + k`` and from the classic opcode ``16 + k``:
+filler that an ancestor carries is raw material mutation can turn into computation, as in
+Avida, while the classic opcodes keep their codes and the classic regime never sees a byte
+above 31.
 
 The constants are ``Final`` so that mypyc inlines them into the VM's dispatch chain. The
 table (``INSTRUCTIONS``) is the one source for the assembler, the disassembler and
@@ -47,7 +56,24 @@ ADRF: Final = 29
 MAL: Final = 30
 DIVIDE: Final = 31
 
-OPCODE_BITS: Final = 5  # mutations flip one of these bits, so soup bytes stay below 32
+# Set 1: environment, input/output and logic (the ecology regime only).
+HARVEST: Final = 32
+SENSE_R: Final = 33
+SENSE_S: Final = 34
+EMIT: Final = 35
+LOAD: Final = 36
+STORE: Final = 37
+IN: Final = 38
+OUT: Final = 39
+NAND: Final = 40
+MOV_DC: Final = 41
+SWAP_CD: Final = 42
+ADD_CD: Final = 43
+NOPX_FIRST: Final = 44  # 44-63: filler
+
+OPCODE_BITS: Final = 5  # set 0: mutations flip one of these bits, so soup bytes stay below 32
+ECOLOGY_OPCODE_BITS: Final = 6  # set 1
+SEARCH_BITS: Final = 6  # bits per byte in the template search's packed windows (both sets)
 STACK_DEPTH: Final = 10
 MAX_TEMPLATE: Final = 10  # a longer run of nops is not a template: the instruction fails
 
@@ -103,10 +129,60 @@ INSTRUCTIONS: tuple[tuple[int, str, str, int, str], ...] = (
      "shorter than 12 bytes or under 70 % of it was written by the mother"),
 )
 
-MNEMONICS: tuple[str, ...] = tuple(row[1] for row in INSTRUCTIONS)
-CODES: dict[str, int] = {row[1]: row[0] for row in INSTRUCTIONS}
+_ECOLOGY: tuple[tuple[int, str, str, int, str], ...] = (
+    (HARVEST, "harvest", "environment", REG_NONE, "take up to ENV_HARVEST_YIELD resource from "
+     "the field cell under the cell's own start; energy += taken x HARVEST_MULTIPLIER "
+     "(capped at ENERGY_MAX)"),
+    (SENSE_R, "sense_r", "environment", REG_CX, "cx = resource (whole units) in the field "
+     "cell under address ax"),
+    (SENSE_S, "sense_s", "environment", REG_CX, "cx = signal in the field cell under "
+     "address ax"),
+    (EMIT, "emit", "environment", REG_NONE, "signal in the field cell under the cell's own "
+     "start = cx & 0xFFFF (decays every ENV_SIGNAL_DECAY_INTERVAL steps)"),
+    (LOAD, "load", "environment", REG_CX, "cx = storage[dx mod ENV_STORAGE_SLOTS] (storage "
+     "is shared by all cells of the island)"),
+    (STORE, "store", "environment", REG_NONE, "storage[dx mod ENV_STORAGE_SLOTS] = cx"),
+    (IN, "in", "io", REG_CX, "dx = cx; cx = the cell's next input value (each cell is offered "
+     "three 32-bit values, read in turn)"),
+    (OUT, "out", "io", REG_NONE, "submit cx as an answer: a logic task of the inputs last "
+     "read earns its reward (once per task per gestation)"),
+    (NAND, "nand", "logic", REG_CX, "cx = ~(cx & dx) (32 bits)"),
+    (MOV_DC, "mov_dc", "move", REG_CX, "cx = dx"),
+    (SWAP_CD, "swap_cd", "move", REG_CX, "exchange cx and dx"),
+    (ADD_CD, "add_cd", "logic", REG_CX, "cx = cx + dx (32-bit two's complement)"),
+)
+_FILLER: tuple[tuple[int, str, str, int, str], ...] = tuple(
+    (code, f"nopx{code}", "filler", REG_NONE, "no operation, not a template (filler)")
+    for code in range(NOPX_FIRST, 64)
+)
+INSTRUCTIONS_ECOLOGY: tuple[tuple[int, str, str, int, str], ...] = (
+    INSTRUCTIONS + _ECOLOGY + _FILLER
+)
+
+# Energy cost of one instruction, as a multiple of CPU_COST_PER_INSTRUCTION, by family.
+# The VM charges the base cost for every instruction and the rest in the branches of the
+# families that cost more, so the common instructions pay nothing extra per step.
+COST_ADDRESS: Final = 2
+COST_REPRODUCTION: Final = 5
+COST_ENVIRONMENT: Final = 2
+FAMILY_COST: dict[str, int] = {
+    "template": 1, "arithmetic": 1, "control": 1, "stack": 1, "move": 1,
+    "address": COST_ADDRESS, "reproduction": COST_REPRODUCTION,
+    "environment": COST_ENVIRONMENT, "io": 1, "logic": 1, "filler": 1,
+}
+
+# The logic tasks (Avida's nine): name, level (harder pays more), function of two 32-bit
+# inputs (NOT uses the first only). Order is the bit order of a cell's task masks.
+TASKS: tuple[tuple[str, int], ...] = (
+    ("NOT", 1), ("NAND", 1), ("AND", 2), ("ORN", 2), ("OR", 3), ("ANDN", 3), ("NOR", 4),
+    ("XOR", 4), ("EQU", 5),
+)
+TASK_NAMES: tuple[str, ...] = tuple(t[0] for t in TASKS)
+
+MNEMONICS: tuple[str, ...] = tuple(row[1] for row in INSTRUCTIONS_ECOLOGY)
+CODES: dict[str, int] = {row[1]: row[0] for row in INSTRUCTIONS_ECOLOGY}
 
 
 def flaw_targets() -> list[int]:
     """For each opcode, the register a flaw perturbs (REG_NONE: the flaw has no effect)."""
-    return [row[3] for row in INSTRUCTIONS]
+    return [row[3] for row in INSTRUCTIONS_ECOLOGY]

@@ -34,26 +34,38 @@ from mypy_extensions import i32, i64, u8
 
 from bytebiota.core.genebank import Genebank
 from bytebiota.core.isa import (
+    ADD_CD,
     ADR,
     ADRB,
     ADRF,
     CALL,
+    COST_ADDRESS,
+    COST_ENVIRONMENT,
+    COST_REPRODUCTION,
     DEC_C,
     DIVIDE,
+    EMIT,
+    HARVEST,
     IF_CZ,
+    IN,
     INC_A,
     INC_B,
     INC_C,
     JMP,
     JMPB,
+    LOAD,
     MAL,
     MAX_TEMPLATE,
     MOV_AB,
     MOV_CD,
+    MOV_DC,
     MOV_IAB,
+    NAND,
     NOP_1,
+    NOPX_FIRST,
     OPCODE_BITS,
     OR1,
+    OUT,
     POP_AX,
     POP_BX,
     POP_CX,
@@ -67,10 +79,16 @@ from bytebiota.core.isa import (
     REG_CX,
     REG_DX,
     RET,
+    SEARCH_BITS,
+    SENSE_R,
+    SENSE_S,
     SH1,
     STACK_DEPTH,
+    STORE,
     SUB_AB,
     SUB_AC,
+    SWAP_CD,
+    TASKS,
     ZERO,
     flaw_targets,
 )
@@ -86,16 +104,55 @@ SEARCH_BACK: Final = 1
 SEARCH_FWD: Final = 2
 SNAPSHOT_MAGIC: Final = b"BBWORLD"
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
-SNAPSHOT_VERSION: Final = 1
-_PARAMS = struct.Struct("<qdqqdqddqqdqqqdd")
+SNAPSHOT_VERSION: Final = 2
+
+# Energy and resources are integers in millionths: exact on every machine, compiled or pure.
+UNIT: Final = 1_000_000
+GRADIENT_SINE: Final = 0
+GRADIENT_LINEAR: Final = 1
+GRADIENT_HOTSPOT: Final = 2
+NOBODY: Final = -1
+INPUTS: Final = 3  # input values offered to each cell
+MASK16: Final = 0xFFFF
+READ: Final = 1 << 32  # marks an input buffer entry the cell has read
 
 
 class SnapshotError(ValueError):
     """A snapshot that is truncated, corrupted, or of another format version."""
 
 
+# Every field of Params, in snapshot order: (name, struct code).
+PARAM_FIELDS: Final = (
+    ("soup_size", "q"), ("slicer_power", "d"), ("base_slice", "q"), ("max_slice", "q"),
+    ("copy_rate", "d"), ("background_interval", "q"), ("indel_rate", "d"),
+    ("indel_insertion_bias", "d"), ("max_mal_mult", "q"), ("search_mult", "q"),
+    ("flaw_rate", "d"), ("error_move_up", "q"), ("success_move_down", "q"),
+    ("opcode_bits", "q"), ("reap_top_fraction", "d"), ("max_occupancy", "d"),
+    # the ecology regime (ecology == 0: none of what follows applies)
+    ("ecology", "q"), ("mal_random", "q"),
+    ("energy_initial", "d"), ("energy_max", "d"), ("cpu_cost", "d"), ("rent", "d"),
+    ("harvest_multiplier", "d"), ("harvest_yield", "q"), ("task_reward", "q"),
+    ("task_bonus", "q"), ("child_energy", "q"), ("boost_duration", "q"),
+    ("env_length", "q"), ("regen_interval", "q"), ("regen_amount", "q"),
+    ("max_resource", "q"), ("decay_interval", "q"), ("decay_factor", "d"),
+    ("storage_slots", "q"), ("gradients", "q"), ("gradient_type", "q"),
+    ("gradient_amplitude", "d"), ("hotspot_count", "q"), ("hotspot_size", "q"),
+    ("gradient_period", "q"),
+    ("age_multiplier", "d"), ("error_multiplier", "d"), ("sweep_interval", "q"),
+    ("min_population_for_reap", "q"), ("memory_reap_threshold", "d"), ("reap_chance", "d"),
+    ("repro_timeout", "q"), ("protect_current", "q"), ("repopulation_threshold", "q"),
+    ("repopulation_stop", "q"), ("repopulation_batch", "q"), ("stagnation_interval", "q"),
+    ("stagnation_count", "q"), ("seed_bank_size", "q"),
+)
+_PARAMS = struct.Struct("<" + "".join(code for _, code in PARAM_FIELDS))
+
+
 class Params:
-    """What a world needs to know of the configuration (the core does not read config)."""
+    """What a world needs to know of the configuration (the core does not read config).
+
+    The constructor takes the classic regime's values; the ecology regime's are set as
+    attributes (``bytebiota.simulation.params`` does it) with ``ecology = 1``.
+    """
 
     soup_size: i64
     slicer_power: float
@@ -113,6 +170,45 @@ class Params:
     success_move_down: i64
     reap_top_fraction: float
     opcode_bits: i64
+    ecology: i64
+    mal_random: i64
+    energy_initial: float
+    energy_max: float
+    cpu_cost: float
+    rent: float
+    harvest_multiplier: float
+    harvest_yield: i64
+    task_reward: i64
+    task_bonus: i64
+    child_energy: i64
+    boost_duration: i64
+    env_length: i64
+    regen_interval: i64
+    regen_amount: i64
+    max_resource: i64
+    decay_interval: i64
+    decay_factor: float
+    storage_slots: i64
+    gradients: i64
+    gradient_type: i64
+    gradient_amplitude: float
+    hotspot_count: i64
+    hotspot_size: i64
+    gradient_period: i64
+    age_multiplier: float
+    error_multiplier: float
+    sweep_interval: i64
+    min_population_for_reap: i64
+    memory_reap_threshold: float
+    reap_chance: float
+    repro_timeout: i64
+    protect_current: i64
+    repopulation_threshold: i64
+    repopulation_stop: i64
+    repopulation_batch: i64
+    stagnation_interval: i64
+    stagnation_count: i64
+    seed_bank_size: i64
 
     def __init__(
         self,
@@ -150,26 +246,58 @@ class Params:
         self.success_move_down = 1 if success_move_down else 0
         self.reap_top_fraction = reap_top_fraction
         self.opcode_bits = OPCODE_BITS
+        # the ecology regime: the seed's defaults (off until ecology = 1)
+        self.ecology = 0
+        self.mal_random = 0
+        self.energy_initial = 200.0
+        self.energy_max = 400.0
+        self.cpu_cost = 0.04
+        self.rent = 0.0025
+        self.harvest_multiplier = 1.2
+        self.harvest_yield = 10
+        self.task_reward = 60
+        self.task_bonus = 60
+        self.child_energy = 25
+        self.boost_duration = 5
+        self.env_length = 4096
+        self.regen_interval = 3000
+        self.regen_amount = 10
+        self.max_resource = 50
+        self.decay_interval = 2000
+        self.decay_factor = 0.5
+        self.storage_slots = 256
+        self.gradients = 1
+        self.gradient_type = GRADIENT_HOTSPOT
+        self.gradient_amplitude = 0.6
+        self.hotspot_count = 5
+        self.hotspot_size = 80
+        self.gradient_period = 1000
+        self.age_multiplier = 2.0
+        self.error_multiplier = 4.0
+        self.sweep_interval = 5000
+        self.min_population_for_reap = 5
+        self.memory_reap_threshold = 0.75
+        self.reap_chance = 0.5
+        self.repro_timeout = 20000
+        self.protect_current = 1
+        self.repopulation_threshold = 5
+        self.repopulation_stop = 50
+        self.repopulation_batch = 5
+        self.stagnation_interval = 30000
+        self.stagnation_count = 2
+        self.seed_bank_size = 2000
 
     def pack(self) -> bytes:
-        return _PARAMS.pack(
-            self.soup_size, self.slicer_power, self.base_slice, self.max_slice,
-            self.copy_rate, self.background_interval, self.indel_rate,
-            self.indel_insertion_bias, self.max_mal_mult, self.search_mult, self.flaw_rate,
-            self.error_move_up, self.success_move_down, self.opcode_bits,
-            self.reap_top_fraction, self.max_occupancy,
-        )
+        return _PARAMS.pack(*[getattr(self, name) for name, _ in PARAM_FIELDS])
 
     @staticmethod
     def unpack(data: bytes) -> Params:
-        f = _PARAMS.unpack(data)
-        return Params(
-            soup_size=f[0], slicer_power=f[1], base_slice=f[2], max_slice=f[3],
-            copy_rate=f[4], background_interval=f[5], indel_rate=f[6],
-            indel_insertion_bias=f[7], max_mal_mult=f[8], search_mult=f[9], flaw_rate=f[10],
-            error_move_up=f[11] != 0, success_move_down=f[12] != 0,
-            reap_top_fraction=f[14], max_occupancy=f[15],
-        )
+        p = Params()
+        for (name, _), value in zip(PARAM_FIELDS, _PARAMS.unpack(data), strict=True):
+            setattr(p, name, value)
+        if p.soup_size < 64:
+            raise SnapshotError(f"snapshot has soup_size {p.soup_size}")
+        return p
 
 
 class Report:
@@ -265,6 +393,62 @@ class World:
     insertion_threshold: i64
     flaw_target: vec[i64]
     new_permanent: list[str]
+    # ---- the ecology regime (eco == 0: classic, none of this is used) ----
+    eco: i64
+    opcode_limit: i64
+    energy: vec[i64]
+    paid_at: vec[i64]
+    arrears: vec[i64]
+    boost_left: vec[i64]
+    boost_level: vec[i64]
+    done: vec[i64]
+    ever: vec[i64]
+    in_next: vec[i64]
+    exec_mark: vec[i64]
+    inputs: vec[i64]
+    inbuf: vec[i64]
+    cur_died: bool
+    # energy in millionths (UNIT)
+    e_initial: i64
+    e_max: i64
+    e_cpu: i64
+    e_rent: i64
+    e_harvest: i64
+    e_child: i64
+    task_units: i64
+    bonus_units: i64
+    # the ledger: living energy == endowed + harvested + rewarded - spent - spilled - lost
+    endowed: i64
+    harvested: i64
+    rewarded: i64
+    spent_cpu: i64
+    spent_rent: i64
+    spilled: i64
+    lost: i64
+    task_events: vec[i64]
+    starved: i64
+    reaped: i64
+    spawned: i64
+    # the environment
+    env_len: i64
+    resource: vec[i64]
+    signal: vec[i64]
+    storage: vec[i64]
+    regen: vec[i64]
+    r_max: i64
+    r_yield: i64
+    decay_permille: i64
+    shift: i64
+    next_regen: i64
+    next_decay: i64
+    next_sweep: i64
+    next_stagnation: i64
+    next_event: i64
+    births_at_check: i64
+    repopulating: i64
+    bank_genomes: list[bytes]
+    bank_names: list[str]
+    bank_scores: vec[i64]
 
     def __init__(self, params: Params, seed: int) -> None:
         self.p = params
@@ -323,6 +507,60 @@ class World:
         self.flaw_target = vec[i64](flaw_targets())
         self.new_permanent = []
         self._init_mutations()
+        self.eco = params.ecology
+        self.opcode_limit = i64(1) << params.opcode_bits
+        self.energy = vec[i64]()
+        self.paid_at = vec[i64]()
+        self.arrears = vec[i64]()
+        self.boost_left = vec[i64]()
+        self.boost_level = vec[i64]()
+        self.done = vec[i64]()
+        self.ever = vec[i64]()
+        self.in_next = vec[i64]()
+        self.exec_mark = vec[i64]()
+        self.inputs = vec[i64]()
+        self.inbuf = vec[i64]()
+        self.cur_died = False
+        self.e_initial = _units(params.energy_initial)
+        self.e_max = _units(params.energy_max)
+        self.e_cpu = _units(params.cpu_cost)
+        self.e_rent = _units(params.rent)
+        self.e_harvest = _units(params.harvest_multiplier)
+        self.e_child = params.child_energy * UNIT
+        self.task_units = params.task_reward * UNIT
+        self.bonus_units = params.task_bonus * UNIT
+        self.endowed = 0
+        self.harvested = 0
+        self.rewarded = 0
+        self.spent_cpu = 0
+        self.spent_rent = 0
+        self.spilled = 0
+        self.lost = 0
+        self.task_events = vec[i64]([0] * len(TASKS))
+        self.starved = 0
+        self.reaped = 0
+        self.spawned = 0
+        self.env_len = params.env_length if params.ecology != 0 else 1
+        self.resource = vec[i64]([0] * self.env_len)
+        self.signal = vec[i64]([0] * self.env_len)
+        self.storage = vec[i64]([0] * max(1, params.storage_slots))
+        self.regen = vec[i64]([0] * self.env_len)
+        self.r_max = params.max_resource * UNIT
+        self.r_yield = params.harvest_yield * UNIT
+        self.decay_permille = i64(round(params.decay_factor * 1000.0))
+        self.shift = -1
+        self.next_regen = NOBODY
+        self.next_decay = NOBODY
+        self.next_sweep = NOBODY
+        self.next_stagnation = NOBODY
+        self.next_event = NOBODY
+        self.births_at_check = 0
+        self.repopulating = 0
+        self.bank_genomes = []
+        self.bank_names = []
+        self.bank_scores = vec[i64]()
+        if self.eco != 0:
+            self._init_environment()
 
     # ---- mutation schedule ---------------------------------------------------------------
 
@@ -381,6 +619,18 @@ class World:
         self.rdown = append(self.rdown, -1)
         self.alive = append(self.alive, 0)
         self.slice_len = append(self.slice_len, 0)
+        self.energy = append(self.energy, 0)
+        self.paid_at = append(self.paid_at, 0)
+        self.arrears = append(self.arrears, 0)
+        self.boost_left = append(self.boost_left, 0)
+        self.boost_level = append(self.boost_level, 0)
+        self.done = append(self.done, 0)
+        self.ever = append(self.ever, 0)
+        self.in_next = append(self.in_next, 0)
+        self.exec_mark = append(self.exec_mark, 0)
+        for _ in range(INPUTS):
+            self.inputs = append(self.inputs, 0)
+            self.inbuf = append(self.inbuf, 0)
         return slot
 
     def _slice_for(self, size: i64) -> i64:
@@ -419,6 +669,18 @@ class World:
         self.born_at[c] = self.steps
         self.alive[c] = 1
         self.slice_len[c] = self._slice_for(size)
+        self.energy[c] = 0
+        self.paid_at[c] = self.steps
+        self.arrears[c] = 0
+        self.boost_left[c] = 0
+        self.boost_level[c] = 0
+        self.done[c] = 0
+        self.ever[c] = 0
+        self.in_next[c] = 0
+        self.exec_mark[c] = 0
+        for k in range(INPUTS):
+            self.inputs[c * INPUTS + k] = _wrap32(self.rng.next_u32()) if self.eco != 0 else 0
+            self.inbuf[c * INPUTS + k] = 0
         mark = i32(c + 1)
         owner = self.owner
         for a in range(start, start + size):
@@ -438,6 +700,8 @@ class World:
         self.reap_bottom = c
         if self.genebank.becomes_permanent(gid, self.population):
             self.new_permanent.append(self.genebank.names[gid])
+            if self.eco != 0:
+                self._bank_offer(gid)
         return c
 
     def _slicer_insert_before(self, c: i64, m: i64) -> None:
@@ -486,6 +750,15 @@ class World:
                 self._take(i, a, size)
                 return a
         return -1
+
+    def _alloc_from(self, size: i64, address: i64) -> i64:
+        """Room for ``size`` bytes starting at ``address`` if it is free there, else the first
+        fit after it (wrapping); -1 if nothing fits."""
+        i = self._first_block_at_or_after(address + 1) - 1
+        if i >= 0 and self.fstart[i] + self.flen[i] >= address + size:
+            self._take(i, address, size)
+            return address
+        return self._alloc(size, address)
 
     def _take(self, i: i64, a: i64, size: i64) -> None:
         """Remove [a, a + size) from free block i, which contains it."""
@@ -602,6 +875,10 @@ class World:
 
     def kill(self, v: i64) -> None:
         """Remove cell v: its memory and daughter block are freed (the bytes stay)."""
+        if v == self.cur:
+            self.cur_died = True
+        self.lost += self.energy[v]
+        self.energy[v] = 0
         self._free(self.start[v], self.csize[v])
         if self.dstart[v] >= 0:
             self._free(self.dstart[v], self.dsize[v])
@@ -644,9 +921,17 @@ class World:
             return -1
         if request > self.p.max_mal_mult * self.csize[c] or request > self.occupancy_cap:
             return -1
+        near = self.start[c]
+        scatter = False
+        if self.eco != 0:
+            if self.energy[c] < 0:
+                return -1  # in arrears: no reproduction
+            if self.p.mal_random != 0:
+                near = self.rng.below(self.size)
+                scatter = True
         while True:
             if self.allocated + request <= self.occupancy_cap:
-                a = self._alloc(request, self.start[c])
+                a = self._alloc_from(request, near) if scatter else self._alloc(request, near)
                 if a >= 0:
                     break
             v = self._victim(c)
@@ -671,6 +956,8 @@ class World:
         ds = self.dsize[c]
         if ds < MIN_CELL or self.moved[c] * WRITTEN_DEN < ds * WRITTEN_NUM:
             return False
+        if self.eco != 0 and self.energy[c] < self.e_child:
+            return False
         if self.indel_threshold > 0 and self.rng.chance(self.indel_threshold):
             ds = self._indel(d0, ds)
             self.dsize[c] = ds
@@ -681,6 +968,12 @@ class World:
         steps_before = self.steps
         self.steps += done  # so the daughter's birth step is exact
         d = self._make_cell(d0, ds, genome, self.geno[c])
+        if self.eco != 0:
+            share = self.energy[c] // 2
+            self.energy[c] -= share
+            self.energy[d] = share
+            self.done[c] = 0
+            self.exec_mark[c] = self.executed[c] + done + 1
         self.steps = steps_before
         self._slicer_insert_before(d, c)
         self.births += 1
@@ -701,7 +994,7 @@ class World:
                 while k > at:
                     soup[k] = soup[k - 1]
                     k -= 1
-                soup[at] = u8(self.rng.below(i64(1) << OPCODE_BITS))
+                soup[at] = u8(self.rng.below(self.opcode_limit))
                 self.insertions += 1
                 return ds + 1
             return ds
@@ -738,23 +1031,23 @@ class World:
             return -1, 0
         if tlen > MAX_TEMPLATE:
             return -1, MAX_TEMPLATE
-        # Windows of tlen bytes packed 5 bits apiece (at most 50 bits): sliding a window one
+        # Windows of tlen bytes packed 6 bits apiece (at most 60 bits): sliding a window one
         # byte costs a shift and an or, and a candidate is one integer compare.
         target: i64 = 0
         b = t
         for _ in range(tlen):
-            target = (target << OPCODE_BITS) | (1 - i64(soup[b]))
+            target = (target << SEARCH_BITS) | (1 - i64(soup[b]))
             b += 1
             if b == S:
                 b = 0
-        mask = (i64(1) << (OPCODE_BITS * tlen)) - 1
-        top = OPCODE_BITS * (tlen - 1)
+        mask = (i64(1) << (SEARCH_BITS * tlen)) - 1
+        top = SEARCH_BITS * (tlen - 1)
         limit = self.search_limit
         fwd = q
         fw: i64 = 0
         fend = fwd
         for _ in range(tlen):
-            fw = (fw << OPCODE_BITS) | i64(soup[fend])
+            fw = (fw << SEARCH_BITS) | i64(soup[fend])
             fend += 1
             if fend == S:
                 fend = 0
@@ -764,7 +1057,7 @@ class World:
         bw: i64 = 0
         b = back
         for _ in range(tlen):
-            bw = (bw << OPCODE_BITS) | i64(soup[b])
+            bw = (bw << SEARCH_BITS) | i64(soup[b])
             b += 1
             if b == S:
                 b = 0
@@ -778,14 +1071,14 @@ class World:
                 fwd += 1
                 if fwd == S:
                     fwd = 0
-                fw = ((fw << OPCODE_BITS) | i64(soup[fend])) & mask
+                fw = ((fw << SEARCH_BITS) | i64(soup[fend])) & mask
                 fend += 1
                 if fend == S:
                     fend = 0
                 back -= 1
                 if back < 0:
                     back = S - 1
-                bw = (bw >> OPCODE_BITS) | (i64(soup[back]) << top)
+                bw = (bw >> SEARCH_BITS) | (i64(soup[back]) << top)
                 k += 1
         elif mode == SEARCH_BACK:
             while k < limit:
@@ -794,7 +1087,7 @@ class World:
                 back -= 1
                 if back < 0:
                     back = S - 1
-                bw = (bw >> OPCODE_BITS) | (i64(soup[back]) << top)
+                bw = (bw >> SEARCH_BITS) | (i64(soup[back]) << top)
                 k += 1
         else:
             while k < limit:
@@ -803,7 +1096,7 @@ class World:
                 fwd += 1
                 if fwd == S:
                     fwd = 0
-                fw = ((fw << OPCODE_BITS) | i64(soup[fend])) & mask
+                fw = ((fw << SEARCH_BITS) | i64(soup[fend])) & mask
                 fend += 1
                 if fend == S:
                     fend = 0
@@ -831,6 +1124,7 @@ class World:
         moved = self.moved[c]
         copy_cd = self.copy_cd
         base = c * STACK_DEPTH
+        extra: i64 = 0  # base costs owed beyond one per instruction (costly families)
         n: i64 = 0
         while n < budget:
             op = i64(soup[ip])
@@ -843,7 +1137,7 @@ class World:
                     if copy_cd > 0:
                         copy_cd -= 1
                         if copy_cd == 0:
-                            b = u8(i64(b) ^ (i64(1) << self.rng.below(OPCODE_BITS)))
+                            b = u8(i64(b) ^ (i64(1) << self.rng.below(self.p.opcode_bits)))
                             self.copy_flips += 1
                             copy_cd = self._gap(self.copy_mean)
                     soup[ax] = b
@@ -927,6 +1221,7 @@ class World:
                 if t == S:
                     t = 0
                 mode = SEARCH_BOTH if op == ADR else (SEARCH_BACK if op == ADRB else SEARCH_FWD)
+                extra += COST_ADDRESS - 1
                 found, tlen = self._search(t, mode)
                 if found >= 0:
                     ax = found + tlen
@@ -964,6 +1259,7 @@ class World:
                 cx = _wrap32(cx + 1)
                 ip += 1
             elif op == MAL:
+                extra += COST_REPRODUCTION - 1
                 self.copy_cd = copy_cd
                 a = self._mal(c, cx)
                 if a >= 0:
@@ -976,6 +1272,7 @@ class World:
                     self._error(c)
                 ip += 1
             elif op == DIVIDE:
+                extra += COST_REPRODUCTION - 1
                 self.moved[c] = moved
                 self.copy_cd = copy_cd
                 if self._divide(c, n):
@@ -989,8 +1286,55 @@ class World:
                     flag = 1
                     self._error(c)
                 ip += 1
+            elif op >= NOPX_FIRST:
+                ip += 1  # filler
+            elif op == HARVEST:
+                extra += COST_ENVIRONMENT - 1
+                self._harvest(c)
+                ip += 1
+            elif op == IN:
+                dx = cx
+                k = self.in_next[c]
+                cx = self.inputs[c * INPUTS + k]
+                self.inbuf[c * INPUTS + k] = (cx & MASK32) | READ
+                self.in_next[c] = k + 1 if k + 1 < INPUTS else 0
+                ip += 1
+            elif op == OUT:
+                self._output(c, cx)
+                ip += 1
+            elif op == NAND:
+                cx = _wrap32(~(cx & dx))
+                ip += 1
+            elif op == MOV_DC:
+                cx = dx
+                ip += 1
+            elif op == SWAP_CD:
+                v = cx
+                cx = dx
+                dx = v
+                ip += 1
+            elif op == ADD_CD:
+                cx = _wrap32(cx + dx)
+                ip += 1
+            elif op == SENSE_R or op == SENSE_S:
+                extra += COST_ENVIRONMENT - 1
+                e = ax * self.env_len // S
+                cx = self.resource[e] // UNIT if op == SENSE_R else self.signal[e]
+                ip += 1
+            elif op == EMIT:
+                extra += COST_ENVIRONMENT - 1
+                self.signal[self.start[c] * self.env_len // S] = cx & MASK16
+                ip += 1
+            elif op == LOAD:
+                extra += COST_ENVIRONMENT - 1
+                cx = self.storage[dx % i64(len(self.storage))]
+                ip += 1
+            elif op == STORE:
+                extra += COST_ENVIRONMENT - 1
+                self.storage[dx % i64(len(self.storage))] = cx
+                ip += 1
             else:
-                ip += 1  # bytes above the instruction set (never made by mutation) do nothing
+                ip += 1  # bytes above the instruction set do nothing
             if ip == S:
                 ip = 0
             n += 1
@@ -1004,7 +1348,344 @@ class World:
         self.moved[c] = moved
         self.executed[c] += n
         self.copy_cd = copy_cd
+        if self.eco != 0:
+            cost = (n + extra) * self.e_cpu
+            self.energy[c] -= cost
+            self.spent_cpu += cost
         return n
+
+    # ---- the ecology regime: energy, tasks, environment ----------------------------------
+
+    def _credit(self, c: i64, amount: i64) -> i64:
+        """Add energy to cell c up to ENERGY_MAX; returns what was kept (the rest spills)."""
+        room = self.e_max - self.energy[c]
+        if room < 0:
+            room = 0
+        kept = amount if amount <= room else room
+        self.energy[c] += kept
+        self.spilled += amount - kept
+        return kept
+
+    def _harvest(self, c: i64) -> None:
+        e = self.start[c] * self.env_len // self.size
+        r = self.resource[e]
+        take = r if r < self.r_yield else self.r_yield
+        if take <= 0:
+            return
+        self.resource[e] = r - take
+        gain = take * self.e_harvest // UNIT
+        self.harvested += gain
+        self._credit(c, gain)
+
+    def _output(self, c: i64, value: i64) -> None:
+        """Check an answer against the nine tasks on the inputs the cell has read."""
+        out = value & MASK32
+        base = c * INPUTS
+        found: i64 = 0
+        for i in range(INPUTS):
+            ra = self.inbuf[base + i]
+            if ra & READ == 0:
+                continue  # never read: not an input of this cell's answers yet
+            a = ra & MASK32
+            if out == (~a) & MASK32:
+                found |= 1  # NOT
+            for j in range(INPUTS):
+                rb = self.inbuf[base + j]
+                if j == i or rb & READ == 0:
+                    continue
+                b = rb & MASK32
+                if a != b:
+                    found |= _task_bits(out, a, b)
+        if found == 0:
+            return
+        fresh = found & ~self.done[c]
+        if fresh == 0:
+            return
+        self.done[c] |= fresh
+        level: i64 = 0
+        reward: i64 = 0
+        for t in range(len(TASKS)):
+            if (fresh >> t) & 1:
+                lv = i64(TASKS[t][1])
+                reward += self.task_units * lv
+                if not (self.ever[c] >> t) & 1:
+                    reward += self.bonus_units
+                self.task_events[t] += 1
+                if lv > level:
+                    level = lv
+        self.ever[c] |= fresh
+        self.rewarded += reward
+        self._credit(c, reward)
+        if self.p.boost_duration > 0:
+            self.boost_left[c] = self.p.boost_duration
+            if level > self.boost_level[c]:
+                self.boost_level[c] = level
+
+    def _settle_rent(self, c: i64) -> None:
+        """Charge rent for the bytes cell c holds since it last paid (lazily, at its slices)."""
+        held = self.csize[c] + self.dsize[c]
+        owed = held * self.e_rent * (self.steps - self.paid_at[c])
+        self.paid_at[c] = self.steps
+        self.energy[c] -= owed
+        self.spent_rent += owed
+
+    def _slice_length(self, c: i64) -> i64:
+        """Start cell c's slice: settle its rent, apply a task boost; returns the length."""
+        n = self.slice_len[c]
+        if self.eco == 0:
+            return n
+        self._settle_rent(c)
+        if self.boost_left[c] > 0:
+            n *= 1 + self.boost_level[c]
+            self.boost_left[c] -= 1
+            if self.boost_left[c] == 0:
+                self.boost_level[c] = 0
+        return n
+
+    def _slice_end(self, c: i64) -> None:
+        """A cell in debt at the end of two slices in a row starves."""
+        if self.energy[c] > 0:
+            self.arrears[c] = 0
+        elif self.arrears[c] != 0:
+            self.starved += 1
+            self.kill(c)
+        else:
+            self.arrears[c] = 1
+
+    def _init_environment(self) -> None:
+        p = self.p
+        for e in range(self.env_len):
+            self.resource[e] = self.r_max
+        self.next_regen = p.regen_interval if p.regen_interval > 0 else NOBODY
+        self.next_decay = p.decay_interval if p.decay_interval > 0 else NOBODY
+        self.next_sweep = p.sweep_interval if p.sweep_interval > 0 else NOBODY
+        self.next_stagnation = p.stagnation_interval if p.stagnation_interval > 0 else NOBODY
+        self._update_regen()
+        self._schedule()
+
+    def _schedule(self) -> None:
+        nxt = NOBODY
+        for t in (self.next_regen, self.next_decay, self.next_sweep, self.next_stagnation):
+            if t >= 0 and (nxt < 0 or t < nxt):
+                nxt = t
+        self.next_event = nxt
+
+    def _update_regen(self) -> None:
+        """The regeneration profile (millionths per tick per field cell) for the current
+        gradient position; integer arithmetic only, so every machine computes the same."""
+        p = self.p
+        L = self.env_len
+        shift: i64 = 0
+        if p.gradients != 0 and p.gradient_period > 0:
+            shift = (self.steps // p.gradient_period) % L
+        if shift == self.shift:
+            return
+        self.shift = shift
+        amount = p.regen_amount * UNIT
+        amp = i64(round(p.gradient_amplitude * 1000.0))
+        for e in range(L):
+            x = (e - shift) % L
+            self.regen[e] = amount * _profile_permille(p, x, L, amp) // 1000
+
+    def _regenerate(self) -> None:
+        self._update_regen()
+        for e in range(self.env_len):
+            r = self.resource[e] + self.regen[e]
+            self.resource[e] = r if r < self.r_max else self.r_max
+
+    def _decay(self) -> None:
+        f = self.decay_permille
+        for e in range(self.env_len):
+            v = self.signal[e]
+            if v != 0:
+                self.signal[e] = v * f // 1000
+
+    def _events(self) -> None:
+        """Whatever falls due at this step: regeneration, decay, the reaper's sweep, the
+        stagnation check. Runs between slices (the run loop cuts budgets at next_event)."""
+        p = self.p
+        now = self.steps
+        if self.next_regen >= 0 and now >= self.next_regen:
+            self._regenerate()
+            self.next_regen = now + p.regen_interval
+        if self.next_decay >= 0 and now >= self.next_decay:
+            self._decay()
+            self.next_decay = now + p.decay_interval
+        if self.next_sweep >= 0 and now >= self.next_sweep:
+            self._sweep()
+            self.next_sweep = now + p.sweep_interval
+        if self.next_stagnation >= 0 and now >= self.next_stagnation:
+            self._bank_refresh()
+            if self.births == self.births_at_check:
+                self._spawn(p.stagnation_count)
+            self.births_at_check = self.births
+            self.next_stagnation = now + p.stagnation_interval
+        self._schedule()
+
+    # ---- the ecology reaper, the seed bank -------------------------------------------------
+
+    def _sweep(self) -> None:
+        """Age, error and reproduction-timeout reaping, memory pressure, repopulation."""
+        p = self.p
+        protected = self.cur if p.protect_current != 0 else NOBODY
+        if self.population >= p.min_population_for_reap and self.population > 0:
+            age_sum: i64 = 0
+            err_sum: i64 = 0
+            for c in range(self.nslots):
+                if self.alive[c] != 0:
+                    age_sum += self.steps - self.born_at[c]
+                    err_sum += self.errors[c]
+            pop = self.population
+            age_limit = float(age_sum) / float(pop) * p.age_multiplier
+            err_limit = float(err_sum) / float(pop) * p.error_multiplier
+            chance = threshold32(p.reap_chance)
+            for c in self.reaper_order():
+                if c == protected or self.population < p.min_population_for_reap:
+                    continue
+                stalled = self.executed[c] - self.exec_mark[c] > p.repro_timeout > 0
+                if stalled and self.dstart[c] >= 0:
+                    self._free(self.dstart[c], self.dsize[c])
+                    self.dstart[c] = -1
+                    self.dsize[c] = 0
+                    self.moved[c] = 0
+                old = float(self.steps - self.born_at[c]) > age_limit
+                faulty = err_sum > 0 and float(self.errors[c]) > err_limit
+                if (old or faulty or stalled) and self.rng.chance(chance):
+                    self.reaped += 1
+                    self.kill(c)
+            limit = i64(int(p.memory_reap_threshold * float(self.occupancy_cap)))
+            while self.allocated > limit and self.population > p.min_population_for_reap:
+                v = self._victim(protected)
+                if v < 0 or v == protected:
+                    break
+                self.reaped += 1
+                self.kill(v)
+        if self.population < p.repopulation_threshold:
+            self.repopulating = 1
+        if self.repopulating != 0:
+            if self.population >= p.repopulation_stop:
+                self.repopulating = 0
+            else:
+                self._spawn(p.repopulation_batch)
+
+    def _bank_offer(self, gid: i64) -> None:
+        """Keep the most successful genotypes (peak abundance), at most a tenth of the bank
+        from one size class, so that no lineage crowds the others out."""
+        size = self.p.seed_bank_size
+        if size <= 0:
+            return
+        gb = self.genebank
+        genome = gb.genomes[gid]
+        score = gb.max_alive[gid]
+        for k in range(len(self.bank_genomes)):
+            if self.bank_genomes[k] == genome:
+                if score > self.bank_scores[k]:
+                    self.bank_scores[k] = score
+                return
+        if len(self.bank_genomes) < size:
+            self.bank_genomes.append(genome)
+            self.bank_names.append(gb.names[gid])
+            self.bank_scores = append(self.bank_scores, score)
+            return
+        length = len(genome)
+        quota = max(1, size // 10)
+        same = 0
+        worst = -1
+        worst_same = -1
+        scores = self.bank_scores
+        for k in range(len(self.bank_genomes)):
+            if len(self.bank_genomes[k]) == length:
+                same += 1
+                if worst_same < 0 or scores[k] < scores[worst_same]:
+                    worst_same = k
+            if worst < 0 or scores[k] < scores[worst]:
+                worst = k
+        victim = worst_same if same >= quota else worst
+        if victim >= 0 and scores[victim] < score:
+            self.bank_genomes[victim] = genome
+            self.bank_names[victim] = gb.names[gid]
+            scores[victim] = score
+
+    def _bank_refresh(self) -> None:
+        """Raise the banked genotypes' scores to their peak abundance so far."""
+        gb = self.genebank
+        for k in range(len(self.bank_genomes)):
+            gid = gb.lookup(self.bank_genomes[k])
+            if gid >= 0 and gb.max_alive[gid] > self.bank_scores[k]:
+                self.bank_scores[k] = gb.max_alive[gid]
+
+    def _spawn(self, count: i64) -> None:
+        """Inject ``count`` genomes drawn from the seed bank (repopulation, stagnation)."""
+        n = i64(len(self.bank_genomes))
+        if n == 0:
+            return
+        for _ in range(count):
+            genome = self.bank_genomes[self.rng.below(n)]
+            a = self._alloc_from(i64(len(genome)), self.rng.below(self.size))
+            if a < 0:
+                return
+            for k in range(len(genome)):
+                self.soup[a + k] = u8(genome[k])
+            c = self._make_cell(a, i64(len(genome)), genome, -1)
+            self._endow(c)
+            self._slicer_insert_before(c, self.cur)
+            self.spawned += 1
+
+    def seed_bank(self) -> list[tuple[str, i64, bytes]]:
+        """The seed bank's entries: (name when banked, peak abundance, genome)."""
+        return [(self.bank_names[k], self.bank_scores[k], self.bank_genomes[k])
+                for k in range(len(self.bank_genomes))]
+
+    def _endow(self, c: i64) -> None:
+        if self.eco != 0:
+            self.energy[c] = self.e_initial
+            self.endowed += self.e_initial
+
+    def task_counts(self) -> dict[str, int]:
+        """For each task, the living cells that have performed it at least once."""
+        counts = [0] * len(TASKS)
+        for c in range(self.nslots):
+            if self.alive[c] != 0 and self.ever[c] != 0:
+                m = self.ever[c]
+                for t in range(len(TASKS)):
+                    if (m >> t) & 1:
+                        counts[t] += 1
+        return {TASKS[t][0]: counts[t] for t in range(len(TASKS))}
+
+    def ecology_stats(self) -> dict[str, object]:
+        """The ecology regime's part of a stats event (energies in whole units)."""
+        living: i64 = 0
+        broke: i64 = 0
+        for c in range(self.nslots):
+            if self.alive[c] != 0:
+                living += self.energy[c]
+                if self.energy[c] <= 0:
+                    broke += 1
+        resources: i64 = 0
+        for e in range(self.env_len):
+            resources += self.resource[e]
+        pop = self.population
+        return {
+            "tasks": self.task_counts(),
+            "energy": {"mean": round(float(living) / float(pop) / UNIT, 3) if pop else 0.0,
+                       "total": round(float(living) / UNIT, 3), "broke": broke},
+            "resources": {"total": round(float(resources) / UNIT, 3)},
+            "task_events": {TASKS[t][0]: self.task_events[t] for t in range(len(TASKS))},
+            "deaths_by": {"starved": self.starved, "reaped": self.reaped},
+            "spawned": self.spawned,
+        }
+
+    def energy_ledger(self) -> dict[str, int]:
+        """Where the energy came from and went (millionths); ``living`` is what cells hold."""
+        living: i64 = 0
+        for c in range(self.nslots):
+            if self.alive[c] != 0:
+                living += self.energy[c]
+        return {
+            "living": living, "endowed": self.endowed, "harvested": self.harvested,
+            "rewarded": self.rewarded, "cpu": self.spent_cpu, "rent": self.spent_rent,
+            "spilled": self.spilled, "lost": self.lost,
+        }
 
     def _flaw(self, c: i64, op: i64) -> None:
         """Perturb by +-1 the register the instruction just executed wrote."""
@@ -1025,7 +1706,7 @@ class World:
 
     def _background_flip(self) -> None:
         a = self.rng.below(self.size)
-        self.soup[a] = u8(i64(self.soup[a]) ^ (i64(1) << self.rng.below(OPCODE_BITS)))
+        self.soup[a] = u8(i64(self.soup[a]) ^ (i64(1) << self.rng.below(self.p.opcode_bits)))
         self.background_flips += 1
 
     # ---- public API ----------------------------------------------------------------------
@@ -1038,7 +1719,7 @@ class World:
         size = i64(len(genome))
         if size < 1:
             raise ValueError("an empty genome cannot be injected")
-        limit = i64(1) << OPCODE_BITS
+        limit = self.opcode_limit
         for b in genome:
             if b >= limit:
                 raise ValueError(f"byte {b} is not an opcode of this instruction set")
@@ -1053,7 +1734,10 @@ class World:
         for k in range(size):
             self.soup[a + k] = u8(genome[k])
         c = self._make_cell(a, size, genome, -1)
+        self._endow(c)
         self._slicer_insert_before(c, self.cur)
+        if self.eco != 0:
+            self._bank_offer(self.geno[c])
         return c
 
     def run(self, n: i64, slice_limit: i64 = -1) -> Report:
@@ -1066,13 +1750,17 @@ class World:
         self.new_permanent = []
         remaining = n
         slices_done: i64 = 0
+        eco = self.eco != 0
         while remaining > 0:
             if self.population == 0:
-                report.extinct = True
-                break
+                if eco:
+                    self._spawn(self.p.repopulation_batch)
+                if self.population == 0:
+                    report.extinct = True
+                    break
             c = self.cur
             if self.slice_left <= 0:
-                self.slice_left = self.slice_len[c]
+                self.slice_left = self._slice_length(c)
             if self.flaw_cd == 1:
                 op = i64(self.soup[self.ip[c]])
                 ran = self._exec(c, 1)
@@ -1084,6 +1772,8 @@ class World:
                     budget = self.bg_cd
                 if 0 < self.flaw_cd <= budget:
                     budget = self.flaw_cd - 1
+                if eco and 0 <= self.next_event - self.steps < budget:
+                    budget = self.next_event - self.steps
                 ran = self._exec(c, budget)
                 if self.flaw_cd > 0:
                     self.flaw_cd -= ran
@@ -1095,6 +1785,21 @@ class World:
                 if self.bg_cd == 0:
                     self._background_flip()
                     self.bg_cd = self._gap(self.p.background_interval)
+            if eco:
+                self.cur_died = False
+                if self.slice_left <= 0:
+                    self._slice_end(c)
+                if 0 <= self.next_event <= self.steps:
+                    self._events()
+                if self.cur_died:
+                    # the cell died (starved or reaped): kill() moved cur on already
+                    self.cur_died = False
+                    self.slice_left = 0
+                    self.slices += 1
+                    slices_done += 1
+                    if slices_done == slice_limit:
+                        break
+                    continue
             if self.slice_left <= 0:
                 self.slices += 1
                 slices_done += 1
@@ -1191,20 +1896,40 @@ class World:
             self.deletions, self.bg_cd, self.copy_cd, self.flaw_cd,
         ]
         out.append(_pack_ints(scalars))
+        out.append(_pack_ints(self._eco_scalars()))
         out.append(bytes(self.soup))
         for v in self._slot_vectors():
             out.append(_pack_vec(v))
-        out.append(_pack_vec(self.stack))
-        out.append(_pack_vec(self.free_slots))
+        for v in self._other_vectors():
+            out.append(_pack_vec(v))
         out.append(self._pack_genebank())
+        out.append(_pack_ints([i64(len(g)) for g in self.bank_genomes]))
+        out.append(b"".join(self.bank_genomes))
+        out.append(_pack_strings(self.bank_names))
         return b"".join(out)
+
+    def _eco_scalars(self) -> list[i64]:
+        return [
+            self.endowed, self.harvested, self.rewarded, self.spent_cpu, self.spent_rent,
+            self.spilled, self.lost, self.starved, self.reaped, self.spawned, self.shift,
+            self.next_regen, self.next_decay, self.next_sweep, self.next_stagnation,
+            self.next_event, self.births_at_check, self.repopulating,
+        ]
+
+    def _other_vectors(self) -> list[vec[i64]]:
+        return [
+            self.stack, self.free_slots, self.inputs, self.inbuf, self.resource, self.signal,
+            self.storage, self.regen, self.task_events, self.bank_scores,
+        ]
 
     def _slot_vectors(self) -> list[vec[i64]]:
         return [
             self.ax, self.bx, self.cx, self.dx, self.ip, self.sp, self.flag, self.start,
             self.csize, self.dstart, self.dsize, self.moved, self.errors, self.executed,
             self.nbirths, self.first_cost, self.geno, self.born_at, self.snext, self.sprev,
-            self.rup, self.rdown, self.alive, self.slice_len,
+            self.rup, self.rdown, self.alive, self.slice_len, self.energy, self.paid_at,
+            self.arrears, self.boost_left, self.boost_level, self.done, self.ever,
+            self.in_next, self.exec_mark,
         ]
 
     def _pack_genebank(self) -> bytes:
@@ -1233,6 +1958,62 @@ class World:
 
 def _by_cells_then_name(row: tuple[str, i64, i64, str]) -> tuple[i64, str]:
     return -row[2], row[0]
+
+
+def _units(x: float) -> i64:
+    return i64(round(x * float(UNIT)))
+
+
+def _task_bits(out: i64, a: i64, b: i64) -> i64:
+    """The tasks (bits in TASKS order, NOT aside) that ``out`` performs on inputs a, b."""
+    found: i64 = 0
+    if out == (~(a & b)) & MASK32:
+        found |= 1 << 1  # NAND
+    if out == a & b:
+        found |= 1 << 2  # AND
+    if out == (a | ~b) & MASK32:
+        found |= 1 << 3  # ORN
+    if out == a | b:
+        found |= 1 << 4  # OR
+    if out == a & ~b & MASK32:
+        found |= 1 << 5  # ANDN
+    if out == (~(a | b)) & MASK32:
+        found |= 1 << 6  # NOR
+    if out == a ^ b:
+        found |= 1 << 7  # XOR
+    if out == (~(a ^ b)) & MASK32:
+        found |= 1 << 8  # EQU
+    return found
+
+
+def _isin_permille(x: i64, length: i64) -> i64:
+    """1000 sin(2 pi x / length), by Bhaskara I's rational approximation (error < 0.2 %),
+    in integers so that every machine computes the same field."""
+    t = 2 * x
+    sign: i64 = 1
+    if t >= length:
+        t -= length
+        sign = -1
+    u = t
+    v = length - t
+    return sign * (16000 * u * v) // (5 * length * length - 4 * u * v)
+
+
+def _profile_permille(p: Params, x: i64, length: i64, amp: i64) -> i64:
+    """The regeneration multiplier (per mille) at field position x of a gradient at rest."""
+    if p.gradients == 0:
+        return 1000
+    if p.gradient_type == GRADIENT_SINE:
+        return 1000 + amp * _isin_permille(x, length) // 1000
+    if p.gradient_type == GRADIENT_LINEAR:
+        return 1000 + amp * (2 * x - length) // length
+    count = p.hotspot_count
+    if count <= 0:
+        return 1000
+    spacing = length // count if length >= count else 1
+    if x % spacing < p.hotspot_size and x // spacing < count:
+        return 1000 + amp
+    return 1000 - amp
 
 
 def _mean_gap(rate: float) -> i64:
@@ -1285,6 +2066,19 @@ class _Reader:
             return vec[i64](memoryview(raw).cast("q"))
         return vec[i64](struct.unpack(f"<{n}q", raw))
 
+    def blobs(self) -> list[bytes]:
+        """A table of byte strings: their lengths, then their bytes end to end."""
+        lengths = self.ints()
+        blob = self.take(sum(lengths))
+        out: list[bytes] = []
+        pos = 0
+        for n in lengths:
+            if n < 0:
+                raise SnapshotError("snapshot is inconsistent: negative length")
+            out.append(blob[pos : pos + n])
+            pos += n
+        return out
+
     def strings(self) -> list[str]:
         count, size = struct.unpack("<II", self.take(8))
         if count == 0:
@@ -1327,17 +2121,29 @@ def _restore_body(r: _Reader) -> World:
     (w.nslots, w.population, w.cur, w.slice_left, w.reap_top, w.reap_bottom, w.steps,
      w.slices, w.births, w.deaths, w.background_flips, w.copy_flips, w.flaws, w.insertions,
      w.deletions, w.bg_cd, w.copy_cd, w.flaw_cd) = s
+    (w.endowed, w.harvested, w.rewarded, w.spent_cpu, w.spent_rent, w.spilled, w.lost,
+     w.starved, w.reaped, w.spawned, w.shift, w.next_regen, w.next_decay, w.next_sweep,
+     w.next_stagnation, w.next_event, w.births_at_check, w.repopulating) = r.ints()
     w.soup = vec[u8](r.take(w.size))
-    vectors = [r.vector() for _ in range(24)]
+    vectors = [r.vector() for _ in range(33)]
     for v in vectors:
         if len(v) != w.nslots:
             raise SnapshotError("snapshot is inconsistent: slot arrays differ in length")
     (w.ax, w.bx, w.cx, w.dx, w.ip, w.sp, w.flag, w.start, w.csize, w.dstart, w.dsize, w.moved,
      w.errors, w.executed, w.nbirths, w.first_cost, w.geno, w.born_at, w.snext, w.sprev,
-     w.rup, w.rdown, w.alive, w.slice_len) = vectors
-    w.stack = r.vector()
-    w.free_slots = r.vector()
+     w.rup, w.rdown, w.alive, w.slice_len, w.energy, w.paid_at, w.arrears, w.boost_left,
+     w.boost_level, w.done, w.ever, w.in_next, w.exec_mark) = vectors
+    (w.stack, w.free_slots, w.inputs, w.inbuf, w.resource, w.signal, w.storage, w.regen,
+     w.task_events, w.bank_scores) = [r.vector() for _ in range(10)]
+    if len(w.stack) != w.nslots * STACK_DEPTH or len(w.inputs) != w.nslots * INPUTS:
+        raise SnapshotError("snapshot is inconsistent: stack or input arrays")
+    if len(w.resource) != w.env_len or len(w.storage) != max(1, params.storage_slots):
+        raise SnapshotError("snapshot is inconsistent: environment arrays")
     _restore_genebank(w.genebank, r)
+    w.bank_genomes = r.blobs()
+    w.bank_names = r.strings()
+    if len(w.bank_names) != len(w.bank_genomes) or len(w.bank_scores) != len(w.bank_genomes):
+        raise SnapshotError("snapshot is inconsistent: seed bank")
     _rebuild_memory(w)
     return w
 
@@ -1346,13 +2152,7 @@ def _restore_genebank(bank: Genebank, r: _Reader) -> None:
     living, created = struct.unpack("<qq", r.take(16))
     bank.names = r.strings()
     bank.parents = r.strings()
-    lengths = r.ints()
-    blob = r.take(sum(lengths))
-    bank.genomes = []
-    pos = 0
-    for n in lengths:
-        bank.genomes.append(blob[pos : pos + n])
-        pos += n
+    bank.genomes = r.blobs()
     bank.origin = r.vector()
     bank.alive = r.vector()
     bank.born = r.vector()
