@@ -1,11 +1,13 @@
 """``bytebiota bench`` / ``make bench``: fixed workloads, compiled and pure side by side.
 
-Workloads (classic regime values, seed 1):
+Workloads (seed 1):
 
-- ``ancestor``: the mutation-free ancestor soup, timed from a soup already filled (2 M
-  instructions in), so the figure is the VM's steady state;
+- ``ancestor``: the classic regime's mutation-free ancestor soup, timed from a soup already
+  filled (2 M instructions in), so the figure is the VM's steady state;
 - ``classic``: the evolving classic soup (Ray's mutation regime) over its first 20 M
-  instructions, from one ancestor.
+  instructions, from one ancestor;
+- ``ecology``: the default regime (ecology, default configuration) over its first 20 M
+  instructions, from one ecology ancestor.
 
 Each figure is the median of several repetitions, each in a fresh child process (so the
 compiled and the pure core never share one). The pure core is ~100x slower, so its runs are
@@ -34,6 +36,7 @@ from bytebiota.errors import Failure
 @dataclass(frozen=True)
 class Workload:
     name: str
+    regime: str
     warmup: int  # instructions run before timing (not timed)
     mutations: bool
     compiled_steps: int
@@ -42,10 +45,12 @@ class Workload:
 
 
 WORKLOADS = (
-    Workload("ancestor", 2_000_000, False, 100_000_000, 1_000_000,
+    Workload("ancestor", "classic", 2_000_000, False, 100_000_000, 1_000_000,
              "mutation-free ancestor soup, already filled"),
-    Workload("classic", 0, True, 20_000_000, 1_000_000,
+    Workload("classic", "classic", 0, True, 20_000_000, 1_000_000,
              "classic evolving soup, its first 20 M instructions"),
+    Workload("ecology", "ecology", 0, True, 20_000_000, 500_000,
+             "the default regime, its first 20 M instructions"),
 )
 QUICK_DIVISOR = 10
 
@@ -54,7 +59,7 @@ def prepare(workload: Workload, directory: Path) -> Path:
     """The world a workload starts from, as a snapshot file (built once, compiled if we can)."""
     from bytebiota import simulation
 
-    config = isolated(named_flags={"--regime": "classic"})
+    config = isolated(named_flags={"--regime": workload.regime})
     world = simulation.new_world(config, 1, mutations=workload.mutations)
     if workload.warmup:
         world.run(workload.warmup)

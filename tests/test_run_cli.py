@@ -195,7 +195,7 @@ def test_bench_quick_json(cli: Cli) -> None:
     result = cli("bench", "--quick", "--json", "--repetitions", "1", timeout=600)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data["workloads"]) == {"ancestor", "classic"}
+    assert set(data["workloads"]) == {"ancestor", "classic", "ecology"}
     for row in data["workloads"].values():
         assert row["pure_ips"] > 0
         if data["machine"]["core"] == "compiled":

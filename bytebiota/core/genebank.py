@@ -10,6 +10,10 @@ Extinct genotypes that never became permanent are forgotten and their ids reused
 stays the size of the living population however long a run lasts; a genotype that reappears
 after that gets a new name, as in Tierra.
 
+Lineage: ``lineage[gid]`` is the nearest ancestor that was permanent when the genotype
+appeared (``0666god`` for the first), so the permanent genotypes form a phylogeny however
+many transient genotypes lay between them.
+
 Invariants: ``by_genome`` maps exactly the remembered genotypes; ``living`` counts those with
 ``alive > 0``; ids in ``free_ids`` are unused.
 """
@@ -51,6 +55,7 @@ class Genebank:
     genomes: list[bytes]
     names: list[str]
     parents: list[str]
+    lineage: list[str]
     origin: vec[i64]
     alive: vec[i64]
     born: vec[i64]
@@ -66,6 +71,7 @@ class Genebank:
         self.genomes = []
         self.names = []
         self.parents = []
+        self.lineage = []
         self.origin = vec[i64]()
         self.alive = vec[i64]()
         self.born = vec[i64]()
@@ -79,7 +85,7 @@ class Genebank:
     def lookup(self, genome: bytes) -> i64:
         return self.by_genome.get(genome, -1)
 
-    def _new(self, genome: bytes, parent: str, step: i64) -> i64:
+    def _new(self, genome: bytes, parent: str, ancestor: str, step: i64) -> i64:
         size = i64(len(genome))
         k = self.counters.get(size, 0)
         self.counters[size] = k + 1
@@ -89,6 +95,7 @@ class Genebank:
             self.genomes[gid] = genome
             self.names[gid] = name
             self.parents[gid] = parent
+            self.lineage[gid] = ancestor
             self.origin[gid] = step
             self.alive[gid] = 0
             self.born[gid] = 0
@@ -99,6 +106,7 @@ class Genebank:
             self.genomes.append(genome)
             self.names.append(name)
             self.parents.append(parent)
+            self.lineage.append(ancestor)
             self.origin = append(self.origin, step)
             self.alive = append(self.alive, 0)
             self.born = append(self.born, 0)
@@ -112,8 +120,13 @@ class Genebank:
         """Count one new cell of ``genome``; returns its genotype id (new or known)."""
         gid = self.by_genome.get(genome, -1)
         if gid < 0:
-            parent = self.names[parent_gid] if parent_gid >= 0 else GOD
-            gid = self._new(genome, parent, step)
+            parent = GOD
+            ancestor = GOD
+            if parent_gid >= 0:
+                parent = self.names[parent_gid]
+                ancestor = parent if self.permanent[parent_gid] != 0 else (
+                    self.lineage[parent_gid])
+            gid = self._new(genome, parent, ancestor, step)
         n = self.alive[gid] + 1
         self.alive[gid] = n
         if n == 1:

@@ -1125,6 +1125,15 @@ class World:
         copy_cd = self.copy_cd
         base = c * STACK_DEPTH
         extra: i64 = 0  # base costs owed beyond one per instruction (costly families)
+        # the ecology regime: harvests are inlined (the ancestor harvests every ~10 steps)
+        energy = self.energy[c]
+        res = self.resource
+        home = self.start[c] * self.env_len // S
+        r_yield = self.r_yield
+        e_harvest = self.e_harvest
+        e_max = self.e_max
+        harvested: i64 = 0
+        spilled: i64 = 0
         n: i64 = 0
         while n < budget:
             op = i64(soup[ip])
@@ -1261,6 +1270,7 @@ class World:
             elif op == MAL:
                 extra += COST_REPRODUCTION - 1
                 self.copy_cd = copy_cd
+                self.energy[c] = energy
                 a = self._mal(c, cx)
                 if a >= 0:
                     ax = a
@@ -1275,7 +1285,10 @@ class World:
                 extra += COST_REPRODUCTION - 1
                 self.moved[c] = moved
                 self.copy_cd = copy_cd
-                if self._divide(c, n):
+                self.energy[c] = energy
+                divided = self._divide(c, n)
+                energy = self.energy[c]
+                if divided:
                     dstart = -1
                     dend = -1
                     moved = 0
@@ -1290,7 +1303,17 @@ class World:
                 ip += 1  # filler
             elif op == HARVEST:
                 extra += COST_ENVIRONMENT - 1
-                self._harvest(c)
+                r = res[home]
+                if r > 0:
+                    take = r if r < r_yield else r_yield
+                    res[home] = r - take
+                    gain = take * e_harvest // UNIT
+                    harvested += gain
+                    if energy + gain > e_max:
+                        kept = e_max - energy if energy < e_max else 0
+                        spilled += gain - kept
+                        gain = kept
+                    energy += gain
                 ip += 1
             elif op == IN:
                 dx = cx
@@ -1300,7 +1323,9 @@ class World:
                 self.in_next[c] = k + 1 if k + 1 < INPUTS else 0
                 ip += 1
             elif op == OUT:
+                self.energy[c] = energy
                 self._output(c, cx)
+                energy = self.energy[c]
                 ip += 1
             elif op == NAND:
                 cx = _wrap32(~(cx & dx))
@@ -1350,8 +1375,10 @@ class World:
         self.copy_cd = copy_cd
         if self.eco != 0:
             cost = (n + extra) * self.e_cpu
-            self.energy[c] -= cost
+            self.energy[c] = energy - cost
             self.spent_cpu += cost
+            self.harvested += harvested
+            self.spilled += spilled
         return n
 
     # ---- the ecology regime: energy, tasks, environment ----------------------------------
@@ -1365,17 +1392,6 @@ class World:
         self.energy[c] += kept
         self.spilled += amount - kept
         return kept
-
-    def _harvest(self, c: i64) -> None:
-        e = self.start[c] * self.env_len // self.size
-        r = self.resource[e]
-        take = r if r < self.r_yield else self.r_yield
-        if take <= 0:
-            return
-        self.resource[e] = r - take
-        gain = take * self.e_harvest // UNIT
-        self.harvested += gain
-        self._credit(c, gain)
 
     def _output(self, c: i64, value: i64) -> None:
         """Check an answer against the nine tasks on the inputs the cell has read."""
@@ -1937,6 +1953,7 @@ class World:
         out: list[bytes] = [struct.pack("<qq", bank.living, bank.created)]
         out.append(_pack_strings(bank.names))
         out.append(_pack_strings(bank.parents))
+        out.append(_pack_strings(bank.lineage))
         out.append(_pack_ints([i64(len(g)) for g in bank.genomes]))
         out.append(b"".join(bank.genomes))
         for v in (bank.origin, bank.alive, bank.born, bank.max_alive, bank.permanent):
@@ -2152,6 +2169,7 @@ def _restore_genebank(bank: Genebank, r: _Reader) -> None:
     living, created = struct.unpack("<qq", r.take(16))
     bank.names = r.strings()
     bank.parents = r.strings()
+    bank.lineage = r.strings()
     bank.genomes = r.blobs()
     bank.origin = r.vector()
     bank.alive = r.vector()
@@ -2159,7 +2177,8 @@ def _restore_genebank(bank: Genebank, r: _Reader) -> None:
     bank.max_alive = r.vector()
     bank.permanent = r.vector()
     count = len(bank.genomes)
-    if not (len(bank.names) == len(bank.parents) == count == len(bank.origin)
+    if not (len(bank.names) == len(bank.parents) == len(bank.lineage) == count
+            == len(bank.origin)
             == len(bank.alive) == len(bank.permanent)):
         raise SnapshotError("snapshot is inconsistent: genebank tables differ in length")
     for gid in range(count):
