@@ -66,6 +66,8 @@ COMMANDS: dict[str, Command] = {
     "status": Command("bytebiota.status:command", "one snapshot of a server's state"),
     "monitor": Command("bytebiota.status:command_monitor",
                        "a live dashboard of a server (read-only)"),
+    "lineage": Command("bytebiota.lineage:command",
+                       "a genotype's line of descent, or the run's phylogeny as CSV"),
     "bench": Command("bytebiota.bench:command", "measure instructions/s, compiled and pure",
                      needs_config=False),
     "replay": Command("bytebiota.replay:command",
@@ -228,6 +230,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--repetitions", type=_positive_int, default=0,
                        help="repetitions per figure (default 3)")
 
+    lineage = commands.add_parser(
+        "lineage", parents=[config_options], help=COMMANDS["lineage"].summary,
+        description="From a run's checkpoint (the newest in CHECKPOINT_DIR, or --checkpoint): "
+        "GENOTYPE's line of descent through the permanent genotypes, with the mutations "
+        "between each step; --export writes every permanent genotype in the ALife phylogeny "
+        "data standard (id, ancestor_list, origin_time, ...).",
+    )
+    lineage.add_argument("genotype", metavar="GENOTYPE", nargs="?", help="e.g. 0097aab")
+    lineage.add_argument("--export", metavar="CSV", help="write the phylogeny here")
+    lineage.add_argument("--checkpoint", metavar="FILE", help="a run checkpoint to read")
     replay = commands.add_parser(
         "replay", help=COMMANDS["replay"].summary,
         description="Read a JSONL journal back: --summary prints its final state, --verify "
