@@ -1476,7 +1476,7 @@ class World:
         self.next_decay = p.decay_interval if p.decay_interval > 0 else NOBODY
         self.next_sweep = p.sweep_interval if p.sweep_interval > 0 else NOBODY
         self.next_stagnation = p.stagnation_interval if p.stagnation_interval > 0 else NOBODY
-        self._update_regen()
+        self._base_regen()
         self._schedule()
 
     def _schedule(self) -> None:
@@ -1486,35 +1486,43 @@ class World:
                 nxt = t
         self.next_event = nxt
 
-    def _update_regen(self) -> None:
-        """The regeneration profile (millionths per tick per field cell) for the current
-        gradient position; integer arithmetic only, so every machine computes the same."""
+    def _base_regen(self) -> None:
+        """The regeneration profile at rest (millionths per tick per field cell); integer
+        arithmetic only, so every machine computes the same field. The gradient moves by
+        shifting it (``_regenerate``), never by recomputing it."""
+        p = self.p
+        amount = p.regen_amount * UNIT
+        amp = i64(round(p.gradient_amplitude * 1000.0))
+        for e in range(self.env_len):
+            self.regen[e] = amount * _profile_permille(p, e, self.env_len, amp) // 1000
+
+    def _regenerate(self) -> None:
+        """Field cell e gains the profile's value at e - shift, where the gradient has moved
+        one cell every ENV_GRADIENT_PERIOD steps."""
         p = self.p
         L = self.env_len
         shift: i64 = 0
         if p.gradients != 0 and p.gradient_period > 0:
             shift = (self.steps // p.gradient_period) % L
-        if shift == self.shift:
-            return
         self.shift = shift
-        amount = p.regen_amount * UNIT
-        amp = i64(round(p.gradient_amplitude * 1000.0))
+        resource = self.resource
+        regen = self.regen
+        top = self.r_max
+        x = L - shift  # the profile index for field cell 0
         for e in range(L):
-            x = (e - shift) % L
-            self.regen[e] = amount * _profile_permille(p, x, L, amp) // 1000
-
-    def _regenerate(self) -> None:
-        self._update_regen()
-        for e in range(self.env_len):
-            r = self.resource[e] + self.regen[e]
-            self.resource[e] = r if r < self.r_max else self.r_max
+            if x == L:
+                x = 0
+            r = resource[e] + regen[x]
+            resource[e] = r if r < top else top
+            x += 1
 
     def _decay(self) -> None:
         f = self.decay_permille
+        signal = self.signal
         for e in range(self.env_len):
-            v = self.signal[e]
+            v = signal[e]
             if v != 0:
-                self.signal[e] = v * f // 1000
+                signal[e] = v * f // 1000
 
     def _events(self) -> None:
         """Whatever falls due at this step: regeneration, decay, the reaper's sweep, the
