@@ -21,6 +21,13 @@ CLASSIC_RUN = ("run", "--regime", "classic", "--set", "CONSOLE_SUMMARY=false",
                "--set", "LOG_INTERVAL_SLICES=500")
 
 
+ECOLOGY_RUN = ("run", "--set", "CONSOLE_SUMMARY=false", "--set", "LOG_INTERVAL_SLICES=500",
+               "--set", "SOUP_SIZE=100000", "--set", "ENV_LENGTH=128",
+               "--set", "AGE_ERROR_INTERVAL=2000")
+REGIMES = pytest.mark.parametrize("regime_run", [CLASSIC_RUN, ECOLOGY_RUN],
+                                  ids=["classic", "ecology"])
+
+
 def events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -55,10 +62,12 @@ def test_same_seed_same_journal(cli: Cli, tmp_path: Path) -> None:
     assert (tmp_path / "a" / journal).read_text() == (tmp_path / "b" / journal).read_text()
 
 
-def test_compiled_and_pure_give_the_same_journal(cli: Cli, tmp_path: Path) -> None:
+@REGIMES
+def test_compiled_and_pure_give_the_same_journal(cli: Cli, tmp_path: Path,
+                                                 regime_run: tuple[str, ...]) -> None:
     for mode in ("compiled", "pure"):
         (tmp_path / mode).mkdir()
-        result = cli(*CLASSIC_RUN, "--seed", "4", "--max-steps", "150000",
+        result = cli(*regime_run, "--seed", "4", "--max-steps", "150000",
                      env={"BYTEBIOTA_CORE": mode}, cwd=tmp_path / mode)
         if result.returncode != 0 and "no compiled core" in result.stderr:
             pytest.skip("no compiled core here")
@@ -69,13 +78,14 @@ def test_compiled_and_pure_give_the_same_journal(cli: Cli, tmp_path: Path) -> No
     assert compiled == pure
 
 
-def test_resume_continues_exactly(cli: Cli, tmp_path: Path) -> None:
-    whole = cli(*CLASSIC_RUN, "--seed", "5", "--max-steps", "300000", "--journal", "whole.jsonl",
+@REGIMES
+def test_resume_continues_exactly(cli: Cli, tmp_path: Path, regime_run: tuple[str, ...]) -> None:
+    whole = cli(*regime_run, "--seed", "5", "--max-steps", "300000", "--journal", "whole.jsonl",
                 "--data-dir", "one")
     assert whole.returncode == 0, whole.stderr
-    half = cli(*CLASSIC_RUN, "--seed", "5", "--max-steps", "150000", "--data-dir", "two")
+    half = cli(*regime_run, "--seed", "5", "--max-steps", "150000", "--data-dir", "two")
     assert half.returncode == 0, half.stderr
-    rest = cli(*CLASSIC_RUN, "--resume", "--max-steps", "300000", "--data-dir", "two")
+    rest = cli(*regime_run, "--resume", "--max-steps", "300000", "--data-dir", "two")
     assert rest.returncode == 0, rest.stderr
     resumed = events(tmp_path / "two" / "checkpoints" / "experiment.jsonl")
     original = events(tmp_path / "whole.jsonl")
