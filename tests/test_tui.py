@@ -19,7 +19,7 @@ from bytebiota.tui.model import State
 from bytebiota.tui.views import Extras, dashboard, health, sparkline
 
 HEADER: dict[str, Any] = {"event": "header", "seed": 7, "regime": "classic", "core": "compiled",
-          "config": {"MAX_STEPS": 1_000_000}}
+          "config": {"MAX_STEPS": 1_000_000, "SOUP_SIZE": 60_000, "COPY_BIT_FLIP_RATE": 0.001}}
 
 
 def stats(step: int, population: int, births: int, deaths: int) -> dict[str, Any]:
@@ -79,13 +79,37 @@ def test_sparkline_scales_to_its_maximum() -> None:
     assert sparkline([], 3) == "   "
 
 
-def test_health_signs() -> None:
+def test_health_signs_are_the_journals() -> None:
     state = constructed()
-    assert ("ok", "turnover: births and deaths") in health(state)
+    assert state.health is not None and state.health["signs"] == []
+    assert health(state) == [("warn", "outside: diversity, occupancy")]  # 12 genotypes, 45 %
     crashed = constructed()
     for step in range(5):
         crashed.apply(stats(300_000 + step, 35 if step == 4 else 300, 1000 + step, 700 + step))
-    assert any(level == "bad" and "crashed" in text for level, text in health(crashed))
+    assert ("bad", "population crash") in health(crashed)
+    assert health(State()) == [("ok", "no data yet")]
+
+
+def ecology_stats(step: int, population: int, births: int, deaths: int) -> dict[str, Any]:
+    return {**stats(step, population, births, deaths),
+            "tasks": {"NOT": 0, "NAND": population // 2, "AND": 0, "ORN": 3, "OR": 0,
+                      "ANDN": 0, "NOR": 0, "XOR": 0, "EQU": 0},
+            "energy": {"mean": 150.5, "total": 150.5 * population, "broke": 0},
+            "resources": {"total": 9000.0, "strip": [10.0 * (k % 6) for k in range(32)]}}
+
+
+def test_the_ecology_panel_shows_energy_field_and_tasks() -> None:
+    state = State()
+    for event in ({**HEADER, "regime": "ecology",
+                   "config": {"COPY_BIT_FLIP_RATE": 0.01, "SOUP_SIZE": 5_000_000}},
+                  ecology_stats(100_000, 300, 400, 100), ecology_stats(250_000, 352, 900, 548)):
+        state.apply(event)
+    text = render(state, Extras(), 80, 24)
+    assert len(text.splitlines()) <= 24 and max(len(line) for line in text.splitlines()) <= 80
+    for fragment in ("energy, field, tasks", "150.5", "NAND 50%", "ORN 1%",
+                     "outside: diversity"):
+        assert fragment in text, fragment
+    assert "background" not in text  # the ecology panel takes the totals' place
 
 
 def test_playback_plays_pauses_and_seeks() -> None:

@@ -114,6 +114,7 @@ GRADIENT_HOTSPOT: Final = 2
 NOBODY: Final = -1
 INPUTS: Final = 3  # input values offered to each cell
 MASK16: Final = 0xFFFF
+STRIP: Final = 32  # regions of the resource field in a stats event's strip
 READ: Final = 1 << 32  # marks an input buffer entry the cell has read
 
 
@@ -1686,14 +1687,19 @@ class World:
                 if self.energy[c] <= 0:
                     broke += 1
         resources: i64 = 0
+        bins = min(STRIP, self.env_len)
+        strip = [0.0] * bins
         for e in range(self.env_len):
             resources += self.resource[e]
+            strip[e * bins // self.env_len] += float(self.resource[e])
+        per_bin = float(self.env_len) / float(bins) * float(UNIT)
         pop = self.population
         return {
             "tasks": self.task_counts(),
             "energy": {"mean": round(float(living) / float(pop) / UNIT, 3) if pop else 0.0,
                        "total": round(float(living) / UNIT, 3), "broke": broke},
-            "resources": {"total": round(float(resources) / UNIT, 3)},
+            "resources": {"total": round(float(resources) / UNIT, 3),
+                          "strip": [round(v / per_bin, 1) for v in strip]},
             "task_events": {TASKS[t][0]: self.task_events[t] for t in range(len(TASKS))},
             "deaths_by": {"starved": self.starved, "reaped": self.reaped},
             "spawned": self.spawned,

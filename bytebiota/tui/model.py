@@ -11,6 +11,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from bytebiota import health as diagnostics
+
 HISTORY = 600
 
 
@@ -22,6 +24,7 @@ class Sample:
     size_classes: int
     births: int  # in the interval ending at this step
     deaths: int
+    energy: float = 0.0  # mean energy of a cell (ecology)
 
 
 @dataclass
@@ -47,6 +50,13 @@ class State:
     events: int = 0
     workers: list[dict[str, Any]] = field(default_factory=list)  # from a server (monitor)
     islands: list[dict[str, Any]] = field(default_factory=list)
+    # the ecology regime
+    tasks: dict[str, int] = field(default_factory=dict)
+    energy: dict[str, float] = field(default_factory=dict)
+    resources: dict[str, Any] = field(default_factory=dict)
+    # the seed's diagnostics, computed as the journal's `health` events are (bytebiota.health)
+    monitor: diagnostics.Monitor | None = None
+    health: dict[str, Any] | None = None
 
     def apply_status(self, status: dict[str, Any]) -> None:
         """Fold in a server's STATUS (``bytebiota monitor``)."""
@@ -69,6 +79,9 @@ class State:
             config = event.get("config") or {}
             max_steps = config.get("MAX_STEPS")
             self.max_steps = int(max_steps) if isinstance(max_steps, int) else None
+            self.monitor = diagnostics.Monitor(
+                copy_rate=float(config.get("COPY_BIT_FLIP_RATE", 0.0)),
+                soup_size=int(config.get("SOUP_SIZE", 1)))
         elif kind == "stats":
             births, deaths = int(event["births"]), int(event["deaths"])
             self.history.append(Sample(
@@ -78,6 +91,7 @@ class State:
                 size_classes=len(event["sizes"]),
                 births=max(0, births - self.births),
                 deaths=max(0, deaths - self.deaths),
+                energy=float(event.get("energy", {}).get("mean", 0.0)),
             ))
             self.step = int(event["step"])
             self.population = int(event["population"])
@@ -90,6 +104,11 @@ class State:
             top = event.get("top")
             self.top = (str(top[0]), int(top[1])) if top else None
             self.digest = str(event.get("digest", ""))
+            self.tasks = {str(k): int(v) for k, v in event.get("tasks", {}).items()}
+            self.energy = dict(event.get("energy", {}))
+            self.resources = dict(event.get("resources", {}))
+            if self.monitor is not None:
+                self.health = self.monitor.check(event)
         elif kind == "genotype":
             self.permanent.append(event)
         elif kind == "resume":

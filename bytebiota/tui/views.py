@@ -140,26 +140,55 @@ def genotypes_panel(state: State, rows: int) -> RenderableType:
 
 
 def health(state: State) -> list[tuple[str, str]]:
-    """(level, sentence) signs after the seed's Evolution Configuration Guide."""
-    signs: list[tuple[str, str]] = []
-    history = list(state.history)
+    """(level, sentence): the seed's warning signs and unmet indicators, as the journal's
+    ``health`` events have them (bytebiota.health), or the plain facts when the stream
+    carries no configuration to judge by (a server's monitor)."""
     if state.population == 0 and state.step:
-        signs.append(("bad", "extinct"))
-    elif state.population < 20:
-        signs.append(("warn", f"small population ({state.population})"))
-    if history and history[-1].births == 0 and len(history) > 1:
-        signs.append(("warn", "no births in the last interval"))
-    if history and len(history) > 3:
-        peak = max(h.population for h in history)
-        if peak >= 50 and state.population < 50:
-            signs.append(("bad", f"population crashed from {peak} to {state.population}"))
-    if state.population:
-        ratio = state.genotypes / state.population
-        level = "ok" if ratio > 0.05 else "warn"
-        signs.append((level, f"diversity {ratio:.2f} genotypes/cell"))
-    if history and history[-1].births and history[-1].deaths:
-        signs.append(("ok", "turnover: births and deaths"))
-    return signs or [("ok", "no data yet")]
+        return [("bad", "extinct")]
+    if state.health is None:
+        if not state.history:
+            return [("ok", "no data yet")]
+        ratio = state.genotypes / state.population if state.population else 0.0
+        return [("ok", f"diversity {ratio:.2f} genotypes/cell")]
+    signs: list[tuple[str, str]] = [("bad", name.replace("_", " "))
+                                    for name in state.health["signs"]]
+    unmet = [name.replace("_", " ") for name, ok in state.health["indicators"].items()
+             if not ok]
+    if unmet:
+        signs.append(("warn", "outside: " + ", ".join(unmet)))
+    if not signs:
+        signs.append(("ok", "healthy: " + ", ".join(
+            name.replace("_", " ") for name in state.health["indicators"])))
+    return signs
+
+
+def ecology_panel(state: State, width: int) -> RenderableType:
+    """Energy, the resource field (a strip of its regions) and the tasks performed."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", width=9)
+    table.add_column()
+    energy = [h.energy for h in state.history]
+    spark = max(6, width - 22)
+    table.add_row("energy", Text.assemble(
+        f"{state.energy.get('mean', 0.0):6.1f} ",
+        (sparkline([round(e) for e in energy], spark - 7), "yellow")))
+    strip = [int(v) for v in state.resources.get("strip", [])]
+    table.add_row("field", Text(sparkline(strip, min(len(strip), spark)) or "-",
+                                style="green"))
+    done = [(name, n) for name, n in state.tasks.items() if n]
+    cells = max(1, state.population)
+    lines = [f"{name} {100 * n / cells:.0f}%" for name, n in done] or ["none yet"]
+    row: list[str] = []
+    rows: list[str] = []
+    for item in lines:
+        if len(" ".join([*row, item])) > width - 14 and row:
+            rows.append(" ".join(row))
+            row = []
+        row.append(item)
+    rows.append(" ".join(row))
+    for k, text in enumerate(rows[:4]):
+        table.add_row("tasks" if k == 0 else "", Text(text, style="magenta"))
+    return Panel(table, title="energy, field, tasks", box=box.ROUNDED)
 
 
 def totals_panel(state: State) -> RenderableType:
@@ -217,9 +246,11 @@ def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -
         Layout(name="bottom"),
     )
     side = min(40, max(26, width // 3))
+    side_panel = (ecology_panel(state, side) if state.regime == "ecology" or state.tasks
+                  else totals_panel(state))
     layout["top"].split_row(
         Layout(population_panel(state, width - side), name="population"),
-        Layout(totals_panel(state), name="totals", size=side),
+        Layout(side_panel, name="totals", size=side),
     )
     rows = max(3, height - head - 9 - 4)
     half = width // 2
