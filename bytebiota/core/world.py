@@ -15,10 +15,16 @@ locals and an ``if/elif`` chain ordered by how often the ancestor executes each 
 events (mal, divide, errors, template searches) are method calls; background flips and flaws
 are scheduled between slices by countdowns, so the loop itself never asks "is it time yet?".
 
+The ecology regime (``Params.ecology``, docs/architecture.md) adds per-slot energy, task and
+input state, the resource and signal fields, shared storage, the seed bank and scheduled
+events (regeneration, decay, the reaper's sweep, the stagnation check) at absolute steps;
+budgets are cut at the next event as at the next background flip.
+
 Determinism: every random draw comes from ``self.rng``; no float arithmetic feeds the
-simulation except the slice length for SLICER_POWER != 1 (C ``pow``, computed once per cell)
-and the conversion of rates to integer thresholds at start. ``run(a); run(b)`` equals
-``run(a + b)``, and ``restore(snapshot())`` continues exactly.
+simulation except the slice length for SLICER_POWER != 1 (C ``pow``, computed once per cell),
+the conversion of rates to integers at start, and the sweep's mean age and errors (IEEE
+``+ * /`` only, the same everywhere). Energy and resources are integers (millionths).
+``run(a); run(b)`` equals ``run(a + b)``, and ``restore(snapshot())`` continues exactly.
 """
 
 from __future__ import annotations
