@@ -359,3 +359,12 @@ def test_health_signs_fire_with_their_advice() -> None:
     assert any("INSERTION_DELETION_RATE" in text for text in result["advice"])
     assert not result["indicators"]["turnover"] and not result["indicators"]["mutation_rate"]
     assert health.summary(result).startswith("warning: ")
+
+
+def test_the_ecology_ancestor_replicates_harvests_and_performs_no_task() -> None:
+    cfg = config.isolated(["SOUP_SIZE=300000", "ENV_LENGTH=256"])
+    world = simulation.new_world(cfg, 2, mutations=False)
+    world.run(3_000_000)
+    assert world.births > 100 and world.population > 20
+    assert world.harvested > world.spent_cpu  # it earns more than its instructions cost
+    assert list(world.task_events) == [0] * 9 and world.rewarded == 0
