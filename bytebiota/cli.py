@@ -64,6 +64,8 @@ COMMANDS: dict[str, Command] = {
     "worker": Command("bytebiota.worker.client:command",
                       "lend this machine to a server: lease islands and run them"),
     "status": Command("bytebiota.status:command", "one snapshot of a server's state"),
+    "release": Command("bytebiota.server.control:command",
+                       "let a quarantined worker work again (run on the server's machine)"),
     "monitor": Command("bytebiota.status:command_monitor",
                        "a live dashboard of a server (read-only)"),
     "bench": Command("bytebiota.bench:command", "measure instructions/s, compiled and pure",
@@ -211,6 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", parents=[config_options],
                                  help=COMMANDS["status"].summary)
     status.add_argument("--json", action="store_true", help="machine-readable")
+    release = commands.add_parser(
+        "release", parents=[config_options], help=COMMANDS["release"].summary,
+        description="A worker whose results disagreed with the majority is quarantined: it "
+        "gets no work until an operator releases it. Run this on the server's machine with "
+        "the server's DATA_BASE_DIR (the request is a file there, not a network message: "
+        "every volunteer holds the token). `bytebiota status` lists quarantined workers.",
+    )
+    release.add_argument("worker_id", metavar="WORKER_ID")
     commands.add_parser(
         "monitor", parents=[config_options], help=COMMANDS["monitor"].summary,
         description="The dashboard for a running server (BYTEBIOTA_SERVER_URL or SERVER_URL; "

@@ -92,7 +92,7 @@ class Sim:
                     await stream.send(make(
                         "REPORT", island=lease["island"], epoch=lease["epoch"], seq=seq,
                         steps=1_000_000, births=10, deaths=10, population=300, genotypes=5,
-                        digest=bytes(32), emigrants=[], stats={"step": seq}))
+                        digest=bytes(32), entered=0, emigrants=[], stats={"step": seq}))
                     seq += 1
                     next_report = now + REPORT_SECONDS
                 await asyncio.sleep(HEARTBEAT_SECONDS)
@@ -117,6 +117,7 @@ def measure(n: int, seconds: float) -> dict[str, Any]:
         env = dict(os.environ, SERVER_HOST="127.0.0.1", SERVER_PORT=str(port),
                    ISLANDS=str(n), MAX_WORKERS=str(n + 10), REGIME="classic",
                    SERVER_TOKEN="loadtest", CHECKPOINT_INTERVAL="3600", WORKER_TIMEOUT="60",
+                   VALIDATION_RATE="0",  # simulated workers run no world: nothing to re-run
                    MAX_PENDING_CONNECTIONS=str(n + 10), DATA_BASE_DIR=str(Path(tmp) / "data"))
         server = subprocess.Popen([sys.executable, "-m", "bytebiota", "server"], cwd=tmp,
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
