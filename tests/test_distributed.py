@@ -276,6 +276,32 @@ def test_kill_9_of_the_server_loses_no_acknowledged_report(cluster: Cluster) -> 
     assert "journal events after it" in cluster.log("server")
 
 
+def test_kill_9_in_the_middle_of_validation_loses_and_doubles_nothing(
+        cluster: Cluster) -> None:
+    cluster.env.update({"VALIDATION_RATE": "1", "WORKER_TIMEOUT": "30"})
+    cluster.server()
+    cluster.worker("w1")
+    cluster.worker("w2")
+    before = cluster.wait_for(lambda d: d["validation"]["verified"] >= 3, 60)
+    cluster.processes["server"].send_signal(signal.SIGKILL)
+    cluster.processes["server"].wait(timeout=10)
+    cluster.server()  # from its newest checkpoint and the journal after it
+    v0 = before["validation"]
+    after = cluster.wait_for(
+        lambda d: d["validation"]["verified"] > v0["verified"] + 3
+        and sorted(w["id"] for w in d["workers"]) == ["w1", "w2"], 60)
+    v1 = after["validation"]
+    assert v1["opened"] >= v0["opened"] and v1["quarantines"] == 0  # nothing lost...
+    assert v1["disputed"] == v1["failed"] == v1["inconclusive"] == 0  # ...nor made up
+    assert after["totals"]["steps"] >= before["totals"]["steps"]
+    assert after["totals"]["steps"] == sum(i["steps"] for i in after["islands"])
+    cluster.stop_server()
+    events = cluster.journal()
+    kept = surviving_reports(events)  # what the journal says counts...
+    assert events[-1]["event"] == "end"  # ...is what the server counts
+    assert events[-1]["steps"] == sum(r["steps"] for island in kept.values() for r in island)
+
+
 def test_an_offline_worker_computes_and_delivers_its_reports(cluster: Cluster) -> None:
     cluster.env["WORKER_TIMEOUT"] = "120"
     cluster.server()
