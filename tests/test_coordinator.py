@@ -13,7 +13,13 @@ from bytebiota.protocol.messages import (
     REPORT_STALE,
     batch_fingerprint,
 )
-from bytebiota.server.coordinator import FINGERPRINTED, Coordinator, Job, snapshot_digest
+from bytebiota.server.coordinator import (
+    FINGERPRINTED,
+    Coordinator,
+    Island,
+    Job,
+    snapshot_digest,
+)
 
 
 class Clock:
@@ -235,12 +241,17 @@ def test_immigrants_are_counted_off_the_hand_outs_into_the_job() -> None:
     assert island.holder is None and ("revoke", "a", island.id, island.epoch - 1) in c.notices
 
 
-def test_a_validator_outvoted_by_two_is_quarantined_and_its_islands_roll_back() -> None:
-    c, _ = setup(islands=3, rate=1.0)
+def three_workers(islands: int) -> tuple[Coordinator, Island, Island, list[dict[str, Any]]]:
+    """Workers a, b and c (rate 1); a and b hold an island each; a has run a 2-batch span."""
+    c, _ = setup(islands=islands, rate=1.0)
     c.join("c", "host-c", 1)
     [mine] = c.lease("a", 1)
     [theirs] = c.lease("b", 1)
-    fields = run_span(c, "a", mine.id, 0, 2)
+    return c, mine, theirs, run_span(c, "a", mine.id, 0, 2)
+
+
+def test_a_validator_outvoted_by_two_is_quarantined_and_its_islands_roll_back() -> None:
+    c, mine, theirs, fields = three_workers(3)
     run_span(c, "b", theirs.id, 0, 1)
     job = next(j for j in c.jobs.values() if j.island == mine.id)
     before = c.totals_view()["steps"]
@@ -336,11 +347,7 @@ def test_jobs_go_to_another_host_first_and_expire() -> None:
 
 
 def test_validation_survives_a_checkpoint_and_a_replayed_journal() -> None:
-    c, _ = setup(islands=2, rate=1.0)
-    c.join("c", "host-c", 1)
-    [mine] = c.lease("a", 1)
-    [theirs] = c.lease("b", 1)
-    fields = run_span(c, "a", mine.id, 0, 2)
+    c, _, theirs, fields = three_workers(2)
     meta, payload = c.state()  # a checkpoint with the job open
     start = len(c.events)
     job = next(iter(c.jobs.values()))
