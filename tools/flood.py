@@ -6,7 +6,8 @@ addresses: 127.0.0.2 and up, ``--addresses`` of them) runs one phase after anoth
 
 1. ``churn``: opens and drops ``--churn`` connections (10,000), CONCURRENCY at a time;
 2. ``half-open``: holds ``--half-open`` connections (1,000): a third send nothing, a third
-   half a header, a third a header announcing a 32 KiB payload and then 16 KiB of it; each
+   half a header, a third a frame of the largest size a stranger may send (64 KiB) but
+   its last byte (``--heavy``: all of them), so the server buffers all it ever would; each
    is held HOLD_SECONDS (past HANDSHAKE_TIMEOUT), and the tool counts those the server
    closed on arrival (MAX_PENDING_CONNECTIONS, or the address's failure budget) and later
    (the handshake timeout);
@@ -40,6 +41,7 @@ from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import CLIENT, Connection
 from bytebiota.protocol.frames import HEADER, VERSION
 from bytebiota.protocol.messages import WORKER, make
+from bytebiota.server.app import HANDSHAKE_FRAME_LIMIT
 
 CONCURRENCY = 100
 HEARTBEAT_SECONDS = 0.1
@@ -84,12 +86,14 @@ async def churn(port: int, sources: list[str], count: int) -> dict[str, Any]:
             "per_s": round(count / elapsed)}
 
 
-async def half_open(port: int, sources: list[str], count: int) -> dict[str, Any]:
+async def half_open(port: int, sources: list[str], count: int,
+                    heavy: bool) -> dict[str, Any]:
     gate = asyncio.Semaphore(CONCURRENCY)
     on_arrival = later = failed = 0
     writers: list[asyncio.StreamWriter] = []
     partial_header = HEADER.pack(b"BB", VERSION, 1, 0, 0, 100)[:5]
-    big_header = HEADER.pack(b"BB", VERSION, 1, 0, 0, 32 * 1024)
+    almost = (HEADER.pack(b"BB", VERSION, 1, 0, 0, HANDSHAKE_FRAME_LIMIT)
+              + b"\0" * (HANDSHAKE_FRAME_LIMIT - 1))
 
     async def one(k: int) -> None:
         nonlocal on_arrival, later, failed
@@ -100,10 +104,10 @@ async def half_open(port: int, sources: list[str], count: int) -> dict[str, Any]
                 return
             reader, writer = opened
             writers.append(writer)
-            if k % 3 == 1:
+            if heavy or k % 3 == 2:
+                writer.write(almost)
+            elif k % 3 == 1:
                 writer.write(partial_header)
-            elif k % 3 == 2:
-                writer.write(big_header + b"\0" * (16 * 1024))
         since = time.monotonic()
         try:
             await asyncio.wait_for(reader.read(1), HOLD_SECONDS)
@@ -165,7 +169,7 @@ def attack(args: argparse.Namespace) -> int:
     if args.attack == "churn":
         result = asyncio.run(churn(args.port, sources, args.churn))
     elif args.attack == "half-open":
-        result = asyncio.run(half_open(args.port, sources, args.half_open))
+        result = asyncio.run(half_open(args.port, sources, args.half_open, args.heavy))
     else:
         result = asyncio.run(wrong_tokens(args.port, sources, args.seconds))
     print(json.dumps(result))
@@ -230,8 +234,9 @@ async def run_phases(args: argparse.Namespace, server_pid: int, port: int) -> di
     probe = Probe(server_pid)
     tasks = [asyncio.create_task(probe.heartbeats(port)), asyncio.create_task(probe.memory())]
     results: dict[str, Any] = {}
-    plan = ["quiet-before", *PHASES, "quiet-after"]
-    for phase in plan:
+    rounds = [f"{p}-{r}" if args.rounds > 1 else p
+              for r in range(1, args.rounds + 1) for p in PHASES]
+    for phase in ["quiet-before", *rounds, "quiet-after"]:
         probe.phase = phase
         probe.process.cpu_percent(None)
         started = time.perf_counter()
@@ -240,10 +245,11 @@ async def run_phases(args: argparse.Namespace, server_pid: int, port: int) -> di
             await asyncio.sleep(QUIET_SECONDS)
         else:
             child = await asyncio.create_subprocess_exec(
-                sys.executable, __file__, "--attack", phase, "--port", str(port),
+                sys.executable, __file__, "--attack", phase.rsplit("-", 1)[0]
+                if args.rounds > 1 else phase, "--port", str(port),
                 "--addresses", str(args.addresses), "--churn", str(args.churn),
                 "--half-open", str(args.half_open), "--seconds", str(args.seconds),
-                stdout=asyncio.subprocess.PIPE)
+                *(["--heavy"] if args.heavy else []), stdout=asyncio.subprocess.PIPE)
             out, _ = await child.communicate()
             attacker = json.loads(out)
         seconds = time.perf_counter() - started
@@ -278,11 +284,17 @@ def main() -> int:
                         help="half-open connections held (default 1,000)")
     parser.add_argument("--seconds", type=float, default=15.0,
                         help="seconds of wrong tokens (default 15)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the three attacks this many times (memory must not grow)")
+    parser.add_argument("--heavy", action="store_true",
+                        help="every half-open connection sends 64 KiB but a byte")
     parser.add_argument("--attack", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.addresses <= 250:
         parser.error("--addresses must be within 1..250")
+    if not 1 <= args.rounds <= 100:
+        parser.error("--rounds must be within 1..100")
     if args.attack is not None:
         return attack(args)
     with server_process({"ISLANDS": "2"}) as (server, port):
