@@ -221,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
         "every volunteer holds the token). `bytebiota status` lists quarantined workers.",
     )
     release.add_argument("worker_id", metavar="WORKER_ID")
+    release.add_argument("--wait", type=_seconds, default=10.0, metavar="SECONDS",
+                         help="how long to wait for the server's answer (default 10; 0: "
+                         "leave the request and return)")
     commands.add_parser(
         "monitor", parents=[config_options], help=COMMANDS["monitor"].summary,
         description="The dashboard for a running server (BYTEBIOTA_SERVER_URL or SERVER_URL; "
@@ -260,6 +263,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--refresh-hz", type=float, default=4.0, metavar="HZ",
                         help="dashboard refreshes per second (default 4)")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} must be within 0..3600")
+    return value
 
 
 def _positive_int(text: str) -> int:

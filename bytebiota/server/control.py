@@ -18,8 +18,6 @@ from typing import Any
 from bytebiota.config import Config
 from bytebiota.errors import Failure, UserError
 
-WAIT_SECONDS = 10.0
-
 
 def _directory(data_dir: str | Path) -> Path:
     return Path(data_dir) / "control"
@@ -69,8 +67,11 @@ def command(args: Any, config: Config) -> None:
         raise UserError("release: the worker id is empty")
     data_dir = config.global_.data_base_dir
     request = request_release(data_dir, worker_id)
+    if args.wait == 0:
+        print(f"request left in {request}; the server applies it within a second")
+        return
     done = request.with_suffix(".done")
-    deadline = time.monotonic() + WAIT_SECONDS
+    deadline = time.monotonic() + args.wait
     while time.monotonic() < deadline:
         if done.exists():
             verdict, _, text = done.read_text().strip().partition("\n")
@@ -80,6 +81,6 @@ def command(args: Any, config: Config) -> None:
             print(text)
             return
         time.sleep(0.2)
-    raise Failure(f"no server answered within {WAIT_SECONDS:.0f} s (is one running with "
+    raise Failure(f"no server answered within {args.wait:g} s (is one running with "
                   f"DATA_BASE_DIR={data_dir}?); the request stays in {request} and applies "
                   "when the server starts")
