@@ -218,7 +218,7 @@ def test_a_sampled_span_becomes_a_job_for_another_worker() -> None:
     [job] = c.jobs.values()
     assert (job.island, job.producer, job.start.seq, job.end_seq) == (island.id, "a", 0, 2)
     assert job.start.snapshot == b"" and job.start.founders == [b"\x01" * 12]  # fresh start
-    assert [b.steps for b in job.batches] == [100, 100]
+    assert list(job.span.steps) == [100, 100] and job.span.counts.steps == 200
     assert c.assign_job("a") is None  # never its own
     assert vote(c, "b", job, fields) == "verified"
     assert not c.jobs and c.validation_view()["verified"] == 1
@@ -235,7 +235,7 @@ def test_immigrants_are_counted_off_the_hand_outs_into_the_job() -> None:
     assert c.report("a", f0) == REPORT_ACCEPTED and c.report("a", f1) == REPORT_ACCEPTED
     c.snapshot("a", island.id, island.epoch, 2, snap(f"{island.id}.2")[0])
     [job] = c.jobs.values()
-    assert [b.immigrants for b in job.batches] == [[b"\x07" * 12], [b"\x08" * 12]]
+    assert [job.span.entering(k) for k in (0, 1)] == [[b"\x07" * 12], [b"\x08" * 12]]
     f2 = report(island.id, island.epoch, 2, entered=1)  # none left to enter
     assert c.report("a", f2) == REPORT_REFUSED
     assert island.holder is None and ("revoke", "a", island.id, island.epoch - 1) in c.notices

@@ -235,12 +235,13 @@ class Server:
 
     @staticmethod
     def _validate_message(job: Job) -> Message:
+        span = job.span
+        entering = [span.entering(k) for k in range(len(span))]
         return make("VALIDATE", job=job.id, island=job.island, seed=job.seed,
                     snapshot=job.start.snapshot,
                     genomes=[] if job.start.snapshot else list(job.start.founders),
-                    immigrants=[g for b in job.batches for g in b.immigrants],
-                    entered=[len(b.immigrants) for b in job.batches],
-                    steps=[b.steps for b in job.batches])
+                    immigrants=[g for genomes in entering for g in genomes],
+                    entered=[len(genomes) for genomes in entering], steps=list(span.steps))
 
     async def deliver_notices(self) -> None:
         """Tell other sessions what the coordinator decided: REVOKE a lease that was rolled

@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,9 +65,9 @@ def snapshot_digest(data: bytes) -> bytes | None:
     return data[-32:]
 
 
-def combined(fingerprints: list[bytes]) -> bytes:
-    """One value for a span's results: votes compare these."""
-    return hashlib.sha256(b"".join(fingerprints)).digest()
+def combined(fingerprints: bytes) -> bytes:
+    """One value for a span's results (its fingerprints, concatenated): votes compare these."""
+    return hashlib.sha256(fingerprints).digest()
 
 
 @dataclass
@@ -97,15 +98,54 @@ class Anchor:
     counts: Counters
 
 
-@dataclass
-class Batch:
-    """One accepted report of an open span: what re-running it takes and must give."""
+class Span:
+    """The reports accepted since an island's last snapshot, as re-running them takes
+    (each batch's length, the immigrants entering before it) and must give (each batch's
+    fingerprint). Compact, because an island may carry MAX_SPAN_BATCHES of them and a server
+    a thousand islands: two flat buffers, a dict for the rare batches with immigrants, one
+    sum of counts (no object per batch for the garbage collector to walk)."""
 
-    seq: int
-    steps: int
-    immigrants: list[bytes]
-    fingerprint: bytes
-    counts: Counters
+    __slots__ = ("counts", "fingerprints", "immigrants", "start", "steps")
+
+    def __init__(self, start: int) -> None:
+        self.start = start  # the seq of its first batch
+        self.steps = array("Q")
+        self.fingerprints = b""
+        self.immigrants: dict[int, list[bytes]] = {}  # batch index -> genomes entering
+        self.counts = Counters()
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def add(self, steps: int, immigrants: list[bytes], fingerprint: bytes,
+            counts: Counters) -> None:
+        if immigrants:
+            self.immigrants[len(self.steps)] = immigrants
+        self.steps.append(steps)
+        self.fingerprints += fingerprint
+        self.counts.add(counts)
+
+    def fingerprint(self, k: int) -> bytes:
+        return self.fingerprints[32 * k : 32 * k + 32]
+
+    def entering(self, k: int) -> list[bytes]:
+        return self.immigrants.get(k, [])
+
+    def meta(self, blob: Callable[[bytes], int]) -> dict[str, Any]:
+        return {"start": self.start, "steps_len": blob(self.steps.tobytes()),
+                "fingerprints_len": blob(self.fingerprints),
+                "immigrants": {str(k): [g.hex() for g in v] for k, v in self.immigrants.items()},
+                "counts": dict(vars(self.counts))}
+
+    @staticmethod
+    def from_meta(entry: dict[str, Any], blob: Callable[[int], bytes]) -> Span:
+        span = Span(int(entry["start"]))
+        span.steps.frombytes(blob(int(entry["steps_len"])))
+        span.fingerprints = blob(int(entry["fingerprints_len"]))
+        span.immigrants = {int(k): [bytes.fromhex(g) for g in v]
+                           for k, v in entry["immigrants"].items()}
+        span.counts = Counters(**entry["counts"])
+        return span
 
 
 @dataclass
@@ -119,7 +159,7 @@ class Job:
     host: str  # the producer's host: validators from other hosts are preferred
     seed: int
     start: Anchor
-    batches: list[Batch]
+    span: Span
     votes: dict[str, bytes]  # worker -> combined fingerprints; the producer's first
     holder: str | None = None
     assigned: float = 0.0
@@ -128,13 +168,7 @@ class Job:
 
     @property
     def end_seq(self) -> int:
-        return self.start.seq + len(self.batches)
-
-    def counts(self) -> Counters:
-        total = Counters()
-        for batch in self.batches:
-            total.add(batch.counts)
-        return total
+        return self.start.seq + len(self.span)
 
 
 @dataclass
@@ -158,7 +192,7 @@ class Island:
     last_snapshot: float = 0.0
     reseeds: int = 0
     issued: list[bytes] = field(default_factory=list)  # handed to the lease, not yet entered
-    span: list[Batch] = field(default_factory=list)  # the pending reports, for validation
+    span: Span | None = None  # the pending reports, while VALIDATION_RATE > 0
     last_digest: bytes | None = None  # end digest of report next_seq - 1
     anchor: Anchor | None = None  # where the current lease started
 
@@ -238,6 +272,8 @@ class Coordinator:
         self.quarantined: dict[str, dict[str, Any]] = {}  # worker -> reason, job
         self.holding: dict[str, int] = {}  # worker -> the job it is re-running
         self.hosts: dict[str, int] = {}  # host -> workers connected from it
+        for island in self.islands.values():
+            island.span = self._new_span(island)
 
     # ---- workers and leases ------------------------------------------------------------
 
@@ -315,7 +351,7 @@ class Coordinator:
             self.workers[island.holder].islands.discard(island.id)
         island.holder = None
         island.epoch += 1
-        island.span = []
+        island.span = self._new_span(island)
         island.last_digest = snapshot_digest(island.snapshot) if island.snapshot else None
         island.inbox[:0] = island.issued
         island.issued = []
@@ -384,7 +420,8 @@ class Coordinator:
             self.totals.reports_stale += 1
             return REPORT_STALE
         if fields["entered"] > len(island.issued) or (
-                self.validation_rate > 0 and len(island.span) >= MAX_SPAN_BATCHES):
+                self.validation_rate > 0 and
+                island.next_seq - island.snapshot_seq >= MAX_SPAN_BATCHES):
             # More immigrants than it was given, or a span no validation could re-run
             # (MAX_SPAN_BATCHES without a snapshot): not work the experiment can vouch for.
             self.totals.reports_refused += 1
@@ -429,7 +466,8 @@ class Coordinator:
         island.population = population
         island.genotypes = genotypes
         island.last_digest = digest
-        island.span.append(Batch(seq, steps, island.issued[:entered], fingerprint, counts))
+        if island.span is not None:
+            island.span.add(steps, island.issued[:entered], fingerprint, counts)
         del island.issued[:entered]
         self.totals.reports_accepted += 1
 
@@ -468,7 +506,9 @@ class Coordinator:
             self.discredit(worker_id, f"its snapshot of island {island.id} before batch {seq} "
                            "does not match the digest it reported for the batch before")
             return False
-        if self.validation_rate > 0 and island.span and self.sample() < self.validation_rate:
+        span = island.span
+        if span is not None and len(span) == seq - island.snapshot_seq > 0 and \
+                self.sample() < self.validation_rate:
             if sum(j.island == island.id for j in self.jobs.values()) < JOBS_PER_ISLAND:
                 self._open_job(island, self.next_job)
             else:
@@ -484,8 +524,12 @@ class Coordinator:
         island.founders = []
         island.committed.add(island.pending)
         island.pending = Counters()
-        island.span = []
+        island.span = self._new_span(island)
         island.last_snapshot = self.clock()
+
+    def _new_span(self, island: Island) -> Span | None:
+        """Spans are recorded only while they may be checked (at the committed state)."""
+        return Span(island.snapshot_seq) if self.validation_rate > 0 else None
 
     # ---- validation --------------------------------------------------------------------
 
@@ -493,9 +537,10 @@ class Coordinator:
         """The island's open span (before the snapshot that closes it is committed)."""
         producer = island.holder or ""
         info = self.workers.get(producer)
+        span = island.span or Span(island.snapshot_seq)
+        island.span = None  # (the commit that follows starts a new one)
         job = Job(job_id, island.id, island.epoch, producer, info.host if info else "",
-                  island.seed, island.here(), list(island.span),
-                  {producer: combined([b.fingerprint for b in island.span])})
+                  island.seed, island.here(), span, {producer: combined(span.fingerprints)})
         self.jobs[job.id] = job
         self.next_job = max(self.next_job, job.id + 1)
         self.totals.validations_opened += 1
@@ -542,10 +587,10 @@ class Coordinator:
         if job.holder == worker_id:
             job.holder = None
             self.holding.pop(worker_id, None)
-        first_difference = next((b.seq for b, f in zip(job.batches, fingerprints, strict=False)
-                                 if b.fingerprint != f),
-                                job.start.seq + min(len(fingerprints), len(job.batches)))
-        self._vote(job, worker_id, combined(fingerprints), first_difference)
+        first_difference = job.start.seq + next(
+            (k for k, f in enumerate(fingerprints[:len(job.span)])
+             if job.span.fingerprint(k) != f), min(len(fingerprints), len(job.span)))
+        self._vote(job, worker_id, combined(b"".join(fingerprints)), first_difference)
         votes = list(job.votes.items())
         if len(votes) == 2:
             if votes[0][1] == votes[1][1]:
@@ -670,7 +715,7 @@ class Coordinator:
         withheld: dict[int, Counters] = {}
         for job in self.jobs.values():
             if job.disputed:
-                withheld.setdefault(job.island, Counters()).add(job.counts())
+                withheld.setdefault(job.island, Counters()).add(job.span.counts)
         out = {}
         for island in self.islands.values():
             total = island.committed.copy()
@@ -781,13 +826,13 @@ class Coordinator:
                 "founders": [f.hex() for f in island.founders],
                 "inbox": [g.hex() for g in island.inbox],
                 "issued": [g.hex() for g in island.issued],
-                "span": [_batch_meta(b) for b in island.span],
+                "span": None if island.span is None else island.span.meta(blob),
                 "last_digest": island.last_digest.hex() if island.last_digest else None,
                 "anchor": None if island.anchor is None else _anchor_meta(island.anchor, blob),
             })
         jobs = [{"id": j.id, "island": j.island, "epoch": j.epoch, "producer": j.producer,
                  "host": j.host, "seed": j.seed, "start": _anchor_meta(j.start, blob),
-                 "batches": [_batch_meta(b) for b in j.batches],
+                 "span": j.span.meta(blob),
                  "votes": {w: v.hex() for w, v in j.votes.items()},
                  "offered": sorted(j.offered), "disputed": j.disputed}
                 for j in self.jobs.values()]
@@ -827,20 +872,23 @@ class Coordinator:
                             reseeds=int(entry["reseeds"]),
                             founders=[bytes.fromhex(f) for f in entry["founders"]],
                             inbox=[bytes.fromhex(g) for g in entry["inbox"]],
-                            issued=[bytes.fromhex(g) for g in entry.get("issued", [])],
-                            span=[_batch(b) for b in entry.get("span", [])])
+                            issued=[bytes.fromhex(g) for g in entry.get("issued", [])])
             digest = entry.get("last_digest")
             island.last_digest = bytes.fromhex(digest) if digest else (
                 snapshot_digest(island.snapshot) if island.snapshot else None)
             if entry.get("anchor") is not None:
                 island.anchor = _anchor(entry["anchor"], blob)
+            if entry.get("span") is not None:
+                island.span = Span.from_meta(entry["span"], blob)
+            elif island.next_seq == island.snapshot_seq:
+                island.span = self._new_span(island)  # (else: incomplete, until the next)
             self.islands[island.id] = island
             if island.holder is not None:
                 self._add_worker(island.holder).islands.add(island.id)
         for entry in meta.get("jobs", []):
             job = Job(int(entry["id"]), int(entry["island"]), int(entry["epoch"]),
                       entry["producer"], entry["host"], int(entry["seed"]),
-                      _anchor(entry["start"], blob), [_batch(b) for b in entry["batches"]],
+                      _anchor(entry["start"], blob), Span.from_meta(entry["span"], blob),
                       {w: bytes.fromhex(v) for w, v in entry["votes"].items()},
                       offered=set(entry["offered"]), disputed=bool(entry["disputed"]))
             self.jobs[job.id] = job
@@ -929,14 +977,3 @@ def _anchor(entry: dict[str, Any], blob: Callable[[int], bytes]) -> Anchor:
     return Anchor(int(entry["seq"]), blob(int(entry["snapshot_len"])),
                   [bytes.fromhex(f) for f in entry["founders"]], Counters(**entry["counts"]))
 
-
-def _batch_meta(batch: Batch) -> dict[str, Any]:
-    return {"seq": batch.seq, "steps": batch.steps,
-            "immigrants": [g.hex() for g in batch.immigrants],
-            "fingerprint": batch.fingerprint.hex(), "counts": dict(vars(batch.counts))}
-
-
-def _batch(entry: dict[str, Any]) -> Batch:
-    return Batch(int(entry["seq"]), int(entry["steps"]),
-                 [bytes.fromhex(g) for g in entry["immigrants"]],
-                 bytes.fromhex(entry["fingerprint"]), Counters(**entry["counts"]))
