@@ -64,6 +64,8 @@ COMMANDS: dict[str, Command] = {
     "worker": Command("bytebiota.worker.client:command",
                       "lend this machine to a server: lease islands and run them"),
     "status": Command("bytebiota.status:command", "one snapshot of a server's state"),
+    "release": Command("bytebiota.server.control:command",
+                       "let a quarantined worker work again (run on the server's machine)"),
     "monitor": Command("bytebiota.status:command_monitor",
                        "a live dashboard of a server (read-only)"),
     "lineage": Command("bytebiota.lineage:command",
@@ -213,6 +215,17 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", parents=[config_options],
                                  help=COMMANDS["status"].summary)
     status.add_argument("--json", action="store_true", help="machine-readable")
+    release = commands.add_parser(
+        "release", parents=[config_options], help=COMMANDS["release"].summary,
+        description="A worker whose results disagreed with the majority is quarantined: it "
+        "gets no work until an operator releases it. Run this on the server's machine with "
+        "the server's DATA_BASE_DIR (the request is a file there, not a network message: "
+        "every volunteer holds the token). `bytebiota status` lists quarantined workers.",
+    )
+    release.add_argument("worker_id", metavar="WORKER_ID")
+    release.add_argument("--wait", type=_seconds, default=10.0, metavar="SECONDS",
+                         help="how long to wait for the server's answer (default 10; 0: "
+                         "leave the request and return)")
     commands.add_parser(
         "monitor", parents=[config_options], help=COMMANDS["monitor"].summary,
         description="The dashboard for a running server (BYTEBIOTA_SERVER_URL or SERVER_URL; "
@@ -262,6 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--refresh-hz", type=float, default=4.0, metavar="HZ",
                         help="dashboard refreshes per second (default 4)")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} must be within 0..3600")
+    return value
 
 
 def _positive_int(text: str) -> int:

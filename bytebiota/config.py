@@ -236,6 +236,7 @@ class ServerConfig:
     max_pending_connections: int
     auth_failure_burst: int
     auth_failure_rate: float
+    validation_rate: float
     islands: int | None
     enable_web_ui: bool
     static_dir: str | None

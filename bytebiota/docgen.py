@@ -368,6 +368,7 @@ def protocol_markdown() -> str:
         "| `str` | `u32` byte length, then UTF-8 |",
         "| `bytes` | `u32` length, then the bytes |",
         "| `blobs` | `u32` count, then that many `bytes` |",
+        "| `u64s` | `u32` count, then that many `u64` |",
         "| `json` | a `str` holding a JSON object |",
         "",
         "## Messages",

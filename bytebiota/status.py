@@ -66,11 +66,25 @@ def text(data: dict[str, Any]) -> str:
         f"{t['reports_accepted']:,} (duplicate {t['reports_duplicate']}, stale "
         f"{t['reports_stale']}, rolled back {t['reports_rolled_back']})  migrants "
         f"{t['migrants']:,}",
-        "",
-        f"workers ({len(data['workers'])})",
     ]
+    v = data.get("validation")
+    if v is not None:
+        lines.append(
+            f"validation at rate {v['rate']}: {v['opened']} spans checked, {v['verified']} "
+            f"verified, {v['failed']} failed, {v['inconclusive']} inconclusive, {v['open']} "
+            f"open ({v['disputed_open']} in dispute); {t.get('reports_invalid', 0)} reports "
+            "invalidated")
+    lines += ["", f"workers ({len(data['workers'])})"]
     for w in data["workers"]:
-        lines.append(f"  {w['id']:<28} islands {w['islands']}  last seen {w['last_seen_s']} s")
+        job = f"  validating job {w['job']}" if w.get("job") is not None else ""
+        lines.append(f"  {w['id']:<28} islands {w['islands']}  last seen {w['last_seen_s']} s"
+                     + job)
+    quarantined = data.get("quarantined", [])
+    if quarantined:
+        lines += ["", f"quarantined ({len(quarantined)}; `bytebiota release ID` on the "
+                  "server lets one work again)"]
+        for q in quarantined:
+            lines.append(f"  {q['id']:<28} {q['reason']}")
     lines += ["", f"islands ({len(data['islands'])})"]
     for i in data["islands"]:
         lines.append(f"  {i['id']:>3}  epoch {i['epoch']:>3}  worker {i['worker'] or '-':<28} "

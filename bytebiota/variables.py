@@ -350,6 +350,11 @@ VARIABLES: tuple[Var, ...] = (
     Var("AUTH_FAILURE_RATE", F, 0.5, "server", "advanced",
         "Failures per second an address is forgiven (the burst refills at this rate)",
         lo=0.0, hi=1_000_000.0, new=True),
+    Var("VALIDATION_RATE", F, 0.05, "server", "standard",
+        "Fraction of the batches re-run by a second worker to check the first one's result "
+        "(0 = trust every worker; 1 = check everything, at twice the computing cost); a "
+        "worker that disagrees with the majority is quarantined (docs/deployment.md)",
+        lo=0.0, hi=1.0, new=True),
     Var("ISLANDS", I, None, "server", "standard", "Number of islands of the experiment",
         lo=1, hi=1_000_000, unset="MAX_WORKERS or 8, whichever is smaller", new=True),
     Var("ENABLE_WEB_UI", B, True, "server", "advanced", "Enable web user interface",

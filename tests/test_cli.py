@@ -152,3 +152,18 @@ def test_python_dash_m_works(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "bytebiota", "--version"], cwd=tmp_path,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "core:" in result.stdout
+
+
+def test_release_without_a_server_says_so_and_keeps_the_request(cli: Cli,
+                                                                 tmp_path: Path) -> None:
+    result = cli("release", "w 1", "--wait", "0.3")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("bytebiota: error: no server answered within 0.3 s")
+    [request] = (tmp_path / "data" / "control").glob("*.request")
+    assert request.read_text() == "w 1"  # applied when the server starts
+    left = cli("release", "w2", "--wait", "0")
+    assert left.returncode == 0 and "request left in" in left.stdout
+    for bad in (["release", " "], ["release", "w1", "--wait", "-1"], ["release"]):
+        refused = cli(*bad)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+        assert "error:" in refused.stderr.strip().splitlines()[-1]  # (after argparse's usage)

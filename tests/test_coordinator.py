@@ -1,11 +1,25 @@
-"""The server's bookkeeping without I/O: leases, exactly-once accounting, migration."""
+"""The server's bookkeeping without I/O: leases, exactly-once accounting, migration, and
+the verification of results (spans, jobs, votes, quarantine, rollback, replay)."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from bytebiota.protocol.messages import REPORT_ACCEPTED, REPORT_DUPLICATE, REPORT_STALE
-from bytebiota.server.coordinator import Coordinator
+from bytebiota.protocol.messages import (
+    REPORT_ACCEPTED,
+    REPORT_DUPLICATE,
+    REPORT_REFUSED,
+    REPORT_STALE,
+    batch_fingerprint,
+)
+from bytebiota.server.coordinator import (
+    FINGERPRINTED,
+    Coordinator,
+    Island,
+    Job,
+    snapshot_digest,
+)
 
 
 class Clock:
@@ -16,16 +30,31 @@ class Clock:
         return self.now
 
 
+def snap(tag: str) -> tuple[bytes, bytes]:
+    """A stand-in world snapshot (its body, then the body's SHA-256) and its digest."""
+    body = f"world {tag}".encode()
+    digest = hashlib.sha256(body).digest()
+    return body + digest, digest
+
+
 def report(island: int, epoch: int, seq: int, *, steps: int = 100, population: int = 10,
-           emigrants: list[bytes] | None = None) -> dict[str, Any]:
-    return {"island": island, "epoch": epoch, "seq": seq, "steps": steps, "births": 3,
+           emigrants: list[bytes] | None = None, births: int = 3, entered: int = 0,
+           end: str | None = None) -> dict[str, Any]:
+    """A REPORT's fields; its end digest is that of ``snap(end)`` (default: "i.seq+1")."""
+    return {"island": island, "epoch": epoch, "seq": seq, "steps": steps, "births": births,
             "deaths": 2, "population": population, "genotypes": 1,
+            "digest": snap(end or f"{island}.{seq + 1}")[1], "entered": entered,
             "emigrants": emigrants or [], "stats": {}}
 
 
-def setup(islands: int = 2) -> tuple[Coordinator, Clock]:
+def fingerprint(fields: dict[str, Any]) -> bytes:
+    return batch_fingerprint(**{k: fields[k] for k in FINGERPRINTED})
+
+
+def setup(islands: int = 2, *, rate: float = 0.0) -> tuple[Coordinator, Clock]:
     clock = Clock()
-    c = Coordinator(islands, 1, b"\x01" * 12, 100, clock=clock)
+    c = Coordinator(islands, 1, b"\x01" * 12, 100, clock=clock, validation_rate=rate,
+                    sample=lambda: 0.0)
     c.join("a", "host-a", 1)
     c.join("b", "host-b", 1)
     return c, clock
@@ -51,7 +80,7 @@ def test_a_lost_lease_rolls_back_to_the_last_snapshot() -> None:
     [island] = c.lease("a", 1)
     e = island.epoch
     c.report("a", report(island.id, e, 0))
-    assert c.snapshot("a", island.id, e, 1, b"snap-1")
+    assert c.snapshot("a", island.id, e, 1, snap(f"{island.id}.1")[0])
     c.report("a", report(island.id, e, 1))
     c.report("a", report(island.id, e, 2))
     assert c.totals_view()["steps"] == 300
@@ -62,7 +91,8 @@ def test_a_lost_lease_rolls_back_to_the_last_snapshot() -> None:
     assert c.totals_view()["steps"] == 100  # the two uncommitted reports are gone
     assert c.totals.reports_rolled_back == 2
     [again] = c.lease("b", 1)
-    assert again is island and island.snapshot == b"snap-1" and island.epoch == e + 2
+    assert again is island and island.snapshot == snap(f"{island.id}.1")[0]
+    assert island.epoch == e + 2
     assert c.report("a", report(island.id, e, 1)) == REPORT_STALE  # the old holder's
     assert c.report("b", report(island.id, island.epoch, 1)) == REPORT_ACCEPTED
     assert c.totals_view()["steps"] == 200
@@ -71,9 +101,22 @@ def test_a_lost_lease_rolls_back_to_the_last_snapshot() -> None:
 def test_snapshots_must_match_the_accounting() -> None:
     c, _ = setup()
     [island] = c.lease("a", 1)
-    assert not c.snapshot("a", island.id, island.epoch, 3, b"x")  # not at next_seq
-    assert not c.snapshot("b", island.id, island.epoch, 0, b"x")  # not the holder
-    assert c.snapshot("a", island.id, island.epoch, 0, b"x")
+    data, _ = snap(f"{island.id}.1")
+    assert not c.snapshot("a", island.id, island.epoch, 0, data)  # no report before it
+    c.report("a", report(island.id, island.epoch, 0))
+    assert not c.snapshot("a", island.id, island.epoch, 3, data)  # not at next_seq
+    assert not c.snapshot("b", island.id, island.epoch, 1, data)  # not the holder
+    assert c.snapshot("a", island.id, island.epoch, 1, data)
+
+
+def test_snapshot_digest_is_the_worlds_own() -> None:
+    from bytebiota import simulation
+    from bytebiota.config import isolated
+
+    world = simulation.new_world(isolated(named_flags={"--regime": "classic"}), 3)
+    world.run(20_000)
+    assert snapshot_digest(world.snapshot()) == bytes.fromhex(world.digest())
+    assert snapshot_digest(b"not a snapshot" * 4) is None
 
 
 def test_leases_spread_before_anyone_gets_two() -> None:
@@ -117,13 +160,13 @@ def test_state_round_trip_keeps_leases_and_accounting() -> None:
     c, _ = setup()
     [island] = c.lease("a", 1)
     c.report("a", report(island.id, island.epoch, 0))
-    c.snapshot("a", island.id, island.epoch, 1, b"snapshot")
+    c.snapshot("a", island.id, island.epoch, 1, snap(f"{island.id}.1")[0])
     c.report("a", report(island.id, island.epoch, 1))  # pending, but acknowledged
     meta, payload = c.state()
     fresh = Coordinator(0, 1, b"\x01" * 12, 100)
     fresh.load(meta, payload)
     restored = fresh.islands[island.id]
-    assert restored.snapshot == b"snapshot" and restored.next_seq == 2
+    assert restored.snapshot == snap(f"{island.id}.1")[0] and restored.next_seq == 2
     assert restored.epoch == island.epoch and restored.holder == "a"
     assert fresh.totals_view()["steps"] == 200  # nothing acknowledged is lost
     assert fresh.report("a", report(island.id, island.epoch, 2)) == REPORT_ACCEPTED
@@ -134,13 +177,194 @@ def test_journal_events_replay_onto_a_checkpoint() -> None:
     meta, payload = c.state()  # the checkpoint, before anything happened
     [island] = c.lease("a", 1)
     c.report("a", report(island.id, island.epoch, 0))
-    c.snapshot("a", island.id, island.epoch, 1, b"snap")
+    data = snap(f"{island.id}.1")[0]
+    c.snapshot("a", island.id, island.epoch, 1, data)
     c.report("a", report(island.id, island.epoch, 1))
     events = list(c.events)
     fresh = Coordinator(0, 1, b"\x01" * 12, 100)
     fresh.load(meta, payload)
     for event in events:
-        fresh.replay(event, b"snap" if event["event"] == "snapshot" else None)
+        fresh.replay(event, data if event["event"] == "snapshot" else None)
     again = fresh.islands[island.id]
     assert (again.holder, again.epoch, again.next_seq) == ("a", island.epoch, 2)
-    assert again.snapshot == b"snap" and fresh.totals_view()["steps"] == 200
+    assert again.snapshot == data and fresh.totals_view()["steps"] == 200
+
+
+# ---- verified results ---------------------------------------------------------------------
+
+
+def run_span(c: Coordinator, worker: str, island_id: int, first: int, n: int, *,
+             births: int = 3) -> list[dict[str, Any]]:
+    """``worker`` reports batches first..first+n-1 of its lease, then snapshots: one span."""
+    island = c.islands[island_id]
+    fields = [report(island_id, island.epoch, seq, births=births) for seq in
+              range(first, first + n)]
+    for f in fields:
+        assert c.report(worker, f) == REPORT_ACCEPTED
+    assert c.snapshot(worker, island_id, island.epoch, first + n,
+                      snap(f"{island_id}.{first + n}")[0])
+    return fields
+
+
+def vote(c: Coordinator, worker: str, job: Job, fields: list[dict[str, Any]]) -> str:
+    assert c.assign_job(worker) is job
+    return c.result(worker, job.id, [fingerprint(f) for f in fields])
+
+
+def test_a_sampled_span_becomes_a_job_for_another_worker() -> None:
+    c, _ = setup(rate=1.0)
+    [island] = c.lease("a", 1)
+    fields = run_span(c, "a", island.id, 0, 2)
+    [job] = c.jobs.values()
+    assert (job.island, job.producer, job.start.seq, job.end_seq) == (island.id, "a", 0, 2)
+    assert job.start.snapshot == b"" and job.start.founders == [b"\x01" * 12]  # fresh start
+    assert list(job.span.steps) == [100, 100] and job.span.counts.steps == 200
+    assert c.assign_job("a") is None  # never its own
+    assert vote(c, "b", job, fields) == "verified"
+    assert not c.jobs and c.validation_view()["verified"] == 1
+    assert c.totals_view()["steps"] == 200
+
+
+def test_immigrants_are_counted_off_the_hand_outs_into_the_job() -> None:
+    c, _ = setup(rate=1.0)
+    [island] = c.lease("a", 1)
+    island.inbox = [b"\x07" * 12, b"\x08" * 12]
+    assert c.take_immigrants(island) == [b"\x07" * 12, b"\x08" * 12]
+    f0 = report(island.id, island.epoch, 0, entered=1)
+    f1 = report(island.id, island.epoch, 1, entered=1)
+    assert c.report("a", f0) == REPORT_ACCEPTED and c.report("a", f1) == REPORT_ACCEPTED
+    c.snapshot("a", island.id, island.epoch, 2, snap(f"{island.id}.2")[0])
+    [job] = c.jobs.values()
+    assert [job.span.entering(k) for k in (0, 1)] == [[b"\x07" * 12], [b"\x08" * 12]]
+    f2 = report(island.id, island.epoch, 2, entered=1)  # none left to enter
+    assert c.report("a", f2) == REPORT_REFUSED
+    assert island.holder is None and ("revoke", "a", island.id, island.epoch - 1) in c.notices
+
+
+def three_workers(islands: int) -> tuple[Coordinator, Island, Island, list[dict[str, Any]]]:
+    """Workers a, b and c (rate 1); a and b hold an island each; a has run a 2-batch span."""
+    c, _ = setup(islands=islands, rate=1.0)
+    c.join("c", "host-c", 1)
+    [mine] = c.lease("a", 1)
+    [theirs] = c.lease("b", 1)
+    return c, mine, theirs, run_span(c, "a", mine.id, 0, 2)
+
+
+def test_a_validator_outvoted_by_two_is_quarantined_and_its_islands_roll_back() -> None:
+    c, mine, theirs, fields = three_workers(3)
+    run_span(c, "b", theirs.id, 0, 1)
+    job = next(j for j in c.jobs.values() if j.island == mine.id)
+    before = c.totals_view()["steps"]
+    wrong = [dict(f, births=f["births"] + 1) for f in fields]
+    assert vote(c, "b", job, wrong) == "disputed"
+    assert c.totals_view()["steps"] == before - 200  # both results set aside
+    assert vote(c, "c", job, fields) == "verified"
+    assert c.is_quarantined("b") and "b" not in c.workers
+    assert c.totals_view()["steps"] == before - 100  # a's span counts again; b's is gone
+    assert theirs.holder is None and theirs.next_seq == 0 and theirs.snapshot == b""
+    assert ("quarantine", "b", c.quarantined["b"]["reason"]) in c.notices
+    assert c.totals.reports_invalid == 1 and c.validation_view()["quarantines"] == 1
+
+
+def test_a_producer_in_the_minority_loses_all_of_its_lease() -> None:
+    c, _ = setup(islands=2, rate=1.0)
+    c.join("c", "host-c", 1)
+    [first, second] = c.lease("a", 2)
+    good = run_span(c, "a", first.id, 0, 1)
+    other = run_span(c, "a", second.id, 0, 2)
+    lied = run_span(c, "a", first.id, 1, 2, births=9)
+    jobs = sorted(c.jobs.values(), key=lambda j: j.id)
+    assert vote(c, "b", jobs[0], good) == "verified"
+    assert vote(c, "b", jobs[1], other) == "verified"  # (verified work is still undone)
+    truth = [dict(f, births=3) for f in lied]
+    lying = next(j for j in c.jobs.values() if j.island == first.id)
+    assert vote(c, "b", lying, truth) == "disputed"
+    assert vote(c, "c", lying, truth) == "failed"
+    assert c.is_quarantined("a") and c.quarantined["a"]["job"] == lying.id
+    for island in (first, second):  # every island it held, back to where its lease began
+        assert island.holder is None and island.next_seq == 0 and island.snapshot == b""
+    assert c.totals_view()["steps"] == 0 and c.totals.reports_invalid == 5
+    assert not c.jobs  # the jobs on discarded work are closed
+    assert c.validation_view()["failed"] == 1
+    assert c.result("b", lying.id, []) == "ignored"
+
+
+def test_a_later_lease_built_on_a_wrong_span_goes_back_to_its_start() -> None:
+    c, _ = setup(islands=1, rate=1.0)
+    c.join("c", "host-c", 1)
+    [island] = c.lease("a", 1)
+    good = run_span(c, "a", island.id, 0, 1)
+    lied = run_span(c, "a", island.id, 1, 1, births=9)
+    first, second = sorted(c.jobs.values(), key=lambda j: j.id)
+    assert vote(c, "b", first, good) == "verified"
+    c.lose("a", "timeout")  # a leaves; b carries the island on from a's last snapshot
+    [again] = c.lease("b", 1)
+    lease_b = again.epoch
+    run_span(c, "b", island.id, 2, 2)
+    assert c.totals_view()["steps"] == 400
+    truth = [dict(f, births=3) for f in lied]
+    assert vote(c, "c", second, truth) == "disputed"
+    assert vote(c, "b", second, truth) == "failed"
+    assert c.is_quarantined("a") and not c.quarantined.keys() - {"a"}
+    assert island.next_seq == 1 and island.holder is None  # back to the span's start
+    assert c.totals_view()["steps"] == 100  # b's work on top of the wrong result is gone
+    assert ("revoke", "b", island.id, lease_b) in c.notices
+
+
+def test_a_snapshot_that_contradicts_its_own_report_quarantines_at_once() -> None:
+    c, _ = setup(rate=0.0)
+    [island] = c.lease("a", 1)
+    c.report("a", report(island.id, island.epoch, 0))
+    assert not c.snapshot("a", island.id, island.epoch, 1, snap("something else")[0])
+    assert c.is_quarantined("a") and island.holder is None and c.totals_view()["steps"] == 0
+
+
+def test_three_different_results_roll_the_island_back_and_blame_nobody() -> None:
+    c, _ = setup(islands=1, rate=1.0)
+    c.join("c", "host-c", 1)
+    [island] = c.lease("a", 1)
+    fields = run_span(c, "a", island.id, 0, 1)
+    [job] = c.jobs.values()
+    assert vote(c, "b", job, [dict(fields[0], births=7)]) == "disputed"
+    assert vote(c, "c", job, [dict(fields[0], births=8)]) == "inconclusive"
+    assert not c.quarantined and island.holder is None and island.next_seq == 0
+    assert c.validation_view()["inconclusive"] == 1
+
+
+def test_jobs_go_to_another_host_first_and_expire() -> None:
+    c, clock = setup(rate=1.0)
+    c.join("a2", "host-a", 1)  # a second process on a's machine
+    [island] = c.lease("a", 1)
+    run_span(c, "a", island.id, 0, 1)
+    [job] = c.jobs.values()
+    assert c.assign_job("a2") is None  # b, on another machine, is there
+    assert c.assign_job("b") is job and c.assign_job("b") is None  # one at a time
+    clock.now = 100
+    c.expire_jobs(50)
+    assert job.holder is None
+    c.lose("b", "timeout")
+    assert c.assign_job("a2") is job  # nobody else left
+
+
+def test_validation_survives_a_checkpoint_and_a_replayed_journal() -> None:
+    c, _, theirs, fields = three_workers(2)
+    meta, payload = c.state()  # a checkpoint with the job open
+    start = len(c.events)
+    job = next(iter(c.jobs.values()))
+    vote(c, "b", job, [dict(f, births=0) for f in fields])  # b disagrees
+    run_span(c, "b", theirs.id, 0, 1)
+    vote(c, "c", job, fields)  # c sides with a: b is quarantined
+    events = c.events[start:]
+    snapshots = {(e["island"], e["seq"]): snap(f"{e['island']}.{e['seq']}")[0]
+                 for e in events if e["event"] == "snapshot"}
+    fresh = Coordinator(0, 1, b"\x01" * 12, 100, validation_rate=1.0)
+    fresh.load(meta, payload)
+    assert list(fresh.jobs) == [job.id] and fresh.jobs[job.id].start.founders
+    for event in events:
+        fresh.replay(event, snapshots.get((event.get("island"), event.get("seq"))))
+    assert fresh.quarantined == c.quarantined and list(fresh.jobs) == list(c.jobs)
+    assert fresh.totals_view() == c.totals_view()
+    assert fresh.validation_view() == c.validation_view()
+    assert fresh.islands[theirs.id].epoch == theirs.epoch
+    assert fresh.release_quarantine("b") and not fresh.is_quarantined("b")
+    assert not fresh.release_quarantine("b")

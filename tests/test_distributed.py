@@ -17,10 +17,12 @@ from typing import Any
 
 import pytest
 
-from bytebiota.protocol.frames import HEADER
-from tests.conftest import clean_environ
+from bytebiota.protocol.frames import HEADER, VERSION
+from tests.conftest import REPO, clean_environ
 
 pytestmark = pytest.mark.slow
+# The honest run with every span validated: 60 s in the suite, 10 minutes on request.
+HONEST_SECONDS = 600 if os.environ.get("BYTEBIOTA_LONG_TESTS") == "1" else 60
 
 
 def free_port() -> int:
@@ -63,6 +65,18 @@ class Cluster:
 
     def worker(self, name: str) -> None:
         self.start(name, "worker", extra={"WORKER_ID": name})
+
+    def cheater(self, name: str, mode: str) -> None:
+        """tests/cheater.py: the real worker, its own reports falsified."""
+        log = open(self.directory / f"{name}.log", "w")  # noqa: SIM115
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, str(REPO / "tests" / "cheater.py"), mode], cwd=self.directory,
+            env={**self.env, "WORKER_ID": name}, stdout=log, stderr=subprocess.STDOUT,
+            text=True)
+
+    def journal(self) -> list[dict[str, Any]]:
+        path = self.directory / "data" / "logs" / "server.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()]
 
     def status(self) -> dict[str, Any]:
         result = subprocess.run([sys.executable, "-m", "bytebiota", "status", "--json"],
@@ -115,7 +129,21 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         c.stop()
 
 
-def test_a_server_and_3_workers_for_60_s(cluster: Cluster) -> None:
+def surviving_reports(events: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Each island's accepted reports that no revocation or rollback took back, folded
+    from the journal alone."""
+    kept: dict[int, list[dict[str, Any]]] = {}
+    for e in events:
+        if e["event"] == "report":
+            kept.setdefault(e["island"], []).append(e)
+        elif e["event"] == "island" and e["change"] in ("revoked", "rolled_back"):
+            back_to = e["resume_seq"] if e["change"] == "revoked" else e["seq"]
+            kept[e["id"]] = [r for r in kept.get(e["id"], []) if r["seq"] < back_to]
+    return kept
+
+
+def test_a_server_and_3_honest_workers_every_span_validated(cluster: Cluster) -> None:
+    cluster.env["VALIDATION_RATE"] = "1"
     cluster.server()
     token = cluster.directory / "data" / "server.token"
     assert token.exists() and oct(token.stat().st_mode & 0o777) == "0o600"
@@ -123,7 +151,7 @@ def test_a_server_and_3_workers_for_60_s(cluster: Cluster) -> None:
         cluster.worker(name)
     start = time.monotonic()
     seen: dict[int, int] = {}
-    while time.monotonic() - start < 60:
+    while time.monotonic() - start < HONEST_SECONDS:
         for island in cluster.status()["islands"]:
             assert island["steps"] >= seen.get(island["id"], 0)  # never backwards
             seen[island["id"]] = island["steps"]
@@ -136,10 +164,15 @@ def test_a_server_and_3_workers_for_60_s(cluster: Cluster) -> None:
     assert totals["reports_accepted"] > 0 and totals["reports_duplicate"] == 0
     assert totals["migrants"] > 0
     assert sorted(w["id"] for w in data["workers"]) == ["w1", "w2", "w3"]
+    # Honest workers agree on every span they re-run: nobody is ever quarantined.
+    validation = data["validation"]
+    assert data["quarantined"] == [] and validation["quarantines"] == 0
+    assert validation["disputed"] == validation["failed"] == validation["inconclusive"] == 0
+    assert validation["verified"] >= 10 and totals["reports_invalid"] == 0
+    print(f"honest run of {HONEST_SECONDS} s: {validation}")
     # The global step count is the sum of the accepted reports, as journaled.
     cluster.stop_server()
-    journal = cluster.directory / "data" / "logs" / "server.jsonl"
-    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    events = cluster.journal()
     reports = [e for e in events if e["event"] == "report"]
     end = events[-1]
     assert end["event"] == "end" and end["reports_rolled_back"] == 0
@@ -174,9 +207,9 @@ def test_bad_input_is_refused_while_a_worker_keeps_working(cluster: Cluster) -> 
     first = cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 0, 30)
     attacks = [
         b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",  # garbage / wrong magic
-        HEADER.pack(b"BB", 1, 1, 0, 0, 2**31 - 1),  # an oversized length
+        HEADER.pack(b"BB", VERSION, 1, 0, 0, 2**31 - 1),  # an oversized length
         HEADER.pack(b"BB", 7, 1, 0, 0, 4) + b"abcd",  # a wrong version
-        HEADER.pack(b"BB", 1, 6, 0, 0, 8) + struct.pack(">d", 1.0),  # valid, wrong state
+        HEADER.pack(b"BB", VERSION, 6, 0, 0, 8) + struct.pack(">d", 1.0),  # valid, wrong state
     ]
     for attack in attacks:
         with socket.create_connection(("127.0.0.1", cluster.port), timeout=10) as s:
@@ -241,6 +274,32 @@ def test_kill_9_of_the_server_loses_no_acknowledged_report(cluster: Cluster) -> 
         if island["id"] in held:  # the same lease went on: nothing was redone
             assert island["epoch"] == held[island["id"]] and island["worker"] == "w1"
     assert "journal events after it" in cluster.log("server")
+
+
+def test_kill_9_in_the_middle_of_validation_loses_and_doubles_nothing(
+        cluster: Cluster) -> None:
+    cluster.env.update({"VALIDATION_RATE": "1", "WORKER_TIMEOUT": "30"})
+    cluster.server()
+    cluster.worker("w1")
+    cluster.worker("w2")
+    before = cluster.wait_for(lambda d: d["validation"]["verified"] >= 3, 60)
+    cluster.processes["server"].send_signal(signal.SIGKILL)
+    cluster.processes["server"].wait(timeout=10)
+    cluster.server()  # from its newest checkpoint and the journal after it
+    v0 = before["validation"]
+    after = cluster.wait_for(
+        lambda d: d["validation"]["verified"] > v0["verified"] + 3
+        and sorted(w["id"] for w in d["workers"]) == ["w1", "w2"], 60)
+    v1 = after["validation"]
+    assert v1["opened"] >= v0["opened"] and v1["quarantines"] == 0  # nothing lost...
+    assert v1["disputed"] == v1["failed"] == v1["inconclusive"] == 0  # ...nor made up
+    assert after["totals"]["steps"] >= before["totals"]["steps"]
+    assert after["totals"]["steps"] == sum(i["steps"] for i in after["islands"])
+    cluster.stop_server()
+    events = cluster.journal()
+    kept = surviving_reports(events)  # what the journal says counts...
+    assert events[-1]["event"] == "end"  # ...is what the server counts
+    assert events[-1]["steps"] == sum(r["steps"] for island in kept.values() for r in island)
 
 
 def test_an_offline_worker_computes_and_delivers_its_reports(cluster: Cluster) -> None:
@@ -406,3 +465,64 @@ def test_worker_jobs_supervises_restarts_and_stops_its_children(cluster: Cluster
     assert "2 jobs stopped" in cluster.log("box")
     for job in jobs:  # every child has exited (its final report sent), none left behind
         assert not job.is_running() or job.status() == psutil.STATUS_ZOMBIE
+
+
+@pytest.mark.parametrize("mode", ["births", "digest"])
+def test_a_worker_that_falsifies_its_reports_is_quarantined(cluster: Cluster,
+                                                            mode: str) -> None:
+    cluster.env["VALIDATION_RATE"] = "1"
+    cluster.server()
+    cluster.worker("w1")
+    cluster.worker("w2")
+    cluster.cheater("liar", mode)
+    data = cluster.wait_for(lambda d: [q["id"] for q in d["quarantined"]] == ["liar"], 90)
+    assert cluster.processes["liar"].wait(timeout=60) == 1  # refused from then on
+    assert "is quarantined" in cluster.log("liar")
+    assert "liar" not in [w["id"] for w in data["workers"]]
+    assert all(i["worker"] != "liar" for i in data["islands"])
+    assert data["totals"]["reports_invalid"] > 0
+    later = cluster.wait_for(  # the experiment goes on without it
+        lambda d: d["totals"]["reports_accepted"] > data["totals"]["reports_accepted"] + 5, 60)
+    assert later["totals"]["steps"] == sum(i["steps"] for i in later["islands"])
+    cluster.stop_server()
+    events = cluster.journal()
+    [quarantine] = [e for e in events if e.get("change") == "quarantined"]
+    before = events[:events.index(quarantine)]
+    lies = [e for e in before if e["event"] == "report" and e["worker"] == "liar"]
+    if mode == "digest":  # contradicted by its very first snapshot, after its first batch
+        assert len(lies) == 1 and "does not match the digest" in quarantine["reason"]
+    else:  # caught on the first of its spans that was re-run
+        first = min(e["job"] for e in before if e.get("change") == "opened"
+                    and e["producer"] == "liar")
+        assert quarantine["job"] == first and "disagreed with the majority" in \
+            quarantine["reason"]
+    print(f"{mode}: quarantined after {len(lies)} accepted reports")
+    # None of its reports counts any more: every one was taken back.
+    kept = surviving_reports(events)
+    assert all(r["worker"] != "liar" for island in kept.values() for r in island)
+    end = events[-1]
+    assert end["event"] == "end"
+    assert end["steps"] == sum(r["steps"] for island in kept.values() for r in island)
+
+
+def test_release_lets_a_quarantined_worker_work_again(cluster: Cluster) -> None:
+    cluster.env["VALIDATION_RATE"] = "1"
+    cluster.server()
+    cluster.worker("w1")
+    cluster.cheater("liar", "digest")
+    cluster.wait_for(lambda d: [q["id"] for q in d["quarantined"]] == ["liar"], 60)
+    text = subprocess.run([sys.executable, "-m", "bytebiota", "status"], cwd=cluster.directory,
+                          env=cluster.env, capture_output=True, text=True, timeout=30,
+                          check=True).stdout
+    assert "quarantined (1;" in text and "liar" in text
+    release = [sys.executable, "-m", "bytebiota", "release", "liar"]
+    done = subprocess.run(release, cwd=cluster.directory, env=cluster.env,
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0 and "released liar" in done.stdout
+    again = subprocess.run(release, cwd=cluster.directory, env=cluster.env,
+                           capture_output=True, text=True, timeout=30, check=False)
+    assert again.returncode == 1 and "not quarantined" in again.stderr
+    assert "Traceback" not in again.stderr
+    cluster.worker("liar")  # the same id, honest this time, is welcome again
+    cluster.wait_for(lambda d: "liar" in [w["id"] for w in d["workers"]] and
+                     not d["quarantined"], 60)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bytebiota.protocol import LocalProtocolError, RemoteProtocolError
 from bytebiota.protocol.connection import CLIENT, SERVER, Connection, auth_mac
-from bytebiota.protocol.frames import HEADER, FrameDecoder, encode_frame
+from bytebiota.protocol.frames import HEADER, VERSION, FrameDecoder, encode_frame
 from bytebiota.protocol.messages import (
     MESSAGES,
     MONITOR,
@@ -52,7 +52,7 @@ def handshake(role: int = WORKER, token: str = TOKEN) -> tuple[Connection, Conne
 def sample(name: str) -> Message:
     values = {"u8": 1, "u16": 2, "u32": 3, "u64": 2**40, "i64": -5, "f64": 1.5, "bool": True,
               "str": "héllo", "bytes": b"\x00\xff" * 3, "blobs": [b"a", b"", b"bc"],
-              "json": {"k": [1, 2, {"x": None}]}}
+              "json": {"k": [1, 2, {"x": None}]}, "u64s": [0, 7, 2**64 - 1]}
     spec = MESSAGES[{v[0]: k for k, v in MESSAGES.items()}[name]][1]
     return make(name, **{f: values[kind] for f, kind in spec})
 
@@ -90,9 +90,9 @@ def test_frames_arrive_in_pieces() -> None:
     [
         (HEADER.pack(b"GE", 1, 6, 0, 0, 8), "bad magic"),
         (HEADER.pack(b"BB", 9, 6, 0, 0, 8), "protocol version 9"),
-        (HEADER.pack(b"BB", 1, 6, 2, 0, 8), "unknown flags"),
-        (HEADER.pack(b"BB", 1, 6, 0, 1, 8), "unknown flags"),
-        (HEADER.pack(b"BB", 1, 6, 0, 0, 2**31), "exceeds MAX_MESSAGE_SIZE"),
+        (HEADER.pack(b"BB", VERSION, 6, 2, 0, 8), "unknown flags"),
+        (HEADER.pack(b"BB", VERSION, 6, 0, 1, 8), "unknown flags"),
+        (HEADER.pack(b"BB", VERSION, 6, 0, 0, 2**31), "exceeds MAX_MESSAGE_SIZE"),
     ],
 )
 def test_bad_headers_are_refused_before_any_payload(header: bytes, fragment: str) -> None:
@@ -105,7 +105,7 @@ def test_bad_headers_are_refused_before_any_payload(header: bytes, fragment: str
 def test_a_zip_bomb_is_refused() -> None:
     bomb = zlib.compress(b"\x00" * (2 << 20))
     decoder = FrameDecoder(max_message_size=1 << 20)
-    decoder.feed(HEADER.pack(b"BB", 1, 6, 1, 0, len(bomb)) + bomb)
+    decoder.feed(HEADER.pack(b"BB", VERSION, 6, 1, 0, len(bomb)) + bomb)
     with pytest.raises(RemoteProtocolError, match="inflates beyond"):
         decoder.next_frame()
 

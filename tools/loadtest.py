@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from bytebiota.protocol.messages import WORKER, make
 
 REPORT_SECONDS = 5.0
 HEARTBEAT_SECONDS = 1.0
+TOKEN = "loadtest"
 
 
 def free_port() -> int:
@@ -41,6 +44,56 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+@contextlib.contextmanager
+def server_process(settings: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A real ``bytebiota server`` on loopback in a temporary directory (token TOKEN), with
+    ``settings`` over the benchmark's defaults; stopped (SIGTERM) on the way out."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bytebiota-load-") as tmp:
+        env = {**os.environ, "SERVER_HOST": "127.0.0.1", "SERVER_PORT": str(port),
+               "REGIME": "classic", "SERVER_TOKEN": TOKEN, "CHECKPOINT_INTERVAL": "3600",
+               "WORKER_TIMEOUT": "60",
+               "VALIDATION_RATE": "0",  # simulated workers run no world: nothing to re-run
+               "DATA_BASE_DIR": str(Path(tmp) / "data"), **settings}
+        log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 (a pipe nobody reads blocks)
+        server = subprocess.Popen([sys.executable, "-m", "bytebiota", "server"], cwd=tmp,
+                                  env=env, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start")
+                time.sleep(0.1)
+            yield server, port
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            log.close()
+
+
+async def authenticate(port: int, worker_id: str, token: str = TOKEN,
+                       host: str = "127.0.0.1") -> Stream:
+    """A worker session, through HELLO, CHALLENGE, AUTH and WELCOME."""
+    reader, writer = await asyncio.open_connection(host, port)
+    stream = Stream(Connection(CLIENT, role=WORKER), reader, writer)
+    await stream.send(make("HELLO", role=WORKER, worker_id=worker_id, host="sim", cores=1,
+                           memory_mb=0, compiled=True, software="loadtest"))
+    challenge = await stream.receive()
+    assert challenge is not None and challenge.name == "CHALLENGE", challenge
+    await stream.send(make("AUTH", mac=auth_mac(token, challenge["nonce"], WORKER,
+                                                worker_id)))
+    welcome = await stream.receive()
+    assert welcome is not None and welcome.name == "WELCOME", welcome
+    return stream
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
 
 
 class Sim:
@@ -52,17 +105,7 @@ class Sim:
         self.reports = 0
 
     async def run(self, until: float, measuring_from: float) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        stream = Stream(Connection(CLIENT, role=WORKER), reader, writer)
-        worker_id = f"sim-{self.index}"
-        await stream.send(make("HELLO", role=WORKER, worker_id=worker_id, host="sim", cores=1,
-                               memory_mb=0, compiled=True, software="loadtest"))
-        challenge = await stream.receive()
-        assert challenge is not None and challenge.name == "CHALLENGE", challenge
-        await stream.send(make("AUTH", mac=auth_mac(self.token, challenge["nonce"], WORKER,
-                                                    worker_id)))
-        welcome = await stream.receive()
-        assert welcome is not None and welcome.name == "WELCOME", welcome
+        stream = await authenticate(self.port, f"sim-{self.index}", self.token)
         await stream.send(make("LEASE_REQUEST", capacity=1))
         lease = None
         pending_hb: dict[float, float] = {}
@@ -92,7 +135,7 @@ class Sim:
                     await stream.send(make(
                         "REPORT", island=lease["island"], epoch=lease["epoch"], seq=seq,
                         steps=1_000_000, births=10, deaths=10, population=300, genotypes=5,
-                        digest=bytes(32), emigrants=[], stats={"step": seq}))
+                        digest=bytes(32), entered=0, emigrants=[], stats={"step": seq}))
                     seq += 1
                     next_report = now + REPORT_SECONDS
                 await asyncio.sleep(HEARTBEAT_SECONDS)
@@ -112,40 +155,22 @@ async def drive(n: int, port: int, token: str, seconds: float) -> list[Sim]:
 
 
 def measure(n: int, seconds: float) -> dict[str, Any]:
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bytebiota-load-") as tmp:
-        env = dict(os.environ, SERVER_HOST="127.0.0.1", SERVER_PORT=str(port),
-                   ISLANDS=str(n), MAX_WORKERS=str(n + 10), REGIME="classic",
-                   SERVER_TOKEN="loadtest", CHECKPOINT_INTERVAL="3600", WORKER_TIMEOUT="60",
-                   MAX_PENDING_CONNECTIONS=str(n + 10), DATA_BASE_DIR=str(Path(tmp) / "data"))
-        server = subprocess.Popen([sys.executable, "-m", "bytebiota", "server"], cwd=tmp,
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start")
-                time.sleep(0.1)
-            proc = psutil.Process(server.pid)
-            proc.cpu_percent(None)
-            started = time.perf_counter()
-            sims = asyncio.run(drive(n, port, "loadtest", seconds))
-            elapsed = time.perf_counter() - started
-            cpu = proc.cpu_percent(None) * elapsed / max(seconds, 1e-9)
-            rss = proc.memory_info().rss / 2**20
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    settings = {"ISLANDS": str(n), "MAX_WORKERS": str(n + 10),
+                "MAX_PENDING_CONNECTIONS": str(n + 10)}
+    with server_process(settings) as (server, port):
+        proc = psutil.Process(server.pid)
+        proc.cpu_percent(None)
+        started = time.perf_counter()
+        sims = asyncio.run(drive(n, port, TOKEN, seconds))
+        elapsed = time.perf_counter() - started
+        cpu = proc.cpu_percent(None) * elapsed / max(seconds, 1e-9)
+        rss = proc.memory_info().rss / 2**20
     rtts = sorted(r for s in sims for r in s.rtts)
     reports = sum(s.reports for s in sims)
     return {
         "reports_per_s": round(reports / seconds, 1),
         "hb_p50_ms": round(1000 * statistics.median(rtts), 2) if rtts else None,
-        "hb_p99_ms": round(1000 * rtts[min(len(rtts) - 1, int(0.99 * len(rtts)))], 2)
-        if rtts else None,
+        "hb_p99_ms": round(1000 * percentile(rtts, 0.99), 2) if rtts else None,
         "server_cpu_percent": round(cpu, 1),
         "server_rss_mb": round(rss, 1),
         "heartbeats": len(rtts),

@@ -23,7 +23,7 @@ from typing import Final
 from bytebiota.protocol.errors import RemoteProtocolError
 
 MAGIC: Final = b"BB"
-VERSION: Final = 1
+VERSION: Final = 2  # 2: REPORT carries `entered`; VALIDATE and VALIDATION_RESULT
 HEADER = struct.Struct(">2sBBBBI")
 HEADER_SIZE: Final = HEADER.size  # 10
 FLAG_COMPRESSED: Final = 0x01

@@ -9,15 +9,22 @@ fields in order, big-endian:
     str                  u32 length, then UTF-8
     bytes                u32 length, then raw bytes
     blobs                u32 count, then that many ``bytes``
+    u64s                 u32 count, then that many u64
     json                 a ``str`` holding a JSON object (data only: status, config)
 
 A payload must be consumed exactly: trailing bytes, short fields, bad UTF-8, a bool that is
 neither 0 nor 1, or a json field that is not an object are RemoteProtocolError. ``MESSAGES``
 is the table docs/protocol.md is written from.
+
+Verified results: a batch's *fingerprint* (``batch_fingerprint``) is what a second worker
+must reproduce when the server has it re-run: its counters, its end digest and its
+emigrants, hashed together. ``MAX_SPAN_BATCHES`` bounds the reports an island may carry
+between two snapshots (the span a validation re-runs).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import struct
@@ -33,6 +40,13 @@ ROLES = {WORKER: "worker", MONITOR: "monitor"}
 REPORT_ACCEPTED = 0
 REPORT_DUPLICATE = 1
 REPORT_STALE = 2
+REPORT_REFUSED = 3  # inconsistent with the server's records: the lease is revoked
+REPORT_STATUSES = {REPORT_ACCEPTED: "accepted", REPORT_DUPLICATE: "duplicate",
+                   REPORT_STALE: "stale", REPORT_REFUSED: "refused"}
+
+# Reports an island may carry between two snapshots while VALIDATION_RATE > 0 (a worker
+# snapshots after half as many at the latest): the longest span a validation re-runs.
+MAX_SPAN_BATCHES = 2000
 
 # code: (name, fields, direction: c = client to server, s = server to client, b = both)
 MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
@@ -56,14 +70,17 @@ MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
     10: ("NO_WORK", (("retry_after", "f64"),), "s", "nothing to lease now"),
     11: ("REPORT", (("island", "u32"), ("epoch", "u32"), ("seq", "u64"), ("steps", "u64"),
                     ("births", "u64"), ("deaths", "u64"), ("population", "u32"),
-                    ("genotypes", "u32"), ("digest", "bytes"), ("emigrants", "blobs"),
-                    ("stats", "json")), "c",
-         "one batch done: counters, end digest, emigrants"),
+                    ("genotypes", "u32"), ("digest", "bytes"), ("entered", "u32"),
+                    ("emigrants", "blobs"), ("stats", "json")), "c",
+         "one batch done: counters, end digest (SHA-256 of the world's state), how many of "
+         "the immigrants handed out so far entered before it, emigrants"),
     12: ("REPORT_ACK", (("island", "u32"), ("epoch", "u32"), ("seq", "u64"), ("status", "u8"),
                         ("immigrants", "blobs")), "s",
-         "accepted, duplicate or stale; immigrants for the next batch"),
+         "status 0 accepted, 1 duplicate, 2 stale (the lease is gone), 3 refused "
+         "(inconsistent: the lease is revoked); immigrants to enter before a later batch"),
     13: ("SNAPSHOT", (("island", "u32"), ("epoch", "u32"), ("seq", "u64"), ("data", "bytes")),
-         "c", "the island's full state after batch seq"),
+         "c", "the island's full state before batch seq; its checksum must equal the "
+         "digest reported for batch seq - 1"),
     14: ("SNAPSHOT_ACK", (("island", "u32"), ("epoch", "u32"), ("seq", "u64")), "s",
          "the snapshot is stored"),
     15: ("RELEASE", (("island", "u32"), ("epoch", "u32")), "c", "the worker gives a lease back"),
@@ -72,9 +89,28 @@ MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
     18: ("STATUS", (("data", "json"),), "s", "the experiment's state"),
     19: ("SHUTDOWN", (("reason", "str"),), "s", "the server is stopping; reconnect later"),
     20: ("BYE", (("reason", "str"),), "b", "a clean goodbye"),
+    21: ("VALIDATE", (("job", "u64"), ("island", "u32"), ("seed", "u64"), ("snapshot", "bytes"),
+                      ("genomes", "blobs"), ("immigrants", "blobs"), ("entered", "u64s"),
+                      ("steps", "u64s")), "s",
+         "re-run another worker's batches: the start state (a snapshot, or a seed and "
+         "founding genomes), then per batch the number of immigrants entering before it "
+         "(taken in order from `immigrants`) and its length"),
+    22: ("VALIDATION_RESULT", (("job", "u64"), ("fingerprints", "blobs")), "c",
+         "the fingerprint of each re-run batch (none: the start state could not be read)"),
 }
 CODES: dict[str, int] = {spec[0]: code for code, spec in MESSAGES.items()}
 _INT_FORMATS = {"u8": ">B", "u16": ">H", "u32": ">I", "u64": ">Q", "i64": ">q", "f64": ">d"}
+
+
+def batch_fingerprint(*, steps: int, births: int, deaths: int, population: int,
+                      genotypes: int, digest: bytes, emigrants: list[bytes]) -> bytes:
+    """SHA-256 over what a batch must give when it is re-run: its counters, its end digest
+    and its emigrants (each length-prefixed), so two workers agree only on the same result."""
+    h = hashlib.sha256(struct.pack(">QQQQQ", steps, births, deaths, population, genotypes))
+    h.update(struct.pack(">I", len(digest)) + digest)
+    for genome in emigrants:
+        h.update(struct.pack(">I", len(genome)) + genome)
+    return h.digest()
 
 
 @dataclass(frozen=True)
@@ -128,6 +164,8 @@ def _encode_field(out: list[bytes], kind: str, value: Any) -> None:
         out.append(struct.pack(">I", len(value)))
         for blob in value:
             out.append(struct.pack(">I", len(blob)) + bytes(blob))
+    elif kind == "u64s":
+        out.append(struct.pack(f">I{len(value)}Q", len(value), *value))
     elif kind == "json":
         if not isinstance(value, dict):
             raise TypeError("a json field holds an object")
@@ -193,6 +231,11 @@ def _decode_field(cursor: _Cursor, kind: str, where: str) -> Any:
         if count > len(cursor.data):  # each blob takes at least 4 bytes: cheap sanity bound
             raise RemoteProtocolError(f"{where}: {count} blobs cannot fit")
         return [cursor.sized() for _ in range(count)]
+    if kind == "u64s":
+        (count,) = struct.unpack(">I", cursor.take(4))
+        if count * 8 > len(cursor.data):
+            raise RemoteProtocolError(f"{where}: {count} integers cannot fit")
+        return list(struct.unpack(f">{count}Q", cursor.take(8 * count)))
     if kind == "json":
         try:
             value = json.loads(cursor.sized().decode())

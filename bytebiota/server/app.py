@@ -1,10 +1,14 @@
 """``bytebiota server``: the asyncio edge around the coordinator.
 
 One task per connection pumps bytes through a sans-IO ``Connection``; every decision is the
-coordinator's. Housekeeping (lease expiry, journal stats, checkpoints) runs in its own task.
-A connection that misbehaves (bad frame, wrong state, wrong token, silence during the
-handshake) is closed with a logged reason; everyone else carries on. SIGTERM/SIGINT:
-checkpoint, tell the workers (SHUTDOWN), exit 0.
+coordinator's. Housekeeping (lease and job expiry, operator requests, journal stats,
+checkpoints) runs in its own task. A connection that misbehaves (bad frame, wrong state,
+wrong token, silence during the handshake) is closed with a logged reason; everyone else
+carries on. SIGTERM/SIGINT: checkpoint, tell the workers (SHUTDOWN), exit 0.
+
+Write-ahead: what the coordinator decided is journaled (and flushed) before any peer hears
+of it: acknowledgements, leases, immigrants handed out, validation jobs. A quarantined
+worker is told why (BYE) and refused at every handshake until ``bytebiota release``.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from bytebiota.journal import FORMAT, Journal
 from bytebiota.netcommon import Stream, install_fast_loop, load_or_create_token
 from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection
-from bytebiota.protocol.messages import MONITOR, Message, make
-from bytebiota.server.coordinator import Coordinator, Island
+from bytebiota.protocol.messages import MONITOR, REPORT_ACCEPTED, Message, make
+from bytebiota.server import control
+from bytebiota.server.coordinator import Coordinator, Island, Job
 from bytebiota.server.guard import AddressGuard
 
 HANDSHAKE_FRAME_LIMIT = 64 * 1024  # HELLO and AUTH are tiny: a stranger buffers no more
@@ -55,6 +60,8 @@ class Server:
                                   config.server.auth_failure_rate)
         self.session_counter = 0
         self.checkpoint_dir = Path(config.checkpoint.checkpoint_dir) / "server"
+        self.store = SnapshotStore(self.checkpoint_dir)
+        self.streams: dict[str, Stream] = {}  # worker id -> its session
         self.port = 0
 
     # ---- connections -------------------------------------------------------------------
@@ -95,6 +102,7 @@ class Server:
             if connection.is_monitor:
                 await self._monitor_session(stream)
             else:
+                self.streams[worker_id] = stream
                 await self._worker_session(stream, worker_id)
         except TimeoutError:
             reason = "handshake timeout"
@@ -108,6 +116,8 @@ class Server:
             if handshaking:
                 self.pending -= 1
             self.sessions.discard(stream)
+            if self.streams.get(worker_id) is stream:
+                del self.streams[worker_id]
             if task is not None:
                 self.tasks.discard(task)
             if reason != "closed" or (worker_id and not connection.is_monitor):
@@ -135,14 +145,15 @@ class Server:
             return ""
         worker_id = hello["worker_id"] or f"monitor-{self.session_counter}"
         if hello["role"] != MONITOR:
+            if self.coordinator.is_quarantined(worker_id):
+                await stream.send(make("REJECT", reason=quarantine_text(
+                    worker_id, self.coordinator.quarantined[worker_id]["reason"])))
+                return ""
             if len(self.coordinator.workers) >= self.config.server.max_workers and \
                     worker_id not in self.coordinator.workers:
                 await stream.send(make("REJECT", reason="MAX_WORKERS reached"))
                 return ""
-            if worker_id in self.coordinator.workers:
-                self.coordinator.seen(worker_id)
-            else:
-                self.coordinator.join(worker_id, hello["host"], hello["cores"])
+            self.coordinator.join(worker_id, hello["host"], hello["cores"])
         await stream.send(make(
             "WELCOME", session=self.session_counter,
             heartbeat_interval=self.config.network.heartbeat_interval,
@@ -162,6 +173,8 @@ class Server:
     async def _worker_session(self, stream: Stream, worker_id: str) -> None:
         coordinator = self.coordinator
         while (message := await stream.receive()) is not None:
+            if coordinator.is_quarantined(worker_id):
+                return  # (its BYE is on the way: what it still sends is not counted)
             coordinator.seen(worker_id)
             name = message.name
             if name == "HEARTBEAT":
@@ -170,28 +183,37 @@ class Server:
                 if worker_id not in coordinator.workers:  # expired while away: rejoin
                     coordinator.join(worker_id, "", 1)
                 granted = coordinator.lease_fairly(worker_id, message["capacity"])
-                self.write_events()
+                leases = [self._lease_message(island) for island in granted]
+                self.write_events()  # write-ahead: leases and hand-outs before they leave
                 if not granted:
                     await stream.send(make("NO_WORK", retry_after=2.0))
-                for island in granted:
-                    await stream.send(self._lease_message(island))
+                for lease in leases:
+                    await stream.send(lease)
             elif name == "REPORT":
                 status = coordinator.report(worker_id, message.fields)
-                self.write_events()  # write-ahead: journaled before it is acknowledged
                 target = coordinator.islands.get(message["island"])
                 immigrants = (coordinator.take_immigrants(target)
-                              if target is not None and status == 0 else [])
+                              if target is not None and status == REPORT_ACCEPTED else [])
+                self.write_events()  # write-ahead: journaled before it is acknowledged
                 await stream.send(make("REPORT_ACK", island=message["island"],
                                        epoch=message["epoch"], seq=message["seq"],
                                        status=status, immigrants=immigrants))
             elif name == "SNAPSHOT":
                 if coordinator.snapshot(worker_id, message["island"], message["epoch"],
                                         message["seq"], message["data"]):
-                    self.store_snapshot(message["island"], message["epoch"], message["seq"],
-                                        message["data"])
+                    self.store.put(message["island"], message["epoch"], message["seq"],
+                                   message["data"])
                     self.write_events()
                     await stream.send(make("SNAPSHOT_ACK", island=message["island"],
                                            epoch=message["epoch"], seq=message["seq"]))
+                else:
+                    self.write_events()
+            elif name == "VALIDATION_RESULT":
+                outcome = coordinator.result(worker_id, message["job"],
+                                             message["fingerprints"])
+                self.write_events()
+                if outcome not in ("ignored", "verified"):
+                    log(f"validation job {message['job']}: {outcome} (result of {worker_id})")
             elif name == "RELEASE":
                 coordinator.release(worker_id, message["island"], message["epoch"])
                 self.write_events()
@@ -199,6 +221,10 @@ class Server:
                 coordinator.lose(worker_id, "said goodbye")
                 self.write_events()
                 return
+            await self.deliver_notices()
+            job = coordinator.assign_job(worker_id)
+            if job is not None:
+                await stream.send(self._validate_message(job))
 
     def _lease_message(self, island: Island) -> Message:
         batch = self.config.worker.batch_size * simulation.WORK_CYCLE
@@ -207,12 +233,41 @@ class Server:
                     genomes=list(island.founders) if not island.snapshot else [],
                     immigrants=self.coordinator.take_immigrants(island))
 
+    @staticmethod
+    def _validate_message(job: Job) -> Message:
+        span = job.span
+        entering = [span.entering(k) for k in range(len(span))]
+        return make("VALIDATE", job=job.id, island=job.island, seed=job.seed,
+                    snapshot=job.start.snapshot,
+                    genomes=[] if job.start.snapshot else list(job.start.founders),
+                    immigrants=[g for genomes in entering for g in genomes],
+                    entered=[len(genomes) for genomes in entering], steps=list(span.steps))
+
+    async def deliver_notices(self) -> None:
+        """Tell other sessions what the coordinator decided: REVOKE a lease that was rolled
+        back; BYE (and close) for a worker just quarantined."""
+        notices, self.coordinator.notices = self.coordinator.notices, []
+        for notice in notices:
+            stream = self.streams.get(notice[1])
+            if notice[0] == "quarantine":
+                log(f"worker {notice[1]} quarantined: {notice[2]}")
+            if stream is None or not stream.connection.ready:
+                continue
+            with contextlib.suppress(ConnectionError, OSError):
+                if notice[0] == "revoke":
+                    await stream.send(make("REVOKE", island=notice[2], epoch=notice[3]))
+                else:
+                    await stream.send(make("BYE", reason=quarantine_text(notice[1],
+                                                                         notice[2])))
+                    stream.writer.close()
+
     # ---- housekeeping ------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
         data = self.coordinator.status()
         data["stats"] = self.coordinator.stats_event()
         data["server"] = {"version": __version__, "core": core.describe(), "seed": self.seed,
+                          "data_dir": self.config.global_.data_base_dir,
                           "port": self.port, "pending_connections": self.pending,
                           "refused_connections": self.guard.refused}
         return data
@@ -223,26 +278,36 @@ class Server:
             self.journal.write(kind, **event)
         self.coordinator.events.clear()
 
-    def store_snapshot(self, island: int, epoch: int, seq: int, data: bytes) -> None:
-        """Each island's latest snapshot in a file of its own, before it is acknowledged, so
-        a restart can replay the journal past the last checkpoint."""
-        store_island_snapshot(self.checkpoint_dir, island, epoch, seq, data)
-
     def checkpoint(self) -> Path:
         self.write_events()
         meta, payload = self.coordinator.state()
         totals = self.coordinator.totals_view()
         self.journal.sync()
-        return checkpoints.write(
+        path = checkpoints.write(
             self.checkpoint_dir, CHECKPOINT_PREFIX, int(totals["steps"]),
             {"kind": "server", "seed": self.seed, "coordinator": meta,
              "bytebiota": __version__, "journal_offset": self.journal.tell()},
             payload, keep=self.config.checkpoint.checkpoint_keep_last_n,
         )
+        self.store.rotate()
+        return path
+
+    def operator_requests(self) -> None:
+        """``bytebiota release WORKER_ID`` requests left in DATA_BASE_DIR/control/."""
+        for path, worker_id in control.pending(self.config.global_.data_base_dir):
+            released = self.coordinator.release_quarantine(worker_id)
+            self.write_events()
+            answer = (f"released {worker_id}: it may connect and work again" if released
+                      else f"{worker_id} is not quarantined; nothing to release")
+            log(answer)
+            control.answer(path, released, answer)
 
     async def housekeeping(self) -> None:
         timeout = self.config.server.worker_timeout
         interval = self.config.server.checkpoint_interval
+        # A validator has this long to re-run a span (a CHECKPOINT_INTERVAL of work, plus a
+        # batch) before the job goes to someone else: four times that, for slower machines.
+        job_timeout = 4.0 * (interval + self.config.worker.target_interval_seconds)
         last_checkpoint = last_stats = time.monotonic()
         while not self.stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -250,7 +315,10 @@ class Server:
             for worker_id in self.coordinator.expire(timeout):
                 freed = self.coordinator.lose(worker_id, "timeout")
                 log(f"worker {worker_id} timed out; islands {freed} go back to the pool")
+            self.coordinator.expire_jobs(job_timeout)
+            self.operator_requests()
             self.write_events()
+            await self.deliver_notices()
             now = time.monotonic()
             if now - last_stats >= STATS_SECONDS:
                 self.journal.write("stats", **self.coordinator.stats_event())
@@ -291,21 +359,52 @@ class Server:
             await self.shutdown()
 
 
-def island_file(directory: Path, island: int) -> Path:
-    return directory / "islands" / f"island-{island:05d}.snap"
+def quarantine_text(worker_id: str, reason: str) -> str:
+    return (f"worker {worker_id} is quarantined: {reason}; it gets no work until an operator "
+            f"runs `bytebiota release {worker_id}` on the server")
 
 
-def store_island_snapshot(directory: Path, island: int, epoch: int, seq: int,
-                          data: bytes) -> None:
-    path = island_file(directory, island)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(checkpoints.encode({"island": island, "epoch": epoch, "seq": seq}, data))
-    os.replace(tmp, path)
+class SnapshotStore:
+    """Every accepted island snapshot in a file of its own, named by (island, epoch, seq)
+    and written before it is acknowledged, so a restart replays the journal past the last
+    checkpoint onto exactly the snapshots it names (one file per island would be overwritten
+    by the next snapshot before a revocation could be replayed). Two generations are kept:
+    the files since the newest checkpoint and those since the one before it (which a damaged
+    newest checkpoint falls back to); older ones are deleted at each checkpoint."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory / "islands"
+        existing = sorted(self.directory.glob("*.snap")) if self.directory.is_dir() else []
+        self.generations: list[list[Path]] = [[], existing]  # before the last checkpoint, since
+
+    def path(self, island: int, epoch: int, seq: int) -> Path:
+        return self.directory / f"island-{island:05d}-{epoch}-{seq}.snap"
+
+    def put(self, island: int, epoch: int, seq: int, data: bytes) -> None:
+        path = self.path(island, epoch, seq)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(checkpoints.encode({"island": island, "epoch": epoch, "seq": seq}, data))
+        os.replace(tmp, path)
+        self.generations[1].append(path)
+
+    def get(self, island: int, epoch: int, seq: int) -> bytes | None:
+        try:
+            meta, data = checkpoints.read(self.path(island, epoch, seq))
+        except checkpoints.CheckpointError:
+            return None
+        return data if (meta.get("epoch"), meta.get("seq")) == (epoch, seq) else None
+
+    def rotate(self) -> None:
+        """A checkpoint was written: forget the generation before the one before it."""
+        for path in self.generations[0]:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        self.generations = [self.generations[1], []]
 
 
 def replay_journal(coordinator: Coordinator, journal_path: Path, offset: int,
-                   directory: Path) -> int:
+                   store: SnapshotStore) -> int:
     """Re-apply what the journal recorded after the checkpoint; returns the events applied."""
     if not journal_path.exists():
         return 0
@@ -321,15 +420,13 @@ def replay_journal(coordinator: Coordinator, journal_path: Path, offset: int,
                 break
             data = None
             if event.get("event") == "snapshot":
-                try:
-                    meta, data = checkpoints.read(island_file(directory, event["island"]))
-                except checkpoints.CheckpointError:
-                    continue
-                if (meta.get("epoch"), meta.get("seq")) != (event["epoch"], event["seq"]):
+                data = store.get(event["island"], event["epoch"], event["seq"])
+                if data is None:
                     continue
             coordinator.replay(event, data)
             applied += 1
     coordinator.events.clear()
+    coordinator.notices.clear()
     return applied
 
 
@@ -352,16 +449,18 @@ def command(args: Any, config: Config) -> None:
     if found is not None:
         path, meta, payload = found
         seed = int(meta["seed"])
-        coordinator = Coordinator(0, seed, ancestor, config.evolution.seed_bank_size)
+        coordinator = Coordinator(0, seed, ancestor, config.evolution.seed_bank_size,
+                                  validation_rate=config.server.validation_rate)
         coordinator.load(meta["coordinator"], payload)
         replayed = replay_journal(coordinator, data_dir / "logs" / "server.jsonl",
-                                  int(meta.get("journal_offset", 0)), directory)
+                                  int(meta.get("journal_offset", 0)), SnapshotStore(directory))
         log(f"resuming from {path} and {replayed} journal events after it, at "
             f"{coordinator.totals_view()['steps']:,} steps")
     else:
         seed = config.global_.seed if config.global_.seed is not None else simulation.fresh_seed()
         coordinator = Coordinator(island_count(config), seed, ancestor,
-                                  config.evolution.seed_bank_size)
+                                  config.evolution.seed_bank_size,
+                                  validation_rate=config.server.validation_rate)
     journal_path = data_dir / "logs" / "server.jsonl"
     journal = Journal(journal_path, append=found is not None)
     if found is None:

@@ -1,4 +1,5 @@
-"""The experiment's bookkeeping, without I/O: islands, leases, reports, migration, seed bank.
+"""The experiment's bookkeeping, without I/O: islands, leases, reports, migration, seed bank,
+and the verification of volunteers' results.
 
 Exactly-once accounting. Every report names (island, epoch, seq). A report is *accepted*
 when its epoch is the island's and its seq the next expected one; a seq already seen is a
@@ -8,19 +9,65 @@ to another worker from that snapshot with epoch + 1, its pending reports are rol
 new holder redoes that work), and the totals never count a step twice. A snapshot commits the
 pending reports before it.
 
-Invariants: ``totals.steps`` is the sum of the steps of accepted, not rolled-back reports;
-every island has at most one holder; epochs only grow.
+Verified results (docs/deployment.md, "Verified results"). A batch is fixed by its start
+state, the immigrants entering before it and its length, so it can be re-run elsewhere. The
+reports between two snapshots of one lease form a *span*; the server keeps, for each, its
+length, its immigrants (counted off the hand-outs, ``Island.issued``) and its *fingerprint*.
+A snapshot must hash to the digest the report before it gave (the *chain*: a worker whose
+snapshot contradicts its own report is quarantined at once). When a snapshot closes a span,
+the span is sampled with probability VALIDATION_RATE (an unpredictable draw) and becomes a
+*job*: its start state and batches, re-run by a second worker; equal fingerprints verify it;
+different ones put it in dispute (its counts are withheld) and a third worker decides by
+majority. A worker in the minority is quarantined: it gets no work until an operator
+releases it, every island it holds rolls back to the start of its lease there (its *anchor*),
+and an island whose disputed span it produced in an earlier lease rolls back to that span's
+start. Rolled-back reports leave the totals (``reports_invalid``).
+
+Every state change is one journal event, applied by one primitive (the ``_``-methods that
+append to ``events``); ``replay`` re-applies those events after a restart without deciding
+anything again (no draw, no vote count), so a server restarted mid-validation neither loses
+nor double-counts.
+
+Invariants: ``totals.steps`` is the sum of the steps of accepted reports that were neither
+rolled back nor invalidated, minus those of disputed spans; every island has at most one
+holder; epochs only grow; a quarantined worker holds no island and no job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
+from array import array
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bytebiota.protocol.messages import REPORT_ACCEPTED, REPORT_DUPLICATE, REPORT_STALE
+from bytebiota.protocol.messages import (
+    MAX_SPAN_BATCHES,
+    REPORT_ACCEPTED,
+    REPORT_DUPLICATE,
+    REPORT_REFUSED,
+    REPORT_STALE,
+    batch_fingerprint,
+)
+
+FINGERPRINTED = ("steps", "births", "deaths", "population", "genotypes", "digest", "emigrants")
+JOBS_PER_ISLAND = 2  # open validation jobs per island (each holds a start snapshot)
+
+
+def snapshot_digest(data: bytes) -> bytes | None:
+    """The digest a snapshot claims: a world snapshot (core/world.py) is its body followed by
+    the body's SHA-256, which is also ``World.digest()``. None when it is not a snapshot."""
+    if len(data) <= 32 or hashlib.sha256(data[:-32]).digest() != data[-32:]:
+        return None
+    return data[-32:]
+
+
+def combined(fingerprints: bytes) -> bytes:
+    """One value for a span's results (its fingerprints, concatenated): votes compare these."""
+    return hashlib.sha256(fingerprints).digest()
 
 
 @dataclass
@@ -35,6 +82,93 @@ class Counters:
         self.births += other.births
         self.deaths += other.deaths
         self.reports += other.reports
+
+    def copy(self) -> Counters:
+        return Counters(self.steps, self.births, self.deaths, self.reports)
+
+
+@dataclass
+class Anchor:
+    """A state an island can go back to: a snapshot (empty: the fresh start from the seed
+    and ``founders``), the seq of the batch it starts, and the island's counts up to it."""
+
+    seq: int
+    snapshot: bytes
+    founders: list[bytes]
+    counts: Counters
+
+
+class Span:
+    """The reports accepted since an island's last snapshot, as re-running them takes
+    (each batch's length, the immigrants entering before it) and must give (each batch's
+    fingerprint). Compact, because an island may carry MAX_SPAN_BATCHES of them and a server
+    a thousand islands: two flat buffers, a dict for the rare batches with immigrants, one
+    sum of counts (no object per batch for the garbage collector to walk)."""
+
+    __slots__ = ("counts", "fingerprints", "immigrants", "start", "steps")
+
+    def __init__(self, start: int) -> None:
+        self.start = start  # the seq of its first batch
+        self.steps = array("Q")
+        self.fingerprints = b""
+        self.immigrants: dict[int, list[bytes]] = {}  # batch index -> genomes entering
+        self.counts = Counters()
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def add(self, steps: int, immigrants: list[bytes], fingerprint: bytes,
+            counts: Counters) -> None:
+        if immigrants:
+            self.immigrants[len(self.steps)] = immigrants
+        self.steps.append(steps)
+        self.fingerprints += fingerprint
+        self.counts.add(counts)
+
+    def fingerprint(self, k: int) -> bytes:
+        return self.fingerprints[32 * k : 32 * k + 32]
+
+    def entering(self, k: int) -> list[bytes]:
+        return self.immigrants.get(k, [])
+
+    def meta(self, blob: Callable[[bytes], int]) -> dict[str, Any]:
+        return {"start": self.start, "steps_len": blob(self.steps.tobytes()),
+                "fingerprints_len": blob(self.fingerprints),
+                "immigrants": {str(k): [g.hex() for g in v] for k, v in self.immigrants.items()},
+                "counts": dict(vars(self.counts))}
+
+    @staticmethod
+    def from_meta(entry: dict[str, Any], blob: Callable[[int], bytes]) -> Span:
+        span = Span(int(entry["start"]))
+        span.steps.frombytes(blob(int(entry["steps_len"])))
+        span.fingerprints = blob(int(entry["fingerprints_len"]))
+        span.immigrants = {int(k): [bytes.fromhex(g) for g in v]
+                           for k, v in entry["immigrants"].items()}
+        span.counts = Counters(**entry["counts"])
+        return span
+
+
+@dataclass
+class Job:
+    """A span chosen for validation: re-run it from ``start`` and compare fingerprints."""
+
+    id: int
+    island: int
+    epoch: int  # the producer's lease
+    producer: str
+    host: str  # the producer's host: validators from other hosts are preferred
+    seed: int
+    start: Anchor
+    span: Span
+    votes: dict[str, bytes]  # worker -> combined fingerprints; the producer's first
+    holder: str | None = None
+    assigned: float = 0.0
+    offered: set[str] = field(default_factory=set)  # workers it was given to
+    disputed: bool = False
+
+    @property
+    def end_seq(self) -> int:
+        return self.start.seq + len(self.span)
 
 
 @dataclass
@@ -57,10 +191,19 @@ class Island:
     idle_reports: int = 0  # reports in a row without a birth
     last_snapshot: float = 0.0
     reseeds: int = 0
+    issued: list[bytes] = field(default_factory=list)  # handed to the lease, not yet entered
+    span: Span | None = None  # the pending reports, while VALIDATION_RATE > 0
+    last_digest: bytes | None = None  # end digest of report next_seq - 1
+    anchor: Anchor | None = None  # where the current lease started
 
     @property
     def steps(self) -> int:
         return self.committed.steps + self.pending.steps
+
+    def here(self) -> Anchor:
+        """The island's committed state, as an anchor."""
+        return Anchor(self.snapshot_seq, self.snapshot, list(self.founders),
+                      self.committed.copy())
 
 
 @dataclass
@@ -69,8 +212,18 @@ class Totals:
     reports_duplicate: int = 0
     reports_stale: int = 0
     reports_rolled_back: int = 0
+    reports_refused: int = 0
+    reports_invalid: int = 0  # rolled back because of a failed validation or a quarantine
+    steps_invalid: int = 0
     leases: int = 0
     migrants: int = 0
+    validations_opened: int = 0
+    validations_verified: int = 0
+    validations_disputed: int = 0
+    validations_failed: int = 0  # the producer lost the vote
+    validations_inconclusive: int = 0
+    validations_skipped: int = 0  # sampled while the island had JOBS_PER_ISLAND open
+    quarantines: int = 0
 
 
 @dataclass
@@ -87,16 +240,23 @@ class WorkerInfo:
 
 
 class Coordinator:
-    """All the server's decisions; the asyncio edge only moves messages."""
+    """All the server's decisions; the asyncio edge only moves messages.
+
+    ``notices`` tells the edge what to say to other sessions: ``("revoke", worker, island,
+    epoch)`` (send REVOKE) and ``("quarantine", worker, reason)`` (say BYE and close)."""
 
     INBOX_LIMIT = 50  # immigrants waiting per island; older ones are dropped
     STAGNANT_REPORTS = 3  # reports in a row without a birth make an island stagnant
     SILENT_SECONDS = 15.0  # shown as "silent" after this; leases expire at WORKER_TIMEOUT
 
     def __init__(self, islands: int, seed: int, ancestor: bytes, seed_bank_size: int,
-                 clock: Any = time.monotonic) -> None:
+                 clock: Any = time.monotonic, *, validation_rate: float = 0.0,
+                 sample: Callable[[], float] | None = None) -> None:
         self.clock = clock
         self.rng = random.Random(seed)  # server-side choices only: never simulation draws
+        # Which spans are checked must be unpredictable to workers: not the seeded rng.
+        self.sample = sample or random.SystemRandom().random
+        self.validation_rate = validation_rate
         self.ancestor = ancestor
         self.islands = {
             i: Island(id=i, seed=self.rng.getrandbits(63), founders=[ancestor])
@@ -106,13 +266,52 @@ class Coordinator:
         self.workers: dict[str, WorkerInfo] = {}
         self.seed_bank: deque[bytes] = deque(maxlen=max(1, seed_bank_size))
         self.events: list[dict[str, Any]] = []  # island/worker events for the journal
+        self.notices: list[tuple[Any, ...]] = []
+        self.jobs: dict[int, Job] = {}
+        self.next_job = 1
+        self.quarantined: dict[str, dict[str, Any]] = {}  # worker -> reason, job
+        self.holding: dict[str, int] = {}  # worker -> the job it is re-running
+        self.hosts: dict[str, int] = {}  # host -> workers connected from it
+        for island in self.islands.values():
+            island.span = self._new_span(island)
 
     # ---- workers and leases ------------------------------------------------------------
 
     def join(self, worker_id: str, host: str, cores: int) -> None:
+        """A worker says hello (again: it keeps its leases, its host is refreshed, and a job
+        it held goes back to the queue: a restarted process no longer has it)."""
         now = self.clock()
-        self.workers[worker_id] = WorkerInfo(worker_id, host, cores, now, now)
+        self._unhold(worker_id)
+        info = self._add_worker(worker_id)
+        self._count_host(info.host, -1)
+        info.host, info.cores, info.last_seen = host, cores, now
+        self._count_host(host, +1)
         self.events.append({"event": "worker", "id": worker_id, "host": host, "change": "join"})
+
+    def _add_worker(self, worker_id: str) -> WorkerInfo:
+        info = self.workers.get(worker_id)
+        if info is None:
+            now = self.clock()
+            info = self.workers[worker_id] = WorkerInfo(worker_id, joined=now, last_seen=now)
+            self._count_host(info.host, +1)
+        return info
+
+    def _count_host(self, host: str, delta: int) -> None:
+        self.hosts[host] = self.hosts.get(host, 0) + delta
+        if not self.hosts[host]:
+            del self.hosts[host]
+
+    def _remove_worker(self, worker_id: str) -> WorkerInfo | None:
+        info = self.workers.pop(worker_id, None)
+        if info is not None:
+            self._count_host(info.host, -1)
+        self._unhold(worker_id)
+        return info
+
+    def _unhold(self, worker_id: str) -> None:
+        job = self.holding.pop(worker_id, None)
+        if job is not None and job in self.jobs:
+            self.jobs[job].holder = None
 
     def seen(self, worker_id: str) -> None:
         if worker_id in self.workers:
@@ -120,12 +319,13 @@ class Coordinator:
 
     def lose(self, worker_id: str, reason: str) -> list[int]:
         """A worker is gone: its islands go back to the pool (from their last snapshot)."""
-        info = self.workers.pop(worker_id, None)
+        info = self.workers.get(worker_id)
         if info is None:
             return []
         freed = sorted(info.islands)
         for island_id in freed:
             self._revoke(self.islands[island_id])
+        self._remove_worker(worker_id)
         self.events.append({"event": "worker", "id": worker_id, "change": "lost",
                             "reason": reason, "islands": freed})
         return freed
@@ -140,10 +340,22 @@ class Coordinator:
             self.totals.reports_rolled_back += island.pending.reports
         island.pending = Counters()
         island.next_seq = island.snapshot_seq
-        island.holder = None
-        island.epoch += 1
+        self._vacate(island)
         self.events.append({"event": "island", "id": island.id, "change": "revoked",
                             "epoch": island.epoch, "resume_seq": island.next_seq})
+
+    def _vacate(self, island: Island) -> None:
+        """No holder any more: epoch + 1, the open span dropped, immigrants handed out and
+        not entered back in the inbox."""
+        if island.holder is not None and island.holder in self.workers:
+            self.workers[island.holder].islands.discard(island.id)
+        island.holder = None
+        island.epoch += 1
+        island.span = self._new_span(island)
+        island.last_digest = snapshot_digest(island.snapshot) if island.snapshot else None
+        island.inbox[:0] = island.issued
+        island.issued = []
+        del island.inbox[:-self.INBOX_LIMIT]
 
     def lease(self, worker_id: str, capacity: int) -> list[Island]:
         """Free islands for this worker, least advanced first."""
@@ -152,14 +364,18 @@ class Coordinator:
                       key=lambda i: (i.steps, i.id))
         granted = free[:max(0, capacity)]
         for island in granted:
-            island.holder = worker_id
-            island.epoch += 1
+            self._lease(island, worker_id, island.epoch + 1)
             info.islands.add(island.id)
-            self.totals.leases += 1
             self.events.append({"event": "island", "id": island.id, "change": "leased",
                                 "worker": worker_id, "epoch": island.epoch,
                                 "from_seq": island.next_seq})
         return granted
+
+    def _lease(self, island: Island, worker_id: str, epoch: int) -> None:
+        island.holder = worker_id
+        island.epoch = epoch
+        island.anchor = island.here()
+        self.totals.leases += 1
 
     def lease_fairly(self, worker_id: str, capacity: int) -> list[Island]:
         """Lease, but a worker that holds islands gets another only while no other worker
@@ -173,13 +389,21 @@ class Coordinator:
         island = self.islands.get(island_id)
         if island is None or island.holder != worker_id or island.epoch != epoch:
             return
-        self.workers[worker_id].islands.discard(island_id)
         self._revoke(island)
 
     def take_immigrants(self, island: Island) -> list[bytes]:
+        """The inbox, handed to the island's lease (journaled: a report later says how many
+        of them entered before its batch)."""
         out, island.inbox = island.inbox, []
-        island.immigrants_in += len(out)
+        self._issue(island, out)
         return out
+
+    def _issue(self, island: Island, genomes: list[bytes]) -> None:
+        island.immigrants_in += len(genomes)
+        island.issued.extend(genomes)
+        if genomes:
+            self.events.append({"event": "immigrants", "island": island.id,
+                                "epoch": island.epoch, "genomes": [g.hex() for g in genomes]})
 
     # ---- reports and snapshots ---------------------------------------------------------
 
@@ -195,8 +419,19 @@ class Coordinator:
         if seq > island.next_seq:
             self.totals.reports_stale += 1
             return REPORT_STALE
+        if fields["entered"] > len(island.issued) or (
+                self.validation_rate > 0 and
+                island.next_seq - island.snapshot_seq >= MAX_SPAN_BATCHES):
+            # More immigrants than it was given, or a span no validation could re-run
+            # (MAX_SPAN_BATCHES without a snapshot): not work the experiment can vouch for.
+            self.totals.reports_refused += 1
+            self.notices.append(("revoke", worker_id, island.id, island.epoch))
+            self._revoke(island)
+            return REPORT_REFUSED
+        fingerprint = batch_fingerprint(**{k: fields[k] for k in FINGERPRINTED})
         self._accept(island, seq, fields["steps"], fields["births"], fields["deaths"],
-                     population=fields["population"], genotypes=fields["genotypes"])
+                     population=fields["population"], genotypes=fields["genotypes"],
+                     digest=fields["digest"], fingerprint=fingerprint, entered=fields["entered"])
         island.stats = fields.get("stats") or {}
         worker = self.workers.get(worker_id)
         if worker is not None:
@@ -207,9 +442,12 @@ class Coordinator:
             worker.last_report = now
             worker.steps += fields["steps"]
         self.events.append({"event": "report", "island": island.id, "epoch": island.epoch,
-                            "seq": seq, "steps": fields["steps"], "births": fields["births"],
-                            "deaths": fields["deaths"], "population": fields["population"],
-                            "genotypes": fields["genotypes"]})
+                            "seq": seq, "worker": worker_id, "steps": fields["steps"],
+                            "births": fields["births"], "deaths": fields["deaths"],
+                            "population": fields["population"],
+                            "genotypes": fields["genotypes"],
+                            "digest": fields["digest"].hex(), "entered": fields["entered"],
+                            "fingerprint": fingerprint.hex()})
         self._migrate(island, fields["emigrants"])
         island.idle_reports = island.idle_reports + 1 if fields["births"] == 0 else 0
         if island.population == 0:
@@ -220,11 +458,17 @@ class Coordinator:
         return REPORT_ACCEPTED
 
     def _accept(self, island: Island, seq: int, steps: int, births: int, deaths: int, *,
-                population: int, genotypes: int) -> None:
+                population: int, genotypes: int, digest: bytes, fingerprint: bytes,
+                entered: int) -> None:
+        counts = Counters(steps, births, deaths, 1)
         island.next_seq = seq + 1
-        island.pending.add(Counters(steps, births, deaths, 1))
+        island.pending.add(counts)
         island.population = population
         island.genotypes = genotypes
+        island.last_digest = digest
+        if island.span is not None:
+            island.span.add(steps, island.issued[:entered], fingerprint, counts)
+        del island.issued[:entered]
         self.totals.reports_accepted += 1
 
     def _migrate(self, source: Island, emigrants: list[bytes]) -> None:
@@ -249,11 +493,26 @@ class Coordinator:
 
     def snapshot(self, worker_id: str, island_id: int, epoch: int, seq: int,
                  data: bytes) -> bool:
+        """Commit the island's state before batch ``seq``. Refused (False) unless it comes
+        from the holder at the next seq and hashes to the digest of report seq - 1; a holder
+        whose snapshot contradicts its own report is quarantined. Closing a span may open a
+        validation job for it."""
         island = self.islands.get(island_id)
         if island is None or island.holder != worker_id or island.epoch != epoch:
             return False
-        if seq != island.next_seq:
+        if seq != island.next_seq or island.last_digest is None:
+            return False  # (no report before it: nothing to commit)
+        if snapshot_digest(data) != island.last_digest:
+            self.discredit(worker_id, f"its snapshot of island {island.id} before batch {seq} "
+                           "does not match the digest it reported for the batch before")
             return False
+        span = island.span
+        if span is not None and len(span) == seq - island.snapshot_seq > 0 and \
+                self.sample() < self.validation_rate:
+            if sum(j.island == island.id for j in self.jobs.values()) < JOBS_PER_ISLAND:
+                self._open_job(island, self.next_job)
+            else:
+                self.totals.validations_skipped += 1
         self._commit(island, seq, data)
         self.events.append({"event": "snapshot", "island": island.id, "epoch": epoch,
                             "seq": seq})
@@ -265,23 +524,237 @@ class Coordinator:
         island.founders = []
         island.committed.add(island.pending)
         island.pending = Counters()
+        island.span = self._new_span(island)
         island.last_snapshot = self.clock()
+
+    def _new_span(self, island: Island) -> Span | None:
+        """Spans are recorded only while they may be checked (at the committed state)."""
+        return Span(island.snapshot_seq) if self.validation_rate > 0 else None
+
+    # ---- validation --------------------------------------------------------------------
+
+    def _open_job(self, island: Island, job_id: int) -> Job:
+        """The island's open span (before the snapshot that closes it is committed)."""
+        producer = island.holder or ""
+        info = self.workers.get(producer)
+        span = island.span or Span(island.snapshot_seq)
+        island.span = None  # (the commit that follows starts a new one)
+        job = Job(job_id, island.id, island.epoch, producer, info.host if info else "",
+                  island.seed, island.here(), span, {producer: combined(span.fingerprints)})
+        self.jobs[job.id] = job
+        self.next_job = max(self.next_job, job.id + 1)
+        self.totals.validations_opened += 1
+        self.events.append({"event": "validation", "change": "opened", "job": job.id,
+                            "island": island.id, "epoch": island.epoch, "producer": producer,
+                            "from_seq": job.start.seq, "to_seq": job.end_seq})
+        return job
+
+    def assign_job(self, worker_id: str) -> Job | None:
+        """An open job for this worker to re-run, if one is due: never its own, never one it
+        voted on, one at a time, and from another host than the producer's while a worker
+        of another host is connected."""
+        if not self.jobs or worker_id not in self.workers or worker_id in self.holding:
+            return None
+        host = self.workers[worker_id].host
+        elsewhere = len(self.hosts) > 1  # some worker runs on another machine
+        for job in self.jobs.values():
+            if job.holder is not None or worker_id == job.producer or worker_id in job.votes:
+                continue
+            if host == job.host and elsewhere:
+                continue  # leave it to a worker on another machine
+            job.holder = worker_id
+            job.assigned = self.clock()
+            job.offered.add(worker_id)
+            self.holding[worker_id] = job.id
+            return job
+        return None
+
+    def expire_jobs(self, timeout: float) -> None:
+        """A job held for longer than ``timeout`` seconds goes to someone else."""
+        now = self.clock()
+        for job in self.jobs.values():
+            if job.holder is not None and now - job.assigned > timeout:
+                self.holding.pop(job.holder, None)
+                job.holder = None
+
+    def result(self, worker_id: str, job_id: int, fingerprints: list[bytes]) -> str:
+        """A validator's fingerprints for a job it was given: the outcome ("ignored",
+        "verified", "disputed", "failed", "inconclusive")."""
+        job = self.jobs.get(job_id)
+        if job is None or worker_id not in job.offered or worker_id in job.votes or \
+                worker_id in self.quarantined:
+            return "ignored"
+        if job.holder == worker_id:
+            job.holder = None
+            self.holding.pop(worker_id, None)
+        first_difference = job.start.seq + next(
+            (k for k, f in enumerate(fingerprints[:len(job.span)])
+             if job.span.fingerprint(k) != f), min(len(fingerprints), len(job.span)))
+        self._vote(job, worker_id, combined(b"".join(fingerprints)), first_difference)
+        votes = list(job.votes.items())
+        if len(votes) == 2:
+            if votes[0][1] == votes[1][1]:
+                self._close(job, "verified")
+                return "verified"
+            self._dispute(job)
+            return "disputed"
+        values = [v for _, v in votes]
+        majority = next((v for v in values if values.count(v) >= 2), None)
+        island = self.islands[job.island]
+        if majority is None:  # three different results: nobody can be believed
+            self._rollback(island, job.start, to_job=job.id, outcome="inconclusive")
+            return "inconclusive"
+        losers = [w for w, v in votes if v != majority]
+        reason = (f"its result for island {job.island}, batches {job.start.seq}.."
+                  f"{job.end_seq - 1} (job {job.id}), disagreed with the majority")
+        if job.producer not in losers:
+            self._close(job, "verified")
+        elif island.epoch == job.epoch:  # the producer's lease goes on: back to its anchor
+            self._close(job, "failed")
+        else:  # a later lease built on the wrong result: back to the span's start
+            self._rollback(island, job.start, to_job=job.id, outcome="failed")
+        for worker in losers:
+            self.discredit(worker, reason, job.id)
+        return "failed" if job.producer in losers else "verified"
+
+    def discredit(self, worker_id: str, reason: str, job_id: int | None = None) -> None:
+        """Quarantine a worker: every island it holds goes back to where its lease started
+        (its work there leaves the totals), then it is disconnected and refused until an
+        operator releases it."""
+        info = self.workers.get(worker_id)
+        for island_id in sorted(info.islands if info else ()):
+            island = self.islands[island_id]
+            if island.anchor is not None:
+                self._rollback(island, island.anchor, to_job=None, outcome="cancelled")
+        if worker_id not in self.quarantined:
+            self._quarantine(worker_id, reason, job_id)
+
+    def _vote(self, job: Job, worker_id: str, value: bytes, first_difference: int) -> None:
+        job.votes[worker_id] = value
+        self.events.append({"event": "validation", "change": "vote", "job": job.id,
+                            "worker": worker_id, "value": value.hex(),
+                            "agrees": value == job.votes[job.producer],
+                            "first_difference": first_difference})
+
+    def _dispute(self, job: Job) -> None:
+        job.disputed = True
+        self.totals.validations_disputed += 1
+        self.events.append({"event": "validation", "change": "disputed", "job": job.id})
+
+    def _close(self, job: Job, outcome: str) -> None:
+        """The job is done: "verified", "failed" (the producer lost the vote),
+        "inconclusive" (no majority) or "cancelled" (its island went back before it)."""
+        if self.jobs.pop(job.id, None) is None:
+            return
+        if job.holder is not None:
+            self.holding.pop(job.holder, None)
+        if outcome == "verified":
+            self.totals.validations_verified += 1
+        elif outcome == "failed":
+            self.totals.validations_failed += 1
+        elif outcome == "inconclusive":
+            self.totals.validations_inconclusive += 1
+        self.events.append({"event": "validation", "change": "closed", "job": job.id,
+                            "outcome": outcome})
+
+    def _rollback(self, island: Island, target: Anchor, *, to_job: int | None,
+                  outcome: str) -> None:
+        """The island goes back to ``target`` (its lease's anchor, or job ``to_job``'s
+        start): what was accepted after it leaves the totals, the lease is revoked, and the
+        jobs on that stretch are closed (job ``to_job`` with ``outcome``, the others as
+        cancelled)."""
+        if island.holder is not None:
+            self.notices.append(("revoke", island.holder, island.id, island.epoch))
+        before = island.committed.copy()
+        before.add(island.pending)
+        island.snapshot = target.snapshot
+        island.snapshot_seq = target.seq
+        island.founders = list(target.founders)
+        island.committed = target.counts.copy()
+        island.pending = Counters()
+        island.next_seq = target.seq
+        island.anchor = None
+        self._vacate(island)
+        self.totals.reports_invalid += before.reports - target.counts.reports
+        self.totals.steps_invalid += before.steps - target.counts.steps
+        self.events.append({"event": "island", "id": island.id, "change": "rolled_back",
+                            "epoch": island.epoch, "seq": target.seq,
+                            "to": "anchor" if to_job is None else "job", "job": to_job,
+                            "outcome": outcome, "reports": before.reports - target.counts.reports})
+        for job in [j for j in self.jobs.values()
+                    if j.island == island.id and j.start.seq >= target.seq]:
+            self._close(job, outcome if job.id == to_job else "cancelled")
+
+    def _quarantine(self, worker_id: str, reason: str, job_id: int | None) -> None:
+        self.quarantined[worker_id] = {"reason": reason, "job": job_id}
+        self.totals.quarantines += 1
+        info = self.workers.get(worker_id)
+        for island_id in sorted(info.islands if info else ()):
+            self._revoke(self.islands[island_id])  # (islands without an anchor)
+        self._remove_worker(worker_id)
+        for job in self.jobs.values():
+            if worker_id != job.producer and job.votes.pop(worker_id, None) is not None:
+                job.disputed = len(set(job.votes.values())) > 1  # its vote is withdrawn
+        self.notices.append(("quarantine", worker_id, reason))
+        self.events.append({"event": "worker", "id": worker_id, "change": "quarantined",
+                            "reason": reason, "job": job_id})
+
+    def release_quarantine(self, worker_id: str) -> bool:
+        """An operator vouches for a quarantined worker: it may work again."""
+        if self.quarantined.pop(worker_id, None) is None:
+            return False
+        self.events.append({"event": "worker", "id": worker_id, "change": "released"})
+        return True
+
+    def is_quarantined(self, worker_id: str) -> bool:
+        return worker_id in self.quarantined
+
+    def counts(self) -> dict[int, Counters]:
+        """Each island's counts as the experiment reports them: accepted and not rolled
+        back, less its spans in dispute (withheld until a third worker decides)."""
+        withheld: dict[int, Counters] = {}
+        for job in self.jobs.values():
+            if job.disputed:
+                withheld.setdefault(job.island, Counters()).add(job.span.counts)
+        out = {}
+        for island in self.islands.values():
+            total = island.committed.copy()
+            total.add(island.pending)
+            w = withheld.get(island.id)
+            if w is not None:
+                total = Counters(total.steps - w.steps, total.births - w.births,
+                                 total.deaths - w.deaths, total.reports - w.reports)
+            out[island.id] = total
+        return out
 
     # ---- views -------------------------------------------------------------------------
 
     def totals_view(self) -> dict[str, Any]:
-        steps = sum(i.steps for i in self.islands.values())
-        births = sum(i.committed.births + i.pending.births for i in self.islands.values())
-        deaths = sum(i.committed.deaths + i.pending.deaths for i in self.islands.values())
+        counts = list(self.counts().values())
         return {
-            "steps": steps, "births": births, "deaths": deaths,
+            "steps": sum(c.steps for c in counts), "births": sum(c.births for c in counts),
+            "deaths": sum(c.deaths for c in counts),
             "population": sum(i.population for i in self.islands.values()),
             "reports_accepted": self.totals.reports_accepted,
             "reports_duplicate": self.totals.reports_duplicate,
             "reports_stale": self.totals.reports_stale,
             "reports_rolled_back": self.totals.reports_rolled_back,
+            "reports_refused": self.totals.reports_refused,
+            "reports_invalid": self.totals.reports_invalid,
+            "steps_invalid": self.totals.steps_invalid,
             "leases": self.totals.leases, "migrants": self.totals.migrants,
             "seed_bank": len(self.seed_bank),
+        }
+
+    def validation_view(self) -> dict[str, Any]:
+        t = self.totals
+        return {
+            "rate": self.validation_rate, "open": len(self.jobs),
+            "disputed_open": sum(j.disputed for j in self.jobs.values()),
+            "opened": t.validations_opened, "verified": t.validations_verified,
+            "disputed": t.validations_disputed, "failed": t.validations_failed,
+            "inconclusive": t.validations_inconclusive, "skipped": t.validations_skipped,
+            "quarantines": t.quarantines,
         }
 
     def stats_event(self) -> dict[str, Any]:
@@ -306,15 +779,22 @@ class Coordinator:
 
     def status(self) -> dict[str, Any]:
         now = self.clock()
+        holding = self.holding
+        counts = self.counts()
         return {
             "totals": self.totals_view(),
+            "validation": self.validation_view(),
+            "quarantined": [{"id": w, **info} for w, info in sorted(self.quarantined.items())],
             "workers": [{"id": w.id, "host": w.host, "islands": sorted(w.islands),
+                         "job": holding.get(w.id),
                          "last_seen_s": round(now - w.last_seen, 3),
                          "instructions_per_s": round(w.rate),
                          "state": ("silent" if now - w.last_seen > self.SILENT_SECONDS
-                                   else "computing" if w.islands else "idle")}
+                                   else "computing" if w.islands or w.id in holding
+                                   else "idle")}
                         for w in sorted(self.workers.values(), key=lambda w: w.id)],
-            "islands": [{"id": i.id, "epoch": i.epoch, "worker": i.holder, "steps": i.steps,
+            "islands": [{"id": i.id, "epoch": i.epoch, "worker": i.holder,
+                         "steps": counts[i.id].steps,
                          "population": i.population, "genotypes": i.genotypes,
                          "immigrants": i.immigrants_in, "reseeds": i.reseeds,
                          "snapshot_age_s": round(now - i.last_snapshot, 1)
@@ -326,40 +806,63 @@ class Coordinator:
 
     def state(self) -> tuple[dict[str, Any], bytes]:
         """(metadata, payload) for a checkpoint: every island with its holder, epoch,
-        accounting and last snapshot (the payload is the snapshots, concatenated)."""
+        accounting, open span, anchor and last snapshot, the open jobs with their start
+        states, the quarantined workers (the payload is the snapshots, concatenated)."""
         blobs: list[bytes] = []
+
+        def blob(data: bytes) -> int:
+            blobs.append(data)
+            return len(data)
+
         islands = []
         for island in self.islands.values():
             islands.append({
                 "id": island.id, "seed": island.seed, "epoch": island.epoch,
                 "holder": island.holder, "next_seq": island.next_seq,
-                "snapshot_seq": island.snapshot_seq, "snapshot_len": len(island.snapshot),
+                "snapshot_seq": island.snapshot_seq, "snapshot_len": blob(island.snapshot),
                 "committed": dict(vars(island.committed)), "pending": dict(vars(island.pending)),
                 "population": island.population, "genotypes": island.genotypes,
                 "immigrants_in": island.immigrants_in, "reseeds": island.reseeds,
                 "founders": [f.hex() for f in island.founders],
                 "inbox": [g.hex() for g in island.inbox],
+                "issued": [g.hex() for g in island.issued],
+                "span": None if island.span is None else island.span.meta(blob),
+                "last_digest": island.last_digest.hex() if island.last_digest else None,
+                "anchor": None if island.anchor is None else _anchor_meta(island.anchor, blob),
             })
-            blobs.append(island.snapshot)
+        jobs = [{"id": j.id, "island": j.island, "epoch": j.epoch, "producer": j.producer,
+                 "host": j.host, "seed": j.seed, "start": _anchor_meta(j.start, blob),
+                 "span": j.span.meta(blob),
+                 "votes": {w: v.hex() for w, v in j.votes.items()},
+                 "offered": sorted(j.offered), "disputed": j.disputed}
+                for j in self.jobs.values()]
         meta = {
             "islands": islands,
             "totals": dict(vars(self.totals)),
             "seed_bank": [g.hex() for g in self.seed_bank],
+            "jobs": jobs, "next_job": self.next_job,
+            "quarantined": self.quarantined,
         }
         return meta, b"".join(blobs)
 
     def load(self, meta: dict[str, Any], payload: bytes) -> None:
         """Restore from ``state()``. Leases survive a server restart: each holder gets
-        WORKER_TIMEOUT from now to reconnect and go on (or its islands are revoked)."""
+        WORKER_TIMEOUT from now to reconnect and go on (or its islands are revoked); jobs
+        held by validators go back to the queue."""
         pos = 0
+
+        def blob(size: int) -> bytes:
+            nonlocal pos
+            data = payload[pos : pos + size]
+            pos += size
+            return data
+
         self.islands = {}
-        now = self.clock()
         for entry in meta["islands"]:
-            size = int(entry["snapshot_len"])
             island = Island(id=int(entry["id"]), seed=int(entry["seed"]),
                             epoch=int(entry["epoch"]), holder=entry["holder"],
                             next_seq=int(entry["next_seq"]),
-                            snapshot=payload[pos : pos + size],
+                            snapshot=blob(int(entry["snapshot_len"])),
                             snapshot_seq=int(entry["snapshot_seq"]),
                             committed=Counters(**entry["committed"]),
                             pending=Counters(**entry["pending"]),
@@ -368,42 +871,109 @@ class Coordinator:
                             immigrants_in=int(entry["immigrants_in"]),
                             reseeds=int(entry["reseeds"]),
                             founders=[bytes.fromhex(f) for f in entry["founders"]],
-                            inbox=[bytes.fromhex(g) for g in entry["inbox"]])
-            pos += size
+                            inbox=[bytes.fromhex(g) for g in entry["inbox"]],
+                            issued=[bytes.fromhex(g) for g in entry.get("issued", [])])
+            digest = entry.get("last_digest")
+            island.last_digest = bytes.fromhex(digest) if digest else (
+                snapshot_digest(island.snapshot) if island.snapshot else None)
+            if entry.get("anchor") is not None:
+                island.anchor = _anchor(entry["anchor"], blob)
+            if entry.get("span") is not None:
+                island.span = Span.from_meta(entry["span"], blob)
+            elif island.next_seq == island.snapshot_seq:
+                island.span = self._new_span(island)  # (else: incomplete, until the next)
             self.islands[island.id] = island
             if island.holder is not None:
-                info = self.workers.setdefault(
-                    island.holder, WorkerInfo(island.holder, joined=now, last_seen=now))
-                info.islands.add(island.id)
+                self._add_worker(island.holder).islands.add(island.id)
+        for entry in meta.get("jobs", []):
+            job = Job(int(entry["id"]), int(entry["island"]), int(entry["epoch"]),
+                      entry["producer"], entry["host"], int(entry["seed"]),
+                      _anchor(entry["start"], blob), Span.from_meta(entry["span"], blob),
+                      {w: bytes.fromhex(v) for w, v in entry["votes"].items()},
+                      offered=set(entry["offered"]), disputed=bool(entry["disputed"]))
+            self.jobs[job.id] = job
+        self.next_job = int(meta.get("next_job", 1))
+        self.quarantined = dict(meta.get("quarantined", {}))
         self.totals = Totals(**meta["totals"])
         self.seed_bank.extend(bytes.fromhex(g) for g in meta["seed_bank"])
 
     def replay(self, event: dict[str, Any], snapshot: bytes | None = None) -> None:
         """Re-apply one journal event written after the checkpoint (write-ahead log): the
-        leases, accepted reports, snapshots and revocations the server acknowledged."""
+        leases, accepted reports, hand-outs, snapshots, revocations and the validation
+        events the server acknowledged or acted on. Nothing is decided again."""
         kind = event.get("event")
+        change = event.get("change")
+        if kind == "worker":
+            if change == "quarantined":
+                self._quarantine(event["id"], event["reason"], event.get("job"))
+            elif change == "released":
+                self.release_quarantine(event["id"])
+            return
+        if kind == "validation":
+            self._replay_validation(event)
+            return
         island = self.islands.get(event.get("id", event.get("island", -1)))
         if island is None:
             return
-        if kind == "island" and event.get("change") == "leased":
-            island.holder = event["worker"]
-            island.epoch = event["epoch"]
-            now = self.clock()
-            info = self.workers.setdefault(island.holder or "",
-                                           WorkerInfo(island.holder or "", joined=now,
-                                                      last_seen=now))
-            info.islands.add(island.id)
-            self.totals.leases += 1
-        elif kind == "island" and event.get("change") == "revoked":
-            for info in self.workers.values():
-                info.islands.discard(island.id)
+        if kind == "island" and change == "leased":
+            self._lease(island, event["worker"], event["epoch"])
+            self._add_worker(event["worker"]).islands.add(island.id)
+        elif kind == "island" and change == "revoked":
             self._revoke(island)
             island.epoch = event["epoch"]
+        elif kind == "island" and change == "rolled_back":
+            job = self.jobs.get(event.get("job") or -1)
+            target = island.anchor if event["to"] == "anchor" else (job.start if job else None)
+            if target is not None and target.seq == event["seq"]:
+                self._rollback(island, target, to_job=event.get("job"),
+                               outcome=event.get("outcome", "failed"))
+            island.epoch = event["epoch"]
+        elif kind == "immigrants" and event["epoch"] == island.epoch:
+            genomes = [bytes.fromhex(g) for g in event["genomes"]]
+            for genome in genomes:
+                if genome in island.inbox:
+                    island.inbox.remove(genome)
+            self._issue(island, genomes)
         elif kind == "report" and event["epoch"] == island.epoch and \
                 event["seq"] == island.next_seq:
             self._accept(island, event["seq"], event["steps"], event["births"],
                          event["deaths"], population=event["population"],
-                         genotypes=event["genotypes"])
+                         genotypes=event["genotypes"],
+                         digest=bytes.fromhex(event.get("digest", "")),
+                         fingerprint=bytes.fromhex(event.get("fingerprint", "")),
+                         entered=min(int(event.get("entered", 0)), len(island.issued)))
         elif kind == "snapshot" and event["epoch"] == island.epoch and snapshot is not None \
                 and event["seq"] == island.next_seq:
             self._commit(island, event["seq"], snapshot)
+
+    def _replay_validation(self, event: dict[str, Any]) -> None:
+        change = event.get("change")
+        if change == "opened":
+            island = self.islands.get(event["island"])
+            if island is not None and island.epoch == event["epoch"] and \
+                    island.snapshot_seq == event["from_seq"] and \
+                    island.next_seq == event["to_seq"]:
+                self._open_job(island, event["job"])
+            return
+        job = self.jobs.get(event.get("job", -1))
+        if job is None:
+            return
+        if change == "vote":
+            job.offered.add(event["worker"])
+            self._vote(job, event["worker"], bytes.fromhex(event["value"]),
+                       event.get("first_difference", 0))
+        elif change == "disputed":
+            self._dispute(job)
+        elif change == "closed":
+            self._close(job, event["outcome"])
+
+
+def _anchor_meta(anchor: Anchor, blob: Callable[[bytes], int]) -> dict[str, Any]:
+    return {"seq": anchor.seq, "snapshot_len": blob(anchor.snapshot),
+            "founders": [f.hex() for f in anchor.founders], "counts": dict(vars(anchor.counts))}
+
+
+def _anchor(entry: dict[str, Any], blob: Callable[[int], bytes]) -> Anchor:
+    return Anchor(int(entry["seq"]), blob(int(entry["snapshot_len"])),
+                  [bytes.fromhex(f) for f in entry["founders"]], Counters(**entry["counts"]))
+

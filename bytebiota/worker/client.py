@@ -4,10 +4,14 @@ The island runs in slices of about 50 ms inside the event loop, so heartbeats ar
 and sent between slices and never stall. A batch is ``batch_steps`` instructions (BATCH_SIZE
 work cycles of 100,000 instructions, adapted toward TARGET_INTERVAL_SECONDS within
 MIN_BATCH_SIZE..MAX_BATCH_SIZE by ADJUSTMENT_FACTOR); after each batch the worker sends a
-REPORT (counters, end digest, emigrants) and, on the CHECKPOINT_INTERVAL cadence, a
-SNAPSHOT. Immigrants from the acknowledgement enter before the next batch, so a batch is
-fixed by (snapshot, immigrants, length). Connection lost: reconnect with exponential backoff
-and jitter (RECONNECT_MAX_ATTEMPTS, 0 = forever); the server re-leases islands itself.
+REPORT (counters, end digest, how many immigrants entered before it, emigrants) and, on the
+experiment's CHECKPOINT_INTERVAL cadence (and at least every MAX_SPAN_BATCHES / 2 batches), a
+SNAPSHOT. Immigrants from an acknowledgement enter before a later batch, so a batch is fixed
+by (start state, immigrants, length): ``advance`` is the one place a batch runs, for the
+worker's own islands and for VALIDATE jobs (another worker's batches, re-run so the server
+can compare fingerprints), which run before the next batch. Connection lost: reconnect with
+exponential backoff and jitter (RECONNECT_MAX_ATTEMPTS, 0 = forever); the server re-leases
+islands itself.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +41,17 @@ from bytebiota.netcommon import Stream, find_token, install_fast_loop, parse_ser
 from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
 from bytebiota.protocol.frames import FrameDecoder, encode_frame
-from bytebiota.protocol.messages import REPORT_STALE, WORKER, Message, decode, encode, make
+from bytebiota.protocol.messages import (
+    MAX_SPAN_BATCHES,
+    REPORT_REFUSED,
+    REPORT_STALE,
+    WORKER,
+    Message,
+    batch_fingerprint,
+    decode,
+    encode,
+    make,
+)
 
 SLICE_SECONDS = 0.02  # the longest the event loop waits: heartbeats, acks
 EMIGRANTS_PER_BATCH = 2
@@ -103,6 +118,26 @@ class Lease:
     world: World
     immigrants: list[bytes] = field(default_factory=list)
     last_snapshot: float = 0.0
+    span: int = 0  # batches since the last snapshot
+
+
+@dataclass
+class Outcome:
+    """What one batch gave: the REPORT's figures, and whether it ran to its end."""
+
+    steps: int
+    births: int
+    deaths: int
+    population: int
+    genotypes: int
+    digest: bytes
+    emigrants: list[bytes]
+    complete: bool
+
+    def fingerprint(self) -> bytes:
+        return batch_fingerprint(steps=self.steps, births=self.births, deaths=self.deaths,
+                                 population=self.population, genotypes=self.genotypes,
+                                 digest=self.digest, emigrants=self.emigrants)
 
 
 class Worker:
@@ -121,6 +156,8 @@ class Worker:
         self.cache_path = (Path(config.global_.data_base_dir) / "cache" /
                            f"worker-{_safe(worker_id)}.queue")
         self.orphans: set[tuple[int, int]] = set()  # leases of a previous run of this worker
+        self.jobs: list[Message] = []  # VALIDATE messages to run, before the next batch
+        self.results: list[Message] = []  # VALIDATION_RESULTs computed while cut off
         self._load_cache()
         self.throttle = Throttle(config)
 
@@ -222,7 +259,8 @@ class Worker:
         welcome = await stream.receive()
         if welcome is None or welcome.name == "REJECT":
             reason = welcome["reason"] if welcome else "closed"
-            raise Failure(f"server refused: {reason} (is SERVER_TOKEN right?)")
+            hint = " (is SERVER_TOKEN right?)" if reason == "authentication failed" else ""
+            raise Failure(f"server refused: {reason}{hint}")
         self.experiment = from_values(welcome["config"])
         log(f"connected to {self.host}:{self.port} as {self.worker_id}"
             + (f"; delivering {len(self.unacked)} queued messages" if self.unacked else ""))
@@ -231,6 +269,9 @@ class Worker:
         for island, epoch in sorted(self.orphans):  # no world for these: give them back
             await stream.send(make("RELEASE", island=island, epoch=epoch))
         self.orphans.clear()
+        results, self.results = self.results, []
+        for result in results:
+            await stream.send(result)
         done = asyncio.Event()
         async with asyncio.TaskGroup() as group:
             group.create_task(self.heartbeats(stream, welcome["heartbeat_interval"], done))
@@ -281,9 +322,12 @@ class Worker:
             self._acknowledged("REPORT", message)
             lease = self.leases.get(message["island"])
             if lease is not None and lease.epoch == message["epoch"]:
-                if message["status"] == REPORT_STALE:
-                    log(f"island {lease.island}: report {message['seq']} refused (the lease "
-                        "went to another worker); dropping it")
+                if message["status"] in (REPORT_STALE, REPORT_REFUSED):
+                    why = ("the lease went to another worker"
+                           if message["status"] == REPORT_STALE
+                           else "it does not match the server's records")
+                    log(f"island {lease.island}: report {message['seq']} refused ({why}); "
+                        "dropping it")
                     self._forget(lease.island, lease.epoch)
                 else:
                     lease.immigrants.extend(message["immigrants"])
@@ -292,19 +336,22 @@ class Worker:
         elif name == "REVOKE":
             lease = self.leases.get(message["island"])
             if lease is not None and lease.epoch == message["epoch"]:
+                log(f"island {lease.island}: the server took the lease back")
                 self._forget(lease.island, lease.epoch)
+        elif name == "VALIDATE":
+            if len(message["entered"]) != len(message["steps"]) or \
+                    sum(message["entered"]) != len(message["immigrants"]):
+                raise RemoteProtocolError(f"VALIDATE job {message['job']}: its batches do "
+                                          "not add up")
+            self.jobs.append(message)
+        elif name == "BYE":
+            log(f"the server said goodbye: {message['reason']}")
 
     def _lease(self, message: Message) -> Lease:
-        assert self.experiment is not None
-        if message["snapshot"]:
-            try:
-                world = restore(message["snapshot"])
-            except SnapshotError as exc:
-                raise RemoteProtocolError(f"lease of island {message['island']}: {exc}") from None
-        else:
-            world = World(simulation.params(self.experiment), message["seed"])
-            for genome in message["genomes"]:
-                world.immigrate(genome)
+        world = self._start_world(message)
+        if world is None:
+            raise RemoteProtocolError(f"lease of island {message['island']}: unreadable "
+                                      "snapshot")
         log(f"leased island {message['island']} (epoch {message['epoch']}, from report "
             f"{message['next_seq']}, step {world.steps:,})")
         return Lease(message["island"], message["epoch"], message["next_seq"],
@@ -319,6 +366,9 @@ class Worker:
             if len(self.leases) < MAX_ISLANDS and time.monotonic() - requested > wait:
                 await stream.send(make("LEASE_REQUEST", capacity=1))
                 requested = time.monotonic()
+            if self.jobs:  # another worker's batches wait for a verdict: they come first
+                await self.validate(stream, self.jobs.pop(0), done)
+                continue
             if not self.leases:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), 0.2)
@@ -343,15 +393,18 @@ class Worker:
         else:
             self._save_cache()
 
-    async def batch(self, stream: Stream | None, lease: Lease,
-                    done: asyncio.Event | None) -> None:
-        world = lease.world
-        for genome in lease.immigrants:
+    async def advance(self, world: World, immigrants: list[bytes], steps: int,
+                      going: Callable[[], bool]) -> Outcome:
+        """One batch, exactly as another worker can re-run it: the immigrants enter, ``steps``
+        instructions run in slices of about SLICE_SECONDS (heartbeats flow between them, the
+        throttle pauses), then EMIGRANTS_PER_BATCH emigrants are drawn and the end digest is
+        taken. Slicing never changes the result (``run(a)`` then ``run(b)`` is
+        ``run(a + b)``). Stops early, incomplete, when ``going()`` turns false."""
+        for genome in immigrants:
             world.immigrate(genome)
-        lease.immigrants = []
-        start = time.perf_counter()
-        births, deaths, left = world.births, world.deaths, lease.batch_steps
+        births, deaths, left = world.births, world.deaths, steps
         chunk = 100_000
+        complete = True
         while left > 0:
             t = time.perf_counter()
             report = world.run(min(chunk, left))
@@ -360,32 +413,90 @@ class Worker:
             if elapsed > 0:  # keep each slice near SLICE_SECONDS
                 chunk = max(1_000, min(50_000_000, int(chunk * SLICE_SECONDS / elapsed)))
             await self.throttle.pause(elapsed)
-            if report.extinct or lease.island not in self.leases or self.stop.is_set():
-                break  # stopping: the partial batch is still reported (and snapshotted)
+            if report.extinct:
+                break
+            if left > 0 and not going():
+                complete = False
+                break
+        emigrants = world.emigrants(EMIGRANTS_PER_BATCH)  # (a draw: before the digest)
+        return Outcome(steps - left, int(world.births - births), int(world.deaths - deaths),
+                       int(world.population), int(world.genebank.living),
+                       bytes.fromhex(world.digest()), emigrants, complete)
+
+    async def batch(self, stream: Stream | None, lease: Lease,
+                    done: asyncio.Event | None) -> None:
+        start = time.perf_counter()
+        immigrants, lease.immigrants = lease.immigrants, []
+        outcome = await self.advance(
+            lease.world, immigrants, lease.batch_steps,
+            lambda: lease.island in self.leases and not self.stop.is_set())
         if lease.island not in self.leases:
-            return
+            return  # (stopping: the partial batch is still reported, and snapshotted)
         if done is not None and done.is_set():
             stream = None  # the connection went away mid-batch: queue the report
-        steps = lease.batch_steps - left
-        self.steps_done += steps
-        emigrants = world.emigrants(EMIGRANTS_PER_BATCH)
-        await self._send(stream, make(
-            "REPORT", island=lease.island, epoch=lease.epoch, seq=lease.seq, steps=steps,
-            births=int(world.births - births), deaths=int(world.deaths - deaths),
-            population=int(world.population), genotypes=int(world.genebank.living),
-            digest=bytes.fromhex(world.digest()), emigrants=emigrants,
+        self.steps_done += outcome.steps
+        await self._send(stream, self.report_message(lease, outcome, len(immigrants)))
+        lease.seq += 1
+        lease.span += 1
+        now = time.monotonic()
+        if now - lease.last_snapshot >= self._experiment().server.checkpoint_interval or \
+                lease.last_snapshot == 0.0 or self.stop.is_set() or \
+                lease.span >= MAX_SPAN_BATCHES // 2:
+            await self._send(stream, make("SNAPSHOT", island=lease.island, epoch=lease.epoch,
+                                          seq=lease.seq, data=lease.world.snapshot()))
+            lease.last_snapshot = now
+            lease.span = 0
+        self._adapt(lease, time.perf_counter() - start)
+
+    def _experiment(self) -> Config:
+        return self.experiment if self.experiment is not None else self.config
+
+    def report_message(self, lease: Lease, outcome: Outcome, entered: int) -> Message:
+        world = lease.world
+        return make(
+            "REPORT", island=lease.island, epoch=lease.epoch, seq=lease.seq,
+            steps=outcome.steps, births=outcome.births, deaths=outcome.deaths,
+            population=outcome.population, genotypes=outcome.genotypes,
+            digest=outcome.digest, entered=entered, emigrants=outcome.emigrants,
             stats={"step": int(world.steps),
                    "sizes": [[int(a), int(b)] for a, b in world.size_classes()],
                    "mutations": world.mutation_counts()},
-        ))
-        lease.seq += 1
-        now = time.monotonic()
-        if now - lease.last_snapshot >= self.config.server.checkpoint_interval or \
-                lease.last_snapshot == 0.0 or self.stop.is_set():
-            await self._send(stream, make("SNAPSHOT", island=lease.island, epoch=lease.epoch,
-                                          seq=lease.seq, data=world.snapshot()))
-            lease.last_snapshot = now
-        self._adapt(lease, time.perf_counter() - start)
+        )
+
+    async def validate(self, stream: Stream, job: Message, done: asyncio.Event) -> None:
+        """Re-run another worker's batches from the start state the server holds, and send
+        their fingerprints (none when that state cannot be read: a disagreement too)."""
+        fingerprints: list[bytes] = []
+        world = self._start_world(job)
+        if world is not None:
+            immigrants = job["immigrants"]
+            taken = 0
+            for entered, steps in zip(job["entered"], job["steps"], strict=True):
+                outcome = await self.advance(world, immigrants[taken : taken + entered],
+                                             steps, lambda: not self.stop.is_set())
+                taken += entered
+                if not outcome.complete:
+                    return  # stopping: the server gives the job to another worker
+                fingerprints.append(outcome.fingerprint())
+        result = make("VALIDATION_RESULT", job=job["job"], fingerprints=fingerprints)
+        if done.is_set() or not stream.connection.ready:
+            self.results.append(result)  # delivered on reconnection
+        else:
+            await stream.send(result)
+
+    def _start_world(self, message: Message) -> World | None:
+        """The world a LEASE or a VALIDATE starts from: its snapshot, or a fresh world of
+        the experiment from its seed and founding genomes."""
+        if message["snapshot"]:
+            try:
+                return restore(message["snapshot"])
+            except SnapshotError as exc:
+                log(f"island {message['island']}: unreadable start state ({exc})")
+                return None
+        world = World(simulation.params(self._experiment()), message["seed"])
+        for genome in message["genomes"]:
+            world.immigrate(genome)
+        return world
 
     def _adapt(self, lease: Lease, elapsed: float) -> None:
         w = self.config.worker
