@@ -1141,6 +1141,12 @@ class World:
         e_max = self.e_max
         harvested: i64 = 0
         spilled: i64 = 0
+        # The CPU cost is charged lazily, but always before energy is read or moved (harvest
+        # at ENERGY_MAX, OUT's reward, MAL, DIVIDE): then no result depends on where a
+        # run() call cut the slice. ``charged``: instructions of this call already paid.
+        e_cpu = self.e_cpu if self.eco != 0 else 0  # (the classic regime has no energy)
+        charged: i64 = 0
+        spent: i64 = 0
         n: i64 = 0
         while n < budget:
             op = i64(soup[ip])
@@ -1276,6 +1282,11 @@ class World:
                 ip += 1
             elif op == MAL:
                 extra += COST_REPRODUCTION - 1
+                owed = (n - charged + extra) * e_cpu
+                energy -= owed
+                spent += owed
+                charged = n
+                extra = 0
                 self.copy_cd = copy_cd
                 self.energy[c] = energy
                 a = self._mal(c, cx)
@@ -1290,6 +1301,11 @@ class World:
                 ip += 1
             elif op == DIVIDE:
                 extra += COST_REPRODUCTION - 1
+                owed = (n - charged + extra) * e_cpu
+                energy -= owed
+                spent += owed
+                charged = n
+                extra = 0
                 self.moved[c] = moved
                 self.copy_cd = copy_cd
                 self.energy[c] = energy
@@ -1312,6 +1328,11 @@ class World:
                 extra += COST_ENVIRONMENT - 1
                 r = res[home]
                 if r > 0:
+                    owed = (n - charged + extra) * e_cpu
+                    energy -= owed
+                    spent += owed
+                    charged = n
+                    extra = 0
                     take = r if r < r_yield else r_yield
                     res[home] = r - take
                     gain = take * e_harvest // UNIT
@@ -1330,6 +1351,11 @@ class World:
                 self.in_next[c] = k + 1 if k + 1 < INPUTS else 0
                 ip += 1
             elif op == OUT:
+                owed = (n - charged + extra) * e_cpu
+                energy -= owed
+                spent += owed
+                charged = n
+                extra = 0
                 self.energy[c] = energy
                 self._output(c, cx)
                 energy = self.energy[c]
@@ -1381,9 +1407,9 @@ class World:
         self.executed[c] += n
         self.copy_cd = copy_cd
         if self.eco != 0:
-            cost = (n + extra) * self.e_cpu
+            cost = (n - charged + extra) * e_cpu
             self.energy[c] = energy - cost
-            self.spent_cpu += cost
+            self.spent_cpu += cost + spent
             self.harvested += harvested
             self.spilled += spilled
         return n
