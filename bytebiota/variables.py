@@ -167,7 +167,8 @@ VARIABLES: tuple[Var, ...] = (
         "Probability that a byte copied by mov_iab has one bit flipped (0 = off)",
         lo=0.0, hi=1.0, note=GUIDE_WINS.format(
             "0.005", "with 0.005 (and indels at 0.14) a logic task evolved within 500 M "
-            "instructions in 1 of 3 seeds; with the guide's 0.01 and 0.005 in 2 of 3 by 60 M")),
+            "instructions in 1 of 3 seeds; with the guide's 0.01 and 0.005 in 3 of 3 (NAND by "
+            "9, 15 and 86 M; tools/ecology_targets.py)")),
     Var("BACKGROUND_FLIP_INTERVAL", I, 200_000, "mutation", "standard",
         "Mean instructions between background bit flips anywhere in the soup (0 = off)",
         lo=0, hi=2**40, note=REFERENCE_TABLE_WINS.format("500000 as a recommendation")),
