@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "bench", help=COMMANDS["bench"].summary,
-        description="Fixed workloads (ancestor, classic), median of repetitions, compiled "
+        description="Fixed workloads (ancestor, classic, ecology), median of repetitions, compiled "
         "and pure side by side.",
     )
     bench.add_argument("--json", action="store_true", help="machine-readable figures")

@@ -62,14 +62,14 @@ class Monitor:
             "occupancy": occupancy < OCCUPANCY_MAX,
         }
         energy = event.get("energy")
+        few_births = not first and births <= LOW_BIRTHS_PER_CELL * population
         fired = {
             "population_crash": self.peak >= CRASH_BELOW > population,
-            "low_birth_rate": not first and births <= LOW_BIRTHS_PER_CELL * population,
+            "low_birth_rate": few_births,
             "energy_starvation": energy is not None and population > 0
                                  and energy["broke"] == population,
             "no_evolution": population > 1 and ratio == 1.0,
-            "mutation_catastrophe": self.copy_rate > MUTATION_HIGH
-                                    and not first and births <= LOW_BIRTHS_PER_CELL * population,
+            "mutation_catastrophe": self.copy_rate > MUTATION_HIGH and few_births,
         }
         signs = [name for name in SIGNS if fired[name]]
         return {

@@ -17,12 +17,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bytebiota import checkpoints
 from bytebiota.config import Config
 from bytebiota.core.genebank import GOD, Genebank
-from bytebiota.core.world import SnapshotError, restore
 from bytebiota.errors import UserError
 from bytebiota.genome import asm, diff
+from bytebiota.run import open_checkpoint
 
 
 @dataclass(frozen=True)
@@ -72,25 +71,10 @@ def write_csv(taxa: dict[str, Taxon], path: Path) -> None:
     tmp.replace(path)
 
 
-def _bank(config: Config, choice: str | None) -> tuple[Genebank, Path]:
-    if choice:
-        path = Path(choice)
-        _, payload = checkpoints.read(path)
-    else:
-        directory = Path(config.checkpoint.checkpoint_dir)
-        found = checkpoints.newest(
-            directory, "run", warn=lambda m: print(f"bytebiota: warning: {m}", file=sys.stderr))
-        if found is None:
-            raise UserError(f"no run checkpoint in {directory} (give --checkpoint FILE)")
-        path, _, payload = found
-    try:
-        return restore(payload).genebank, path
-    except SnapshotError as exc:
-        raise UserError(f"{path}: {exc}") from None
-
-
 def command(args: argparse.Namespace, config: Config) -> None:
-    bank, path = _bank(config, args.checkpoint)
+    world, _, path = open_checkpoint(config, args.checkpoint,
+                                     "no run checkpoint to read")
+    bank = world.genebank
     taxa = phylogeny(bank)
     if args.export:
         write_csv(taxa, Path(args.export))

@@ -173,7 +173,10 @@ class Run:
         print(f"bytebiota: stopped at step {world.steps:,}{where}", file=sys.stderr)
 
 
-def _resume(config: Config, choice: str) -> tuple[World, int, Path]:
+def open_checkpoint(config: Config, choice: str | None, missing: str
+                    ) -> tuple[World, dict[str, Any], Path]:
+    """A run's checkpoint: ``choice`` (a file) or the newest valid one in CHECKPOINT_DIR,
+    restored. ``missing`` words the error when there is none (a UserError, as for damage)."""
     directory = Path(config.checkpoint.checkpoint_dir)
     if choice:
         path = Path(choice)
@@ -184,14 +187,18 @@ def _resume(config: Config, choice: str) -> tuple[World, int, Path]:
             warn=lambda m: print(f"bytebiota: warning: {m}", file=sys.stderr),
         )
         if found is None:
-            raise UserError(f"no checkpoint to resume in {directory}")
+            raise UserError(f"{missing} in {directory}")
         path, meta, payload = found
     if meta.get("kind") != "run":
         raise UserError(f"{path}: not a checkpoint of `bytebiota run`")
     try:
-        world = restore(payload)
+        return restore(payload), meta, path
     except SnapshotError as exc:
         raise UserError(f"{path}: {exc}") from None
+
+
+def _resume(config: Config, choice: str) -> tuple[World, int, Path]:
+    world, meta, _ = open_checkpoint(config, choice, "no checkpoint to resume")
     return world, int(meta["seed"]), Path(str(meta["journal"]))
 
 

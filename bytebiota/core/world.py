@@ -445,7 +445,6 @@ class World:
     r_max: i64
     r_yield: i64
     decay_permille: i64
-    shift: i64
     next_regen: i64
     next_decay: i64
     next_sweep: i64
@@ -555,7 +554,6 @@ class World:
         self.r_max = params.max_resource * UNIT
         self.r_yield = params.harvest_yield * UNIT
         self.decay_permille = i64(round(params.decay_factor * 1000.0))
-        self.shift = -1
         self.next_regen = NOBODY
         self.next_decay = NOBODY
         self.next_sweep = NOBODY
@@ -1537,7 +1535,6 @@ class World:
         shift: i64 = 0
         if p.gradients != 0 and p.gradient_period > 0:
             shift = (self.steps // p.gradient_period) % L
-        self.shift = shift
         resource = self.resource
         regen = self.regen
         top = self.r_max
@@ -1973,15 +1970,15 @@ class World:
     def _eco_scalars(self) -> list[i64]:
         return [
             self.endowed, self.harvested, self.rewarded, self.spent_cpu, self.spent_rent,
-            self.spilled, self.lost, self.starved, self.reaped, self.spawned, self.shift,
+            self.spilled, self.lost, self.starved, self.reaped, self.spawned,
             self.next_regen, self.next_decay, self.next_sweep, self.next_stagnation,
-            self.next_event, self.births_at_check, self.repopulating,
+            self.births_at_check, self.repopulating,
         ]
 
     def _other_vectors(self) -> list[vec[i64]]:
         return [
             self.stack, self.free_slots, self.inputs, self.inbuf, self.resource, self.signal,
-            self.storage, self.regen, self.task_events, self.bank_scores,
+            self.storage, self.task_events, self.bank_scores,
         ]
 
     def _slot_vectors(self) -> list[vec[i64]]:
@@ -2185,8 +2182,9 @@ def _restore_body(r: _Reader) -> World:
      w.slices, w.births, w.deaths, w.background_flips, w.copy_flips, w.flaws, w.insertions,
      w.deletions, w.bg_cd, w.copy_cd, w.flaw_cd) = s
     (w.endowed, w.harvested, w.rewarded, w.spent_cpu, w.spent_rent, w.spilled, w.lost,
-     w.starved, w.reaped, w.spawned, w.shift, w.next_regen, w.next_decay, w.next_sweep,
-     w.next_stagnation, w.next_event, w.births_at_check, w.repopulating) = r.ints()
+     w.starved, w.reaped, w.spawned, w.next_regen, w.next_decay, w.next_sweep,
+     w.next_stagnation, w.births_at_check, w.repopulating) = r.ints()
+    w._schedule()
     w.soup = vec[u8](r.take(w.size))
     vectors = [r.vector() for _ in range(33)]
     for v in vectors:
@@ -2196,8 +2194,8 @@ def _restore_body(r: _Reader) -> World:
      w.errors, w.executed, w.nbirths, w.first_cost, w.geno, w.born_at, w.snext, w.sprev,
      w.rup, w.rdown, w.alive, w.slice_len, w.energy, w.paid_at, w.arrears, w.boost_left,
      w.boost_level, w.done, w.ever, w.in_next, w.exec_mark) = vectors
-    (w.stack, w.free_slots, w.inputs, w.inbuf, w.resource, w.signal, w.storage, w.regen,
-     w.task_events, w.bank_scores) = [r.vector() for _ in range(10)]
+    (w.stack, w.free_slots, w.inputs, w.inbuf, w.resource, w.signal, w.storage,
+     w.task_events, w.bank_scores) = [r.vector() for _ in range(9)]
     if len(w.stack) != w.nslots * STACK_DEPTH or len(w.inputs) != w.nslots * INPUTS:
         raise SnapshotError("snapshot is inconsistent: stack or input arrays")
     if len(w.resource) != w.env_len or len(w.storage) != max(1, params.storage_slots):
