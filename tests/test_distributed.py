@@ -511,6 +511,9 @@ def test_release_lets_a_quarantined_worker_work_again(cluster: Cluster) -> None:
     cluster.worker("w1")
     cluster.cheater("liar", "digest")
     cluster.wait_for(lambda d: [q["id"] for q in d["quarantined"]] == ["liar"], 60)
+    cheat = cluster.processes.pop("liar")  # gone before the release, or it would reconnect,
+    cheat.terminate()  # cheat again and be quarantined again between the two releases
+    cheat.wait(timeout=30)
     text = subprocess.run([sys.executable, "-m", "bytebiota", "status"], cwd=cluster.directory,
                           env=cluster.env, capture_output=True, text=True, timeout=30,
                           check=True).stdout
