@@ -179,9 +179,16 @@ def configuration_markdown() -> str:
         "",
     ]
     for group, title in GROUPS:
+        out += [f"### [{group}] {title}", ""]
+        if group in ("environment", "energy"):
+            out += [
+                "Amounts of energy or resource are bounded at 1,000,000 units and the energy "
+                "rates at 1000, so that every energy computation of the core fits in 64-bit "
+                "integers and the compiled and pure cores agree ([opcode-reference.md]"
+                "(opcode-reference.md), \"Arithmetic\").",
+                "",
+            ]
         out += [
-            f"### [{group}] {title}",
-            "",
             "| variable | type | default | allowed | level | description |",
             "|---|---|---|---|---|---|",
         ]
@@ -316,8 +323,56 @@ def opcode_markdown() -> str:
                 "EQU": "~(a ^ b)"}
     for bit, (name, level) in enumerate(TASKS):
         out.append(f"| {bit} | {name} | {level} | `{formulas[name]}` |")
-    out.append("")
+    out += ["", *_ARITHMETIC, ""]
     return "\n".join(out)
+
+
+# The VM's arithmetic, decided once: both cores follow it by construction (tests/
+# test_exactness.py checks them against each other and the one C pitfall in the sources).
+_ARITHMETIC = [
+    "## Arithmetic (both instruction sets, both cores)",
+    "",
+    "The compiled core (mypyc, 64-bit C integers) and the pure one (Python integers) give "
+    "the same result for every instruction, bit for bit, because every value is kept where "
+    "both agree:",
+    "",
+    "- **ax, bx, ip** are soup addresses, always in 0 .. SOUP_SIZE - 1 (SOUP_SIZE <= 2^30). "
+    "Whatever enters them from a wider value (`pop_ax`, `pop_bx`, `ret`, `sub_ac`, a flaw) "
+    "is reduced modulo SOUP_SIZE with *floor* modulo: the result is never negative "
+    "(-1 mod S = S - 1).",
+    "- **cx, dx** are 32-bit two's complement (-2^31 .. 2^31 - 1), wrapped after every "
+    "operation that can leave that range (`inc_c`, `dec_c`, `sh1`, `nand`, `add_cd`, a "
+    "flaw): wrap(x) = ((x + 2^31) & (2^32 - 1)) - 2^31, as a C int32_t would. `sub_ab` "
+    "(|ax - bx| < 2^30), `or1`, `zero`, the template size of `adr*`, the values `in`, "
+    "`sense_*`, `load` and `pop_cx`/`pop_dx` deliver are inside the range already. "
+    "`out` and the task checks read cx & (2^32 - 1).",
+    "- **The stack** holds register values, so it stays in the registers' ranges.",
+    "- **Division and modulo** are floor division and floor modulo everywhere (Python's "
+    "rule; mypyc's i64 `//` and `%` implement it), so a negative dx picks storage slot "
+    "dx mod ENV_STORAGE_SLOTS in 0 .. slots - 1.",
+    "- **Template windows** pack up to 10 bytes of 6 bits (60 bits). A power of two is "
+    "never written as a literal shifted by a variable (`1 << k`): mypyc emits the literal "
+    "as a 32-bit C int, which is how the compiled core once saw false template matches "
+    "(masks of templates of 6 or more nops were 2^(6n mod 32) - 1) and split from the pure "
+    "core at step 1,905,877 of the classic regime's seed 1. A test refuses the pattern in "
+    "the core's sources.",
+    "- **Energy and resources** are integers in millionths of a unit. The configuration "
+    "bounds amounts (ENERGY_*, ENV_*_AMOUNT, ENV_MAX_RESOURCE, ENV_HARVEST_YIELD, "
+    "ENV_TASK_REWARD, TASK_BONUS, CHILD_ENERGY_REQUIREMENT) at 10^6 units and rates "
+    "(CPU_COST_PER_INSTRUCTION, MEMORY_RENT_PER_BYTE, HARVEST_MULTIPLIER) at 1000, so "
+    "every product fits in 63 bits: a harvest's gain is computed as "
+    "(take div 10^6) x m + (take mod 10^6) x m div 10^6 (the same value as take x m div "
+    "10^6, without its 10^21 intermediate), and rent owed beyond a cell's energy plus "
+    "ENERGY_MAX is forgiven (the cell is bankrupt either way). The running ledger totals "
+    "(harvested, cpu, rent ... in journals and `energy_ledger`) are exact while they stay "
+    "below 2^63 millionths (9.2 x 10^12 units): at the default settings an island gets "
+    "there after ~1.8 x 10^13 instructions (harvested, the fastest-growing total, "
+    "measured over the first 20 M instructions of seed 1).",
+    "- **Floats** enter only where IEEE double operations give the same bits in C and in "
+    "Python: rates converted to integers once at start (Python's `round`, called by both "
+    "cores), the slice length for SLICER_POWER != 1 (`pow`, the same C library), and the "
+    "reaper sweep's mean age and errors (+ x /).",
+]
 
 
 def protocol_markdown() -> str:

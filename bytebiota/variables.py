@@ -119,6 +119,12 @@ def _num(x: float) -> str:
 I, F, B, S, P = Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.STR, Kind.PATH  # noqa: E741
 INT32_MAX = 2**31 - 1
 UINT64_MAX = 2**64 - 1
+# Bounds that keep every energy computation of the core inside 64-bit integers, so that the
+# compiled and the pure core agree (docs/opcode-reference.md, "Arithmetic"): amounts of energy
+# or resource, in units (the core counts millionths: at most 10**12), and per-instruction,
+# per-byte-step and per-unit rates (at most 10**9 millionths).
+ENERGY_LIMIT = 1_000_000
+RATE_LIMIT = 1000.0
 PRESETS = ("minimal", "background", "standard", "full", "auto")
 REGIMES = ("ecology", "classic")
 GUIDE_WINS = ("the seed's reference table gives {}; its Evolution Configuration Guide's "
@@ -240,7 +246,7 @@ VARIABLES: tuple[Var, ...] = (
         "Steps between resource regenerations", lo=1, hi=2**40),
     Var("ENV_REGEN_AMOUNT", I, 50, "environment", "standard",
         "Resource regenerated per field cell per interval (times the gradient's factor)",
-        lo=0, hi=INT32_MAX,
+        lo=0, hi=ENERGY_LIMIT,
         note="changed from the seed's 10: with 10 per 3,000 steps (4 outside hotspots) a cell "
              "could not earn its CPU cost at low density and populations stayed below 60, "
              "kept alive by repopulation; 50 refills a field cell at each interval"),
@@ -249,12 +255,12 @@ VARIABLES: tuple[Var, ...] = (
     Var("ENV_SIGNAL_DECAY_FACTOR", F, 0.5, "environment", "standard",
         "Factor signals are multiplied by at each decay", lo=0.0, hi=1.0),
     Var("ENV_HARVEST_YIELD", I, 10, "environment", "standard",
-        "Resource taken by one harvest", lo=0, hi=INT32_MAX,
+        "Resource taken by one harvest", lo=0, hi=ENERGY_LIMIT,
         note=REFERENCE_TABLE_WINS.format("100")),
     Var("ENV_MAX_RESOURCE", I, 50, "environment", "standard",
-        "Maximum resource held by one cell of the field", lo=0, hi=INT32_MAX),
+        "Maximum resource held by one cell of the field", lo=0, hi=ENERGY_LIMIT),
     Var("ENV_TASK_REWARD", I, 60, "environment", "standard",
-        "Resource reward for completing a task", lo=0, hi=INT32_MAX),
+        "Resource reward for completing a task", lo=0, hi=ENERGY_LIMIT),
     Var("ENV_STORAGE_SLOTS", I, 256, "environment", "advanced",
         "Number of storage slots available", lo=0, hi=2**20),
     Var("ENV_ENABLE_GRADIENTS", B, True, "environment", "standard",
@@ -271,27 +277,27 @@ VARIABLES: tuple[Var, ...] = (
         "Period (steps) of moving gradients", lo=1, hi=2**40),
     # ---- energy ---------------------------------------------------------------------------
     Var("ENERGY_INITIAL", I, 200, "energy", "standard",
-        "Initial energy of new organisms", lo=0, hi=INT32_MAX,
+        "Initial energy of new organisms", lo=0, hi=ENERGY_LIMIT,
         note=REFERENCE_TABLE_WINS.format("500 (above ENERGY_MAX's 400)")),
     Var("ENERGY_MAX", I, 400, "energy", "standard", "Maximum energy of one organism",
-        lo=1, hi=INT32_MAX),
+        lo=1, hi=ENERGY_LIMIT),
     Var("CPU_COST_PER_INSTRUCTION", F, 0.04, "energy", "standard",
         "Energy cost per executed instruction, times the opcode family's multiplier",
-        lo=0.0, hi=1_000_000.0, note=REFERENCE_TABLE_WINS.format("0.005")),
+        lo=0.0, hi=RATE_LIMIT, note=REFERENCE_TABLE_WINS.format("0.005")),
     Var("MEMORY_RENT_PER_BYTE", F, 0.00001, "energy", "standard",
         "Energy cost per byte held (own memory and daughter block) per step of the world's "
-        "clock, settled at each of the cell's slices", lo=0.0, hi=1_000_000.0,
+        "clock, settled at each of the cell's slices", lo=0.0, hi=RATE_LIMIT,
         note="changed from the seed's 0.0025 (its guide: 0.0001): rent accrues with the "
              "world's clock, so a 97-byte cell pays it for every instruction any cell runs; "
              "at 0.0025 it owes 230 energy per round among only 10 cells and every ancestor "
              "starved"),
     Var("HARVEST_MULTIPLIER", F, 1.2, "energy", "standard",
-        "Energy gained per unit of harvested resource", lo=0.0, hi=1_000_000.0),
+        "Energy gained per unit of harvested resource", lo=0.0, hi=RATE_LIMIT),
     Var("TASK_BONUS", I, 60, "energy", "standard", "Energy bonus for completing a task",
-        lo=0, hi=INT32_MAX),
+        lo=0, hi=ENERGY_LIMIT),
     Var("CHILD_ENERGY_REQUIREMENT", I, 25, "energy", "standard",
         "Minimum energy a mother needs to divide (handed to the daughter)",
-        lo=0, hi=INT32_MAX),
+        lo=0, hi=ENERGY_LIMIT),
     Var("PRIORITY_BOOST_DURATION", I, 5, "energy", "standard",
         "Slices of CPU priority boost after a task completion", lo=0, hi=1_000_000),
     # ---- evolution ------------------------------------------------------------------------

@@ -361,7 +361,10 @@ def test_sigterm_of_a_worker_reports_snapshots_and_releases(cluster: Cluster) ->
     events = [json.loads(line) for line in journal.read_text().splitlines()]
     stats = [e for e in events if e["event"] == "stats"]
     assert events[0]["event"] == "header"
-    assert any(e["event"] == "worker" and e["change"] == "join" for e in events)
+    joins = [e for e in events if e["event"] == "worker" and e["change"] == "join"]
+    assert joins
+    # the core and platform each worker runs are on record (docs/architecture.md)
+    assert all(" core " in e["software"] and "Python" in e["software"] for e in joins)
     if stats:
         assert {"step", "population", "genotypes", "sizes", "births", "deaths"} <= set(stats[-1])
 

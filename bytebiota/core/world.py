@@ -108,6 +108,7 @@ MASK32: Final = 0xFFFFFFFF
 SEARCH_BOTH: Final = 0
 SEARCH_BACK: Final = 1
 SEARCH_FWD: Final = 2
+SEARCH_ONES: Final = 63  # one byte's bits in a packed search window (SEARCH_BITS ones)
 SNAPSHOT_MAGIC: Final = b"BBWORLD"
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
 SNAPSHOT_VERSION: Final = 2
@@ -122,6 +123,7 @@ INPUTS: Final = 3  # input values offered to each cell
 MASK16: Final = 0xFFFF
 STRIP: Final = 32  # regions of the resource field in a stats event's strip
 READ: Final = 1 << 32  # marks an input buffer entry the cell has read
+HARVEST_PRODUCT_MAX: Final = 1 << 62
 
 
 class SnapshotError(ValueError):
@@ -329,7 +331,20 @@ class Report:
 
 
 def _wrap32(x: i64) -> i64:
+    """x as a 32-bit two's complement value (what cx and dx hold after every operation)."""
     return ((x + HALF32) & MASK32) - HALF32
+
+
+def _pow2(k: i64) -> i64:
+    """2**k for 0 <= k <= 62.
+
+    Never write ``i64(1) << k`` (or ``1 << k``) with a variable k in the core: mypyc emits the
+    literal as a C ``int``, so the shift is done in 32 bits (undefined from k = 31 on; x86
+    takes k mod 32): the pure core says 2**36, the compiled one 16. tests/test_exactness.py
+    refuses the pattern; a typed variable on the left makes the shift 64-bit.
+    """
+    one: i64 = 1
+    return one << k
 
 
 class World:
@@ -444,6 +459,7 @@ class World:
     regen: vec[i64]
     r_max: i64
     r_yield: i64
+    small_harvest: bool  # take x HARVEST_MULTIPLIER fits in 63 bits: one multiply suffices
     decay_permille: i64
     next_regen: i64
     next_decay: i64
@@ -514,7 +530,7 @@ class World:
         self.new_permanent = []
         self._init_mutations()
         self.eco = params.ecology
-        self.opcode_limit = i64(1) << params.opcode_bits
+        self.opcode_limit = _pow2(params.opcode_bits)
         self.energy = vec[i64]()
         self.paid_at = vec[i64]()
         self.arrears = vec[i64]()
@@ -553,6 +569,7 @@ class World:
         self.regen = vec[i64]([0] * self.env_len)
         self.r_max = params.max_resource * UNIT
         self.r_yield = params.harvest_yield * UNIT
+        self.small_harvest = self.r_yield <= HARVEST_PRODUCT_MAX // max(1, self.e_harvest)
         self.decay_permille = i64(round(params.decay_factor * 1000.0))
         self.next_regen = NOBODY
         self.next_decay = NOBODY
@@ -1039,13 +1056,14 @@ class World:
         # Windows of tlen bytes packed 6 bits apiece (at most 60 bits): sliding a window one
         # byte costs a shift and an or, and a candidate is one integer compare.
         target: i64 = 0
+        mask: i64 = 0
         b = t
         for _ in range(tlen):
             target = (target << SEARCH_BITS) | (1 - i64(soup[b]))
+            mask = (mask << SEARCH_BITS) | SEARCH_ONES
             b += 1
             if b == S:
                 b = 0
-        mask = (i64(1) << (SEARCH_BITS * tlen)) - 1
         top = SEARCH_BITS * (tlen - 1)
         limit = self.search_limit
         fwd = q
@@ -1136,6 +1154,7 @@ class World:
         home = self.start[c] * self.env_len // S
         r_yield = self.r_yield
         e_harvest = self.e_harvest
+        small_harvest = self.small_harvest
         e_max = self.e_max
         harvested: i64 = 0
         spilled: i64 = 0
@@ -1157,7 +1176,7 @@ class World:
                     if copy_cd > 0:
                         copy_cd -= 1
                         if copy_cd == 0:
-                            b = u8(i64(b) ^ (i64(1) << self.rng.below(self.p.opcode_bits)))
+                            b = u8(i64(b) ^ _pow2(self.rng.below(self.p.opcode_bits)))
                             self.copy_flips += 1
                             copy_cd = self._gap(self.copy_mean)
                     soup[ax] = b
@@ -1333,7 +1352,10 @@ class World:
                     extra = 0
                     take = r if r < r_yield else r_yield
                     res[home] = r - take
-                    gain = take * e_harvest // UNIT
+                    if small_harvest:
+                        gain = take * e_harvest // UNIT
+                    else:  # the same value without the up to 10**21 product (docs)
+                        gain = (take // UNIT) * e_harvest + (take % UNIT) * e_harvest // UNIT
                     harvested += gain
                     if energy + gain > e_max:
                         kept = e_max - energy if energy < e_max else 0
@@ -1471,7 +1493,15 @@ class World:
     def _settle_rent(self, c: i64) -> None:
         """Charge rent for the bytes cell c holds since it last paid (lazily, at its slices)."""
         held = self.csize[c] + self.dsize[c]
-        owed = held * self.e_rent * (self.steps - self.paid_at[c])
+        per_step = held * self.e_rent  # < 2**30 bytes x 10**9: fits
+        steps = self.steps - self.paid_at[c]
+        # Rent beyond the cell's energy plus ENERGY_MAX is forgiven: the cell is bankrupt
+        # either way (it starves at its slice end), and the product stays in 64 bits.
+        ceiling = (self.energy[c] if self.energy[c] > 0 else 0) + self.e_max
+        if per_step > 0 and steps > ceiling // per_step:
+            owed = ceiling
+        else:
+            owed = per_step * steps
         self.paid_at[c] = self.steps
         self.energy[c] -= owed
         self.spent_rent += owed
@@ -1765,7 +1795,7 @@ class World:
 
     def _background_flip(self) -> None:
         a = self.rng.below(self.size)
-        self.soup[a] = u8(i64(self.soup[a]) ^ (i64(1) << self.rng.below(self.p.opcode_bits)))
+        self.soup[a] = u8(i64(self.soup[a]) ^ _pow2(self.rng.below(self.p.opcode_bits)))
         self.background_flips += 1
 
     # ---- public API ----------------------------------------------------------------------

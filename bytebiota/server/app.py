@@ -153,7 +153,7 @@ class Server:
                     worker_id not in self.coordinator.workers:
                 await stream.send(make("REJECT", reason="MAX_WORKERS reached"))
                 return ""
-            self.coordinator.join(worker_id, hello["host"], hello["cores"])
+            self.coordinator.join(worker_id, hello["host"], hello["cores"], hello["software"])
         await stream.send(make(
             "WELCOME", session=self.session_counter,
             heartbeat_interval=self.config.network.heartbeat_interval,

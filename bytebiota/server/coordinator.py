@@ -277,16 +277,18 @@ class Coordinator:
 
     # ---- workers and leases ------------------------------------------------------------
 
-    def join(self, worker_id: str, host: str, cores: int) -> None:
+    def join(self, worker_id: str, host: str, cores: int, software: str = "") -> None:
         """A worker says hello (again: it keeps its leases, its host is refreshed, and a job
-        it held goes back to the queue: a restarted process no longer has it)."""
+        it held goes back to the queue: a restarted process no longer has it). ``software``
+        (version, core, Python, platform) goes into the journal's join event."""
         now = self.clock()
         self._unhold(worker_id)
         info = self._add_worker(worker_id)
         self._count_host(info.host, -1)
         info.host, info.cores, info.last_seen = host, cores, now
         self._count_host(host, +1)
-        self.events.append({"event": "worker", "id": worker_id, "host": host, "change": "join"})
+        self.events.append({"event": "worker", "id": worker_id, "host": host, "change": "join",
+                            "software": software})
 
     def _add_worker(self, worker_id: str) -> WorkerInfo:
         info = self.workers.get(worker_id)

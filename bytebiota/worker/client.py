@@ -59,6 +59,14 @@ BACKOFF_CAP = 30.0
 MAX_ISLANDS = 4  # islands one worker process runs in turn
 
 
+
+def software_description() -> str:
+    """What the server records of this worker's software: version, core and platform (the
+    cores agree bit for bit, docs/architecture.md; this is what a dispute is traced with)."""
+    return (f"bytebiota {__version__}; core {core.describe()}; "
+            f"{platform.python_implementation()} {platform.python_version()}; "
+            f"{platform.system()} {platform.machine()}")
+
 def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} bytebiota worker: {message}", file=sys.stderr,
           flush=True)
@@ -250,7 +258,7 @@ class Worker:
     async def session(self, stream: Stream) -> None:
         await stream.send(make("HELLO", role=WORKER, worker_id=self.worker_id,
                                host=socket.gethostname(), cores=1, memory_mb=0,
-                               compiled=core.COMPILED, software=f"bytebiota {__version__}"))
+                               compiled=core.COMPILED, software=software_description()))
         challenge = await stream.receive()
         if challenge is None or challenge.name == "REJECT":
             raise Failure(f"server refused: {challenge['reason'] if challenge else 'closed'}")
