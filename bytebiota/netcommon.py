@@ -77,7 +77,13 @@ class Stream:
         self.writer = writer
 
     async def send(self, message: Message) -> None:
-        self.writer.write(self.connection.send(message))
+        """Send one message; a transport that closed meanwhile is a ConnectionError, as
+        with the stdlib loop (uvloop raises RuntimeError for a write to a closed one)."""
+        data = self.connection.send(message)
+        try:
+            self.writer.write(data)
+        except RuntimeError as exc:  # uvloop: "unable to perform operation on <TCP...>"
+            raise ConnectionResetError(str(exc)) from None
         await self.writer.drain()
 
     async def receive(self) -> Message | None:

@@ -38,3 +38,34 @@ def test_the_token_is_created_once_with_mode_0600(tmp_path: Path) -> None:
     assert load_or_create_token("given", tmp_path) == ("given", None)
     with pytest.raises(ConfigError, match="SERVER_TOKEN"):
         find_token(None, tmp_path / "elsewhere")
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_a_send_on_a_closed_connection_is_a_connection_error(loop_kind: str) -> None:
+    # uvloop raises RuntimeError for a write to a closed transport; the worker's session
+    # handles ConnectionError and reconnects, so a RuntimeError used to kill the worker
+    # (seen when a server was killed while a heartbeat was being sent).
+    import asyncio
+
+    from bytebiota.netcommon import Stream
+    from bytebiota.protocol.connection import CLIENT, Connection
+    from bytebiota.protocol.messages import WORKER, make
+
+    async def scenario() -> None:
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        stream = Stream(Connection(CLIENT, role=WORKER), reader, writer)
+        writer.close()
+        await writer.wait_closed()
+        hello = make("HELLO", role=WORKER, worker_id="w", host="h", cores=1, memory_mb=0,
+                     compiled=False, software="test")
+        with pytest.raises(ConnectionError):
+            await stream.send(hello)
+        server.close()
+
+    if loop_kind == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        uvloop.run(scenario())
+    else:
+        asyncio.run(scenario())
