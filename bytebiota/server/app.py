@@ -25,6 +25,7 @@ from typing import Any
 
 from bytebiota import __version__, checkpoints, core, simulation
 from bytebiota.config import Config, public_values
+from bytebiota.errors import Failure
 from bytebiota.journal import FORMAT, Journal
 from bytebiota.netcommon import Stream, install_fast_loop, load_or_create_token
 from bytebiota.protocol import RemoteProtocolError
@@ -346,8 +347,12 @@ class Server:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, self.stop.set)
-        server = await asyncio.start_server(self.handle, self.config.server.server_host,
-                                            self.config.server.server_port)
+        host, port = self.config.server.server_host, self.config.server.server_port
+        try:
+            server = await asyncio.start_server(self.handle, host, port)
+        except OSError as exc:  # EADDRINUSE, EADDRNOTAVAIL, EACCES below 1024...
+            reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+            raise Failure(f"cannot listen on {host}:{port}: {reason}") from None
         self.port = server.sockets[0].getsockname()[1]
         log(f"listening on {self.config.server.server_host}:{self.port} "
             f"({len(self.coordinator.islands)} islands, core {core.describe()})")
