@@ -22,6 +22,7 @@ from bytebiota.config import Config, public_values
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import UserError
 from bytebiota.journal import FORMAT, Journal, truncate_after
+from bytebiota.locks import Locks
 
 CHECKPOINT_PREFIX = "run"
 # The longest stretch between looks at the clock and at signals: ~0.1 s compiled.
@@ -252,12 +253,30 @@ def _dashboard_wanted(args: argparse.Namespace) -> bool:
 
 
 def command(args: argparse.Namespace, config: Config) -> None:
+    # One writer per directory: the checkpoints' and the journal's places are locked before
+    # anything there is read to resume or written (bytebiota/locks.py).
+    with Locks() as locks:
+        locks.take(Path(config.checkpoint.checkpoint_dir))
+        _command(args, config, locks)
+
+
+def _lock_journal(locks: Locks, path: Path, config: Config) -> None:
+    """The journal is covered by the checkpoint directory's lock when it lives there (the
+    default); elsewhere (``--journal PATH``) it gets a lock of its own, ``PATH.lock``, so that
+    runs writing different journals into one directory do not exclude each other."""
+    directory = path.parent
+    if directory.resolve() != Path(config.checkpoint.checkpoint_dir).resolve():
+        locks.take(directory, file_name=f"{path.name}.lock", label=str(path))
+
+
+def _command(args: argparse.Namespace, config: Config, locks: Locks) -> None:
     max_steps = config.global_.max_steps
     header: dict[str, Any] | None = None
     if args.resume is not None:
         world, seed, journal_path = _resume(config, args.resume)
         if args.journal:
             journal_path = Path(args.journal)
+        _lock_journal(locks, journal_path, config)
         if journal_path.exists():
             truncate_after(journal_path, world.steps)
         journal = Journal(journal_path, append=True)
@@ -265,8 +284,9 @@ def command(args: argparse.Namespace, config: Config) -> None:
         print(f"bytebiota: resuming at step {world.steps:,} (seed {seed})", file=sys.stderr)
     else:
         seed = config.global_.seed if config.global_.seed is not None else simulation.fresh_seed()
-        world = simulation.new_world(config, seed, mutations=not args.no_mutations)
         journal_path = Path(config.logging.log_jsonl_path)
+        _lock_journal(locks, journal_path, config)
+        world = simulation.new_world(config, seed, mutations=not args.no_mutations)
         journal = Journal(journal_path, append=False)
         header = {
             "format": FORMAT, "bytebiota": __version__, "core": core.describe(), "seed": seed,

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "run --data-dir": ((*RUN, "--data-dir", "{P}"), True),
     "run --journal": ((*RUN, "--data-dir", "own", "--journal", "{P}/j.jsonl"), True),
     "server --data-dir": (("server", "--port", "0", "--data-dir", "{P}"), True),
+    "worker --data-dir": (("worker", "--data-dir", "{P}", "--set", "SERVER_TOKEN=t"), True),
 }
 KINDS = ("unwritable", "missing", "not-a-directory")
 REASONS = {"unwritable": ("permission denied", "operation not permitted"),

@@ -27,6 +27,7 @@ from bytebiota import __version__, checkpoints, core, simulation
 from bytebiota.config import Config, public_values
 from bytebiota.errors import Failure
 from bytebiota.journal import FORMAT, Journal
+from bytebiota.locks import Locks
 from bytebiota.netcommon import Stream, install_fast_loop, load_or_create_token
 from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection
@@ -441,6 +442,15 @@ def island_count(config: Config) -> int:
 
 
 def command(args: Any, config: Config) -> None:
+    # One writer per directory (bytebiota/locks.py): a second server on this data directory
+    # would resume from the live one's checkpoint and overwrite it on stop.
+    with Locks(notice=lambda m: log(f"notice: {m}")) as locks:
+        locks.take(Path(config.global_.data_base_dir))
+        locks.take(Path(config.checkpoint.checkpoint_dir) / "server")
+        _serve(config)
+
+
+def _serve(config: Config) -> None:
     loop_name = install_fast_loop()
     data_dir = Path(config.global_.data_base_dir)
     token, token_file = load_or_create_token(config.network.server_token, data_dir)
