@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run", parents=[config_options], help=COMMANDS["run"].summary,
         description="Run one world on this machine. Writes the JSONL journal "
         "(LOG_JSONL_PATH) and checkpoints (CHECKPOINT_DIR) every CHECKPOINT_CADENCE_SECONDS, "
-        "on SIGTERM or Ctrl-C and at MAX_STEPS.",
+        "on SIGTERM, SIGHUP or Ctrl-C, when stdout is closed, and at MAX_STEPS.",
     )
     run.add_argument("--journal", metavar="PATH", help="journal path (sets LOG_JSONL_PATH)")
     run.add_argument("--resume", nargs="?", const="", default=None, metavar="CHECKPOINT",

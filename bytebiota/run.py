@@ -3,13 +3,14 @@
 The loop runs the world in chunks that end on stats boundaries (every LOG_INTERVAL_SLICES
 slices, counted from the start of the run, so a resumed run logs at the same steps), writes
 the journal, saves permanent genotypes, and checkpoints every CHECKPOINT_CADENCE_SECONDS, on
-SIGTERM or Ctrl-C, and at MAX_STEPS. Chunking never changes the simulation: ``run(a)`` then
-``run(b)`` is ``run(a + b)``.
+SIGTERM, SIGHUP or Ctrl-C, when stdout is closed (``run | head``), and at MAX_STEPS.
+Chunking never changes the simulation: ``run(a)`` then ``run(b)`` is ``run(a + b)``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -30,11 +31,14 @@ CHUNK_STEPS = 10_000_000
 TOP_GENOTYPES = 10  # genotypes listed in each stats event
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 class Stop(Exception):
-    """SIGTERM arrived: checkpoint and leave with status 0."""
+    """SIGTERM or SIGHUP arrived: checkpoint and leave with status 0."""
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+def _on_stop(signum: int, frame: FrameType | None) -> None:
     raise Stop
 
 
@@ -121,8 +125,22 @@ class Run:
         diagnosis = self.health.check(event)
         self.journal.write("health", **diagnosis)
         if self.console:
-            print(f"{summary_line(event, rate)}  {health.summary(diagnosis)}", flush=True)
+            try:
+                print(f"{summary_line(event, rate)}  {health.summary(diagnosis)}", flush=True)
+            except BrokenPipeError:
+                self._stdout_closed()
         return event
+
+    def _stdout_closed(self) -> None:
+        """The reader of the summary lines went away (``run | head -1``): stop as on
+        SIGTERM, with a checkpoint and an ``end`` event. What is still buffered for stdout
+        goes to /dev/null, so the interpreter's last flush does not fail on the pipe."""
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        self.console = False
+        self.finished = True
+        print("bytebiota: stdout closed; stopping", file=sys.stderr)
 
     def advance(self, budget: int = CHUNK_STEPS) -> dict[str, Any] | None:
         """Run up to ``budget`` instructions, stopping at the next stats boundary; log and
@@ -301,13 +319,15 @@ def _command(args: argparse.Namespace, config: Config, locks: Locks) -> None:
         if _dashboard_wanted(args):
             _with_dashboard(runner, config, header, journal_path)
         else:
-            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+            # SIGHUP (the terminal or ssh session went away) stops as SIGTERM does.
+            previous = {sig: signal.signal(sig, _on_stop) for sig in STOP_SIGNALS}
             try:
                 runner.loop()
             except Stop:
                 pass
             finally:
-                signal.signal(signal.SIGTERM, previous)
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
     except KeyboardInterrupt:
         runner.finish()
         raise
