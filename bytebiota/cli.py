@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--speed", default="4", metavar="N|max",
                         help="stats events per second (default 4), or max")
     replay.add_argument("--from", dest="start", type=_positive_int, metavar="STEP",
-                        help="start playing at this step")
+                        help="start playing at this step (default: the journal's start)")
     replay.add_argument("--to", dest="stop", type=_positive_int, metavar="STEP",
                         help="stop at this step")
     replay.add_argument("--refresh-hz", type=float, default=4.0, metavar="HZ",
