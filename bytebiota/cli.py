@@ -3,7 +3,9 @@
 Commands are a table of ``name -> "module:function"``; a command's module is imported only
 when that command runs, so ``bytebiota worker`` never imports rich and ``--help`` is fast.
 Exit statuses are decided here and nowhere else (``Exit``): handlers return nothing and raise
-``UserError``/``ConfigError`` (status 2) or ``Failure`` (status 1); Ctrl-C is 130.
+``UserError``/``ConfigError`` (status 2) or ``Failure`` (status 1); Ctrl-C is 130. An
+``OSError`` that reaches here (a path or port the system refused) is one line naming the path
+and the reason, status 1: a user's mistake about their machine, not a bug to trace.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from bytebiota import __version__
-from bytebiota.errors import ConfigError, Failure, UserError
+from bytebiota.errors import Failure, UserError, os_error_line
 
 if TYPE_CHECKING:
     from bytebiota.config import Config
@@ -157,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run", parents=[config_options], help=COMMANDS["run"].summary,
         description="Run one world on this machine. Writes the JSONL journal "
         "(LOG_JSONL_PATH) and checkpoints (CHECKPOINT_DIR) every CHECKPOINT_CADENCE_SECONDS, "
-        "on SIGTERM or Ctrl-C and at MAX_STEPS.",
+        "on SIGTERM, SIGHUP or Ctrl-C, when stdout is closed, and at MAX_STEPS.",
     )
     run.add_argument("--journal", metavar="PATH", help="journal path (sets LOG_JSONL_PATH)")
     run.add_argument("--resume", nargs="?", const="", default=None, metavar="CHECKPOINT",
@@ -269,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--speed", default="4", metavar="N|max",
                         help="stats events per second (default 4), or max")
     replay.add_argument("--from", dest="start", type=_positive_int, metavar="STEP",
-                        help="start playing at this step")
+                        help="start playing at this step (default: the journal's start)")
     replay.add_argument("--to", dest="stop", type=_positive_int, metavar="STEP",
                         help="stop at this step")
     replay.add_argument("--refresh-hz", type=float, default=4.0, metavar="HZ",
@@ -330,40 +332,68 @@ def _error(message: str) -> None:
     print(f"bytebiota: error: {message}", file=sys.stderr)
 
 
+def _run(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return Exit.USAGE
+    command = COMMANDS[args.command]
+    handler = _handler(command)
+    if command.needs_config:
+        handler(args, load_config(args, command.implied))
+    else:
+        handler(args)
+    return Exit.OK
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    """The one exception inside (nested) groups of one: a TaskGroup wraps what its task
+    raised, and the status depends on that, not on the wrapping."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _status(exc: BaseException) -> int | None:
+    """The exit status for an exception that ends a command, its one line printed; None
+    for what is not ours to explain (a bug: its traceback is wanted)."""
+    if isinstance(exc, KeyboardInterrupt):
+        print("bytebiota: interrupted", file=sys.stderr)
+        return Exit.INTERRUPTED
+    if isinstance(exc, UserError):  # ConfigError included
+        _error(str(exc))
+        return Exit.USAGE
+    if isinstance(exc, ImportError):
+        # bytebiota.core.CoreUnavailable (BYTEBIOTA_CORE asks for a core that is not there),
+        # recognised without importing the core, which is what failed.
+        if not getattr(exc, "core_unavailable", False):
+            return None
+        _error(str(exc))
+        return Exit.USAGE
+    if isinstance(exc, Failure):
+        _error(str(exc))
+        return Exit.FAILURE
+    if isinstance(exc, BrokenPipeError):
+        # The reader went away (``bytebiota config | head``): not an error of ours.
+        sys.stdout = None  # stop the interpreter's final flush on a closed pipe
+        return Exit.OK
+    if isinstance(exc, OSError):
+        # The system refused a path or a port the user named (a missing or unwritable
+        # directory, a file where a directory should be, a full disk): one line, status 1.
+        _error(os_error_line(exc))
+        return Exit.FAILURE
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Ctrl-C must mean "checkpoint and stop" (status 130) even when started from a context
     # that ignores SIGINT (background jobs of non-interactive shells, some CI runners).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return Exit.USAGE
-        command = COMMANDS[args.command]
-        handler = _handler(command)
-        if command.needs_config:
-            handler(args, load_config(args, command.implied))
-        else:
-            handler(args)
-    except KeyboardInterrupt:
-        print("bytebiota: interrupted", file=sys.stderr)
-        return Exit.INTERRUPTED
-    except (ConfigError, UserError) as exc:
-        _error(str(exc))
-        return Exit.USAGE
-    except ImportError as exc:
-        # bytebiota.core.CoreUnavailable (BYTEBIOTA_CORE asks for a core that is not there),
-        # recognised without importing the core, which is what failed.
-        if not getattr(exc, "core_unavailable", False):
+        return _run(argv)
+    except BaseException as exc:  # SystemExit (argparse, --help) falls through: None
+        status = _status(_leaf(exc))
+        if status is None:
             raise
-        _error(str(exc))
-        return Exit.USAGE
-    except Failure as exc:
-        _error(str(exc))
-        return Exit.FAILURE
-    except BrokenPipeError:
-        # The reader went away (``bytebiota config | head``): not an error of ours.
-        sys.stdout = None  # stop the interpreter's final flush on a closed pipe
-        return Exit.OK
-    return Exit.OK
+        return status

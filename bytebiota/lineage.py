@@ -59,7 +59,11 @@ def descent(taxa: dict[str, Taxon], name: str) -> list[Taxon]:
 
 def write_csv(taxa: dict[str, Taxon], path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="") as handle:
+    try:
+        handle = tmp.open("w", newline="")
+    except OSError as exc:  # named as the user wrote it, not as our temporary file
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    with handle:
         out = csv.writer(handle)
         out.writerow(["id", "ancestor_list", "origin_time", "num_orgs", "total_orgs", "name",
                       "size", "sequence"])

@@ -124,8 +124,10 @@ class Playback:
         self.pos = 0
         self.state = State()
         self.credit = 0.0
-        while self.pos < len(self.events) and (
-                start is None or not isinstance(self.events[self.pos].get("step"), int)
+        # From the start of the journal unless ``--from`` says otherwise: then everything
+        # before that step is applied at once, and playing begins there.
+        while start is not None and self.pos < len(self.events) and (
+                not isinstance(self.events[self.pos].get("step"), int)
                 or self.events[self.pos]["step"] < start):
             self.state.apply(self.events[self.pos])
             self.pos += 1

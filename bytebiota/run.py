@@ -3,13 +3,14 @@
 The loop runs the world in chunks that end on stats boundaries (every LOG_INTERVAL_SLICES
 slices, counted from the start of the run, so a resumed run logs at the same steps), writes
 the journal, saves permanent genotypes, and checkpoints every CHECKPOINT_CADENCE_SECONDS, on
-SIGTERM or Ctrl-C, and at MAX_STEPS. Chunking never changes the simulation: ``run(a)`` then
-``run(b)`` is ``run(a + b)``.
+SIGTERM, SIGHUP or Ctrl-C, when stdout is closed (``run | head``), and at MAX_STEPS.
+Chunking never changes the simulation: ``run(a)`` then ``run(b)`` is ``run(a + b)``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -22,6 +23,7 @@ from bytebiota.config import Config, public_values
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import UserError
 from bytebiota.journal import FORMAT, Journal, truncate_after
+from bytebiota.locks import Locks
 
 CHECKPOINT_PREFIX = "run"
 # The longest stretch between looks at the clock and at signals: ~0.1 s compiled.
@@ -29,11 +31,14 @@ CHUNK_STEPS = 10_000_000
 TOP_GENOTYPES = 10  # genotypes listed in each stats event
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 class Stop(Exception):
-    """SIGTERM arrived: checkpoint and leave with status 0."""
+    """SIGTERM or SIGHUP arrived: checkpoint and leave with status 0."""
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+def _on_stop(signum: int, frame: FrameType | None) -> None:
     raise Stop
 
 
@@ -120,8 +125,22 @@ class Run:
         diagnosis = self.health.check(event)
         self.journal.write("health", **diagnosis)
         if self.console:
-            print(f"{summary_line(event, rate)}  {health.summary(diagnosis)}", flush=True)
+            try:
+                print(f"{summary_line(event, rate)}  {health.summary(diagnosis)}", flush=True)
+            except BrokenPipeError:
+                self._stdout_closed()
         return event
+
+    def _stdout_closed(self) -> None:
+        """The reader of the summary lines went away (``run | head -1``): stop as on
+        SIGTERM, with a checkpoint and an ``end`` event. What is still buffered for stdout
+        goes to /dev/null, so the interpreter's last flush does not fail on the pipe."""
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        self.console = False
+        self.finished = True
+        print("bytebiota: stdout closed; stopping", file=sys.stderr)
 
     def advance(self, budget: int = CHUNK_STEPS) -> dict[str, Any] | None:
         """Run up to ``budget`` instructions, stopping at the next stats boundary; log and
@@ -252,12 +271,30 @@ def _dashboard_wanted(args: argparse.Namespace) -> bool:
 
 
 def command(args: argparse.Namespace, config: Config) -> None:
+    # One writer per directory: the checkpoints' and the journal's places are locked before
+    # anything there is read to resume or written (bytebiota/locks.py).
+    with Locks() as locks:
+        locks.take(Path(config.checkpoint.checkpoint_dir))
+        _command(args, config, locks)
+
+
+def _lock_journal(locks: Locks, path: Path, config: Config) -> None:
+    """The journal is covered by the checkpoint directory's lock when it lives there (the
+    default); elsewhere (``--journal PATH``) it gets a lock of its own, ``PATH.lock``, so that
+    runs writing different journals into one directory do not exclude each other."""
+    directory = path.parent
+    if directory.resolve() != Path(config.checkpoint.checkpoint_dir).resolve():
+        locks.take(directory, file_name=f"{path.name}.lock", label=str(path))
+
+
+def _command(args: argparse.Namespace, config: Config, locks: Locks) -> None:
     max_steps = config.global_.max_steps
     header: dict[str, Any] | None = None
     if args.resume is not None:
         world, seed, journal_path = _resume(config, args.resume)
         if args.journal:
             journal_path = Path(args.journal)
+        _lock_journal(locks, journal_path, config)
         if journal_path.exists():
             truncate_after(journal_path, world.steps)
         journal = Journal(journal_path, append=True)
@@ -265,8 +302,9 @@ def command(args: argparse.Namespace, config: Config) -> None:
         print(f"bytebiota: resuming at step {world.steps:,} (seed {seed})", file=sys.stderr)
     else:
         seed = config.global_.seed if config.global_.seed is not None else simulation.fresh_seed()
-        world = simulation.new_world(config, seed, mutations=not args.no_mutations)
         journal_path = Path(config.logging.log_jsonl_path)
+        _lock_journal(locks, journal_path, config)
+        world = simulation.new_world(config, seed, mutations=not args.no_mutations)
         journal = Journal(journal_path, append=False)
         header = {
             "format": FORMAT, "bytebiota": __version__, "core": core.describe(), "seed": seed,
@@ -281,13 +319,15 @@ def command(args: argparse.Namespace, config: Config) -> None:
         if _dashboard_wanted(args):
             _with_dashboard(runner, config, header, journal_path)
         else:
-            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+            # SIGHUP (the terminal or ssh session went away) stops as SIGTERM does.
+            previous = {sig: signal.signal(sig, _on_stop) for sig in STOP_SIGNALS}
             try:
                 runner.loop()
             except Stop:
                 pass
             finally:
-                signal.signal(signal.SIGTERM, previous)
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
     except KeyboardInterrupt:
         runner.finish()
         raise

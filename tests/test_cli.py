@@ -143,7 +143,9 @@ def test_exit_statuses_are_decided_in_main(monkeypatch: pytest.MonkeyPatch) -> N
     def raise_(exc: BaseException) -> None:
         raise exc
 
-    for exc, status in ((KeyboardInterrupt(), 130), (Failure("no"), 1)):
+    full = OSError(28, "No space left on device", "data/x")
+    for exc, status in ((KeyboardInterrupt(), 130), (Failure("no"), 1), (full, 1),
+                        (ExceptionGroup("task", [Failure("no")]), 1)):
         monkeypatch.setattr(cli, "_handler", lambda _c, e=exc: lambda *a: raise_(e))
         assert cli.main(["config"]) == status
 

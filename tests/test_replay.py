@@ -115,3 +115,26 @@ def test_plot_without_matplotlib_says_how_to_install_it(journal: Path, tmp_path:
     assert result.returncode == 2
     assert result.stderr.strip() == ("bytebiota: error: plots need matplotlib: pip install "
                                      "'bytebiota[plot]' (make install does it)")
+
+
+def test_playback_starts_at_the_beginning_unless_told_otherwise(journal: Path) -> None:
+    """``replay JOURNAL`` plays the run from its start (issue 14, case 8); ``--from`` and
+    ``--to`` choose a window. Playback is what the dashboard's path is given."""
+    from bytebiota.replay import Playback
+
+    events = _events(journal)
+    stats = [e for e in events if e["event"] == "stats"]
+    playback = Playback(events, 4.0, None, None)
+    assert (playback.pos, playback.state.step, playback.state.ended) == (0, 0, False)
+    assert playback.step(0.25)  # one stats event per quarter second at speed 4
+    assert playback.state.step == stats[0]["step"]
+    while playback.step(0.25):
+        pass
+    assert playback.state.step == stats[-1]["step"] and playback.state.ended
+
+    assert len(stats) >= 3
+    window = Playback(events, 4.0, int(stats[1]["step"]), int(stats[1]["step"]))
+    assert window.state.step == stats[0]["step"]  # everything before the window, applied
+    while window.step(0.25):
+        pass
+    assert window.state.step == stats[1]["step"] and not window.state.ended

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -137,6 +138,38 @@ def test_sigterm_checkpoints_and_exits_zero(tmp_path: Path) -> None:
     assert end["event"] == "end"
     [checkpoint] = checkpoints.listing(journal.parent, "run")
     assert checkpoints.read(checkpoint)[0]["step"] == end["step"]
+
+
+def test_sighup_checkpoints_and_exits_zero(tmp_path: Path) -> None:
+    """The terminal went away (issue 14, case 6): as SIGTERM, not a death without a
+    checkpoint."""
+    process, journal = _running(tmp_path)
+    process.send_signal(signal.SIGHUP)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    end = events(journal)[-1]
+    assert end["event"] == "end"
+    [checkpoint] = checkpoints.listing(journal.parent, "run")
+    assert checkpoints.read(checkpoint)[0]["step"] == end["step"]
+
+
+def test_a_closed_stdout_checkpoints_and_ends_the_journal(tmp_path: Path) -> None:
+    """``bytebiota run | head -1`` (issue 14, case 6): the reader goes away after one line;
+    the run stops as on SIGTERM, with a checkpoint and an ``end`` event, and no traceback."""
+    command = [sys.executable, "-m", "bytebiota", "run", "--regime", "classic", "--seed", "1",
+               "--set", "LOG_INTERVAL_SLICES=500"]
+    result = subprocess.run(f"{shlex.join(command)} 2>run.err | head -1", shell=True,
+                            cwd=tmp_path, env=clean_environ(), capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.stdout.startswith("step ") and result.stdout.count("\n") == 1
+    err = (tmp_path / "run.err").read_text()
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    journal = tmp_path / "data" / "checkpoints" / "experiment.jsonl"
+    end = events(journal)[-1]
+    assert end["event"] == "end", err
+    [checkpoint] = checkpoints.listing(journal.parent, "run")
+    assert checkpoints.read(checkpoint)[0]["step"] == end["step"]
+    assert "stdout closed" in err
 
 
 def test_ctrl_c_checkpoints_and_exits_130(tmp_path: Path) -> None:

@@ -25,7 +25,9 @@ from typing import Any
 
 from bytebiota import __version__, checkpoints, core, simulation
 from bytebiota.config import Config, public_values
+from bytebiota.errors import Failure
 from bytebiota.journal import FORMAT, Journal
+from bytebiota.locks import Locks
 from bytebiota.netcommon import Stream, install_fast_loop, load_or_create_token
 from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection
@@ -346,8 +348,12 @@ class Server:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, self.stop.set)
-        server = await asyncio.start_server(self.handle, self.config.server.server_host,
-                                            self.config.server.server_port)
+        host, port = self.config.server.server_host, self.config.server.server_port
+        try:
+            server = await asyncio.start_server(self.handle, host, port)
+        except OSError as exc:  # EADDRINUSE, EADDRNOTAVAIL, EACCES below 1024...
+            reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+            raise Failure(f"cannot listen on {host}:{port}: {reason}") from None
         self.port = server.sockets[0].getsockname()[1]
         log(f"listening on {self.config.server.server_host}:{self.port} "
             f"({len(self.coordinator.islands)} islands, core {core.describe()})")
@@ -436,6 +442,15 @@ def island_count(config: Config) -> int:
 
 
 def command(args: Any, config: Config) -> None:
+    # One writer per directory (bytebiota/locks.py): a second server on this data directory
+    # would resume from the live one's checkpoint and overwrite it on stop.
+    with Locks(notice=lambda m: log(f"notice: {m}")) as locks:
+        locks.take(Path(config.global_.data_base_dir))
+        locks.take(Path(config.checkpoint.checkpoint_dir) / "server")
+        _serve(config)
+
+
+def _serve(config: Config) -> None:
     loop_name = install_fast_loop()
     data_dir = Path(config.global_.data_base_dir)
     token, token_file = load_or_create_token(config.network.server_token, data_dir)

@@ -134,8 +134,9 @@ class App:
     async def main(self) -> None:
         loop = asyncio.get_running_loop()
         fd = sys.stdin.fileno()
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signal.SIGTERM, self.done.set)
+        for sig in (signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal went away
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, self.done.set)
         with cbreak(fd) as interactive, Live(console=self.console, auto_refresh=False,
                                              screen=False, transient=False) as live:
             if interactive:
@@ -147,8 +148,9 @@ class App:
             finally:
                 if interactive:
                     loop.remove_reader(fd)
-                with contextlib.suppress(NotImplementedError):
-                    loop.remove_signal_handler(signal.SIGTERM)
+                for sig in (signal.SIGTERM, signal.SIGHUP):
+                    with contextlib.suppress(NotImplementedError):
+                        loop.remove_signal_handler(sig)
 
 
 def run(producer: Producer, refresh_hz: float) -> int:

@@ -37,6 +37,7 @@ from bytebiota import __version__, core, simulation
 from bytebiota.config import Config, from_values
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import Failure
+from bytebiota.locks import Locks
 from bytebiota.netcommon import Stream, find_token, install_fast_loop, parse_server_url
 from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
@@ -576,9 +577,19 @@ def command(args: Any, config: Config) -> None:
     if jobs > 1:
         supervise(jobs, config.worker.worker_id or machine_id(), sys.argv[2:])
         return
+    worker_id = config.worker.worker_id or machine_id()
+    # One writer per cache (bytebiota/locks.py): two workers with one id in one data
+    # directory would overwrite each other's queue. The jobs of --jobs N have ids of their own.
+    cache = Path(config.global_.data_base_dir) / "cache"
+    with Locks(notice=log) as locks:
+        locks.take(cache, file_name=f"worker-{_safe(worker_id)}.lock",
+                   label=f"worker {worker_id}'s cache in {cache}")
+        _work(config, worker_id)
+
+
+def _work(config: Config, worker_id: str) -> None:
     loop_name = install_fast_loop()
     token = find_token(config.network.server_token, config.global_.data_base_dir)
-    worker_id = config.worker.worker_id or machine_id()
     log(f"{worker_id} on {platform.node()}, core {core.describe()}, event loop {loop_name}")
     if config.worker.resource_preset == "auto" and config.machine is not None:
         from bytebiota.resources import detection_report
