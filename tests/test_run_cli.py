@@ -129,22 +129,12 @@ def _running(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
     return process, journal
 
 
-def test_sigterm_checkpoints_and_exits_zero(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_checkpoint_and_exit_zero(tmp_path: Path, signum: int) -> None:
+    """SIGHUP (the terminal went away, issue 14 case 6) stops like SIGTERM: with a
+    checkpoint, not a death without one."""
     process, journal = _running(tmp_path)
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 0, err
-    end = events(journal)[-1]
-    assert end["event"] == "end"
-    [checkpoint] = checkpoints.listing(journal.parent, "run")
-    assert checkpoints.read(checkpoint)[0]["step"] == end["step"]
-
-
-def test_sighup_checkpoints_and_exits_zero(tmp_path: Path) -> None:
-    """The terminal went away (issue 14, case 6): as SIGTERM, not a death without a
-    checkpoint."""
-    process, journal = _running(tmp_path)
-    process.send_signal(signal.SIGHUP)
+    process.send_signal(signum)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     end = events(journal)[-1]
