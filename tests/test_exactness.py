@@ -94,6 +94,21 @@ def test_the_fuzzer_sees_a_difference_and_narrows_it_to_its_instruction(tmp_path
     assert clean.returncode == 0 and "agreed" in clean.stdout, clean.stdout + clean.stderr
 
 
+# Cases the fuzzer once found, saved with --save: each must now agree (tools/difffuzz.py
+# --replay). difffuzz-ledger-overflow.json: energy at the top of its ranges made the ledger's
+# harvested total pass 2**63 millionths after ~340,000 instructions (a C int64 wrapped, a
+# Python int grew); the totals now saturate alike.
+REGRESSIONS = sorted((REPO / "tests" / "data").glob("difffuzz-*.json"))
+
+
+@both_cores
+@pytest.mark.parametrize("case", REGRESSIONS, ids=[p.stem for p in REGRESSIONS])
+def test_cases_the_fuzzer_found_agree_now(case: Path) -> None:
+    result = _fuzz("--replay", str(case))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "instructions agreed" in result.stdout
+
+
 # Long runs, each core in its own process at once: the seed-1 classic run first differed at
 # step 1,905,877, so short runs prove little. Pure speed here: ~0.75 M/s classic, ~0.25 M/s
 # ecology.

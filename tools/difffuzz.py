@@ -34,6 +34,7 @@ import struct
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -138,7 +139,9 @@ def child_main() -> None:
             if op not in ("probe", "snapshot"):
                 reply["digest"] = world.digest() if world is not None else ""
         except Exception as exc:  # reported to the parent, which compares the two cores
-            reply = {"error": f"{type(exc).__name__}: {exc}"}
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            reply = {"error": f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:"
+                              f"{where.lineno}: {where.line})"}
         _send(out, reply, data)
 
 
@@ -343,6 +346,9 @@ def play(pair: Pair, case: Case, rnd: random.Random | None, budget: int) -> int:
             agreed = pair.children[0].ask({"op": "snapshot"})[1]
             header = {"op": "run", "n": action["n"], "slice_limit": action.get("slice_limit", -1)}
             (a, _), (b, _) = pair.both(header)
+            if a != b and ("error" in a or "error" in b):
+                raise Divergence(f"run of {action['n']} failed in one core: compiled "
+                                 f"{_short(a)}, pure {_short(b)}")
             if a != b:
                 raise Divergence(narrow(pair, agreed, action))
             if "error" in a:

@@ -124,6 +124,7 @@ MASK16: Final = 0xFFFF
 STRIP: Final = 32  # regions of the resource field in a stats event's strip
 READ: Final = 1 << 32  # marks an input buffer entry the cell has read
 HARVEST_PRODUCT_MAX: Final = 1 << 62
+LEDGER_LIMIT: Final = 1 << 62  # where the energy ledger's running totals saturate
 
 
 class SnapshotError(ValueError):
@@ -333,6 +334,21 @@ class Report:
 def _wrap32(x: i64) -> i64:
     """x as a 32-bit two's complement value (what cx and dx hold after every operation)."""
     return ((x + HALF32) & MASK32) - HALF32
+
+
+def _ledger_add(total: i64, amount: i64) -> i64:
+    """A ledger total plus one settlement, saturating at +-LEDGER_LIMIT.
+
+    Totals grow without end (an island harvests for ever); a settlement is below 2**62 by the
+    configuration's bounds (docs/opcode-reference.md, "Arithmetic"), so the sum cannot leave
+    64 bits before it is clamped, and both cores clamp alike where a Python int would grow.
+    """
+    s = total + amount
+    if s > LEDGER_LIMIT:
+        return LEDGER_LIMIT
+    if s < -LEDGER_LIMIT:
+        return -LEDGER_LIMIT
+    return s
 
 
 def _pow2(k: i64) -> i64:
@@ -899,7 +915,7 @@ class World:
         """Remove cell v: its memory and daughter block are freed (the bytes stay)."""
         if v == self.cur:
             self.cur_died = True
-        self.lost += self.energy[v]
+        self.lost = _ledger_add(self.lost, self.energy[v])
         self.energy[v] = 0
         self._free(self.start[v], self.csize[v])
         if self.dstart[v] >= 0:
@@ -1429,9 +1445,9 @@ class World:
         if self.eco != 0:
             cost = (n - charged + extra) * e_cpu
             self.energy[c] = energy - cost
-            self.spent_cpu += cost + spent
-            self.harvested += harvested
-            self.spilled += spilled
+            self.spent_cpu = _ledger_add(self.spent_cpu, cost + spent)
+            self.harvested = _ledger_add(self.harvested, harvested)
+            self.spilled = _ledger_add(self.spilled, spilled)
         return n
 
     # ---- the ecology regime: energy, tasks, environment ----------------------------------
@@ -1443,7 +1459,7 @@ class World:
             room = 0
         kept = amount if amount <= room else room
         self.energy[c] += kept
-        self.spilled += amount - kept
+        self.spilled = _ledger_add(self.spilled, amount - kept)
         return kept
 
     def _output(self, c: i64, value: i64) -> None:
@@ -1483,7 +1499,7 @@ class World:
                 if lv > level:
                     level = lv
         self.ever[c] |= fresh
-        self.rewarded += reward
+        self.rewarded = _ledger_add(self.rewarded, reward)
         self._credit(c, reward)
         if self.p.boost_duration > 0:
             self.boost_left[c] = self.p.boost_duration
@@ -1495,8 +1511,8 @@ class World:
         held = self.csize[c] + self.dsize[c]
         per_step = held * self.e_rent  # < 2**30 bytes x 10**9: fits
         steps = self.steps - self.paid_at[c]
-        # Rent beyond the cell's energy plus ENERGY_MAX is forgiven: the cell is bankrupt
-        # either way (it starves at its slice end), and the product stays in 64 bits.
+        # Rent beyond the cell's energy plus ENERGY_MAX is forgiven: the cell is left at
+        # least ENERGY_MAX in debt either way, and the product stays in 64 bits.
         ceiling = (self.energy[c] if self.energy[c] > 0 else 0) + self.e_max
         if per_step > 0 and steps > ceiling // per_step:
             owed = ceiling
@@ -1504,7 +1520,7 @@ class World:
             owed = per_step * steps
         self.paid_at[c] = self.steps
         self.energy[c] -= owed
-        self.spent_rent += owed
+        self.spent_rent = _ledger_add(self.spent_rent, owed)
 
     def _slice_length(self, c: i64) -> i64:
         """Start cell c's slice: settle its rent, apply a task boost; returns the length."""
@@ -1723,7 +1739,7 @@ class World:
     def _endow(self, c: i64) -> None:
         if self.eco != 0:
             self.energy[c] = self.e_initial
-            self.endowed += self.e_initial
+            self.endowed = _ledger_add(self.endowed, self.e_initial)
 
     def task_counts(self) -> dict[str, int]:
         """For each task, the living cells that have performed it at least once."""
