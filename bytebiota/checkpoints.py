@@ -72,18 +72,29 @@ def write(directory: Path, prefix: str, step: int, meta: dict[str, Any], payload
     """Write atomically, then delete all but the ``keep`` newest checkpoints of ``prefix``."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / file_name(prefix, step)
-    tmp = directory / f".{path.name}.tmp"
-    data = encode(meta, payload)
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_directory(directory)
+    write_atomically(path, encode(meta, payload))
     for old in listing(directory, prefix)[keep:]:
         with contextlib.suppress(FileNotFoundError):
             old.unlink()
     return path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """``data`` as ``path``, whole or not at all: a temporary file, fsynced, renamed over
+    ``path``, the directory fsynced. A refused write (disk full) removes the temporary file
+    and raises the OSError."""
+    tmp = path.parent / f".{path.name}.tmp"
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_directory(path.parent)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -8,40 +8,64 @@ configuration give the same journal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 FORMAT = 1
 EVENTS = ("header", "stats", "genotype", "resume", "end")
 
 
 class Journal:
-    """Writes events to a journal file."""
+    """Writes events to a journal file: each line with whole ``write`` calls on an unbuffered
+    binary file, so a line is either in the file or (a write refused: disk full, EFBIG, EIO)
+    cut off again and the error raised; ``tell`` is the end of the last whole line."""
 
     def __init__(self, path: Path, *, append: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._handle: TextIO = open(path, "a" if append else "w", encoding="utf-8")  # noqa: SIM115
+        # O_APPEND: every write goes to the end, also after a refused one was cut off
+        self._handle = open(path, "ab", buffering=0)  # noqa: SIM115
+        if not append:
+            os.ftruncate(self._handle.fileno(), 0)
+        self.end = os.fstat(self._handle.fileno()).st_size
 
     def write(self, event: str, **fields: Any) -> None:
-        record = {"event": event, **fields}
-        self._handle.write(json.dumps(record, separators=(",", ":")) + "\n")
-        self._handle.flush()
+        self.append(line(event, **fields))
+
+    def append(self, record: bytes) -> None:
+        """One whole line, or none: a partial write is cut off and the OSError raised."""
+        view = memoryview(record)
+        try:
+            while view:
+                written = self._handle.write(view)
+                view = view[written or 0 :]
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._handle.fileno(), self.end)
+            raise
+        self.end += len(record)
 
     def sync(self) -> None:
-        self._handle.flush()
         os.fsync(self._handle.fileno())
+
+    def fileno(self) -> int:
+        return self._handle.fileno()
 
     def tell(self) -> int:
         """The byte offset just after the last event written."""
-        self._handle.flush()
-        return self._handle.tell()
+        return self.end
 
     def close(self) -> None:
         self._handle.close()
+
+
+def line(event: str, **fields: Any) -> bytes:
+    """One event as the journal stores it: compact JSON and a newline."""
+    return (json.dumps({"event": event, **fields}, separators=(",", ":")) + "\n").encode()
 
 
 def read_events(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

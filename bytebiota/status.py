@@ -25,7 +25,7 @@ async def open_monitor(host: str, port: int, token: str) -> Stream:
     try:
         await stream.send(make("HELLO", role=MONITOR, worker_id="", host=socket.gethostname(),
                                cores=0, memory_mb=0, compiled=core.COMPILED,
-                               software=f"bytebiota {__version__}"))
+                               software=f"bytebiota {__version__}", incarnation=0))
         challenge = await stream.receive()
         if challenge is None or challenge.name != "CHALLENGE":
             raise Failure("the server refused the session")
@@ -67,6 +67,9 @@ def text(data: dict[str, Any]) -> str:
         f"{t['reports_stale']}, rolled back {t['reports_rolled_back']})  migrants "
         f"{t['migrants']:,}",
     ]
+    disk = data.get("server", {}).get("disk", "ok")
+    if disk != "ok":
+        lines.append(f"DISK: {disk}; nothing is acknowledged until it can be written")
     v = data.get("validation")
     if v is not None:
         lines.append(

@@ -29,8 +29,8 @@ MODES = ("births", "digest")
 class Cheater(Worker):
     mode = "births"
 
-    def report_message(self, lease: Lease, outcome: Outcome, entered: int) -> Message:
-        honest = super().report_message(lease, outcome, entered)
+    def report_message(self, lease: Lease, outcome: Outcome, consumed: list[int]) -> Message:
+        honest = super().report_message(lease, outcome, consumed)
         fields = dict(honest.fields)
         if self.mode == "births":
             fields["births"] += 1

@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import bytebiota.core
 from bytebiota.variables import ALIASES, BY_NAME
+
+if TYPE_CHECKING:
+    from tests.test_distributed import Cluster
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,3 +57,16 @@ def cli(tmp_path: Path) -> Cli:
         )
 
     return run
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """Server and workers as real processes in ``tmp_path`` (tests/test_distributed.py),
+    every one of them killed at the end."""
+    from tests.test_distributed import Cluster
+
+    c = Cluster(tmp_path)
+    try:
+        yield c
+    finally:
+        c.stop()

@@ -38,12 +38,13 @@ def snap(tag: str) -> tuple[bytes, bytes]:
 
 
 def report(island: int, epoch: int, seq: int, *, steps: int = 100, population: int = 10,
-           emigrants: list[bytes] | None = None, births: int = 3, entered: int = 0,
+           emigrants: list[bytes] | None = None, births: int = 3,
+           consumed: list[int] | None = None,
            end: str | None = None) -> dict[str, Any]:
     """A REPORT's fields; its end digest is that of ``snap(end)`` (default: "i.seq+1")."""
     return {"island": island, "epoch": epoch, "seq": seq, "steps": steps, "births": births,
             "deaths": 2, "population": population, "genotypes": 1,
-            "digest": snap(end or f"{island}.{seq + 1}")[1], "entered": entered,
+            "digest": snap(end or f"{island}.{seq + 1}")[1], "consumed": consumed or [],
             "emigrants": emigrants or [], "stats": {}}
 
 
@@ -225,20 +226,69 @@ def test_a_sampled_span_becomes_a_job_for_another_worker() -> None:
     assert c.totals_view()["steps"] == 200
 
 
-def test_immigrants_are_counted_off_the_hand_outs_into_the_job() -> None:
+def test_a_report_names_the_immigrant_batches_that_entered_before_it() -> None:
     c, _ = setup(rate=1.0)
     [island] = c.lease("a", 1)
-    island.inbox = [b"\x07" * 12, b"\x08" * 12]
-    assert c.take_immigrants(island) == [b"\x07" * 12, b"\x08" * 12]
-    f0 = report(island.id, island.epoch, 0, entered=1)
-    f1 = report(island.id, island.epoch, 1, entered=1)
+    island.inbox = [b"\x07" * 12]
+    [(first, genomes)] = c.take_immigrants(island)
+    assert genomes == [b"\x07" * 12]
+    island.inbox = [b"\x08" * 12]
+    [(second, _)] = c.take_immigrants(island)
+    f0 = report(island.id, island.epoch, 0, consumed=[second])  # the later batch first
+    f1 = report(island.id, island.epoch, 1, consumed=[first])
     assert c.report("a", f0) == REPORT_ACCEPTED and c.report("a", f1) == REPORT_ACCEPTED
     c.snapshot("a", island.id, island.epoch, 2, snap(f"{island.id}.2")[0])
-    [job] = c.jobs.values()
-    assert [job.span.entering(k) for k in (0, 1)] == [[b"\x07" * 12], [b"\x08" * 12]]
-    f2 = report(island.id, island.epoch, 2, entered=1)  # none left to enter
+    [job] = c.jobs.values()  # re-run with exactly what entered, in that order
+    assert [job.span.entering(k) for k in (0, 1)] == [[b"\x08" * 12], [b"\x07" * 12]]
+    f2 = report(island.id, island.epoch, 2, consumed=[first])  # entered already
     assert c.report("a", f2) == REPORT_REFUSED
     assert island.holder is None and ("revoke", "a", island.id, island.epoch - 1) in c.notices
+
+
+def test_a_batch_whose_hand_out_was_lost_is_never_charged_to_another() -> None:
+    """Issue 15, failure 1: a hand-out journaled but never delivered (the server was killed
+    before its acknowledgement left); the worker's reports enter later batches only. Each
+    report is charged exactly what it names; the lost batch is offered again."""
+    c, _ = setup(rate=1.0)
+    [island] = c.lease("a", 1)
+    island.inbox = [bytes([k]) * 12 for k in range(13)]
+    [(lost, _)] = c.take_immigrants(island)  # never arrived
+    island.inbox = [b"\x63" * 12]
+    [(later, _)] = c.take_immigrants(island)
+    assert c.report("a", report(island.id, island.epoch, 0, consumed=[later])) == \
+        REPORT_ACCEPTED
+    assert island.span is not None and island.span.entering(0) == [b"\x63" * 12]
+    assert [b for b, _ in c.outstanding(island)] == [lost]  # offered again, whole
+    assert c.report("a", report(island.id, island.epoch, 1, consumed=[lost])) == \
+        REPORT_ACCEPTED
+    assert island.span.entering(1) == [bytes([k]) * 12 for k in range(13)]
+    assert not c.outstanding(island)
+    # the journal replays the same charges onto a restarted coordinator
+    meta, payload = Coordinator(1, 1, b"\x01" * 12, 100, validation_rate=1.0).state()
+    fresh = Coordinator(1, 1, b"\x01" * 12, 100, validation_rate=1.0)
+    fresh.load(meta, payload)
+    for event in c.events:
+        fresh.replay(event)
+    replayed = fresh.islands[island.id]
+    assert replayed.span is not None and replayed.span.immigrants == island.span.immigrants
+
+
+def test_a_new_incarnation_settles_the_old_leases_and_a_stalled_lease_is_freed() -> None:
+    c, clock = setup(islands=3)
+    assert not c.join("a", "host-a", 1, incarnation=11)  # first seen: nothing to settle
+    c.lease("a", 2)
+    assert not c.join("a", "host-a", 1, incarnation=11)  # reconnection: keeps its leases
+    assert c.join("a", "host-a", 1, incarnation=12)  # a restarted process
+    held = sorted(c.workers["a"].islands)
+    assert c.settle("a") == held and not c.workers["a"].islands
+    assert all(c.islands[i].holder is None for i in held)
+    [island] = c.lease("b", 1)
+    clock.now += 50
+    c.seen("b")  # heartbeats do not keep a lease that makes no progress
+    assert c.stalled(60) == []
+    clock.now += 20
+    assert c.stalled(60) == [island.id] and island.holder is None
+    assert ("revoke", "b", island.id, island.epoch - 1) in c.notices
 
 
 def three_workers(islands: int) -> tuple[Coordinator, Island, Island, list[dict[str, Any]]]:

@@ -27,7 +27,7 @@ TOKEN = "s3cret"
 
 def hello(role: int = WORKER) -> Message:
     return make("HELLO", role=role, worker_id="w1", host="box", cores=2, memory_mb=1024,
-                compiled=True, software="bytebiota 0.1.0")
+                compiled=True, software="bytebiota 0.1.0", incarnation=1)
 
 
 def pump(sender: Connection, message: Message, receiver: Connection) -> Message:

@@ -82,7 +82,8 @@ async def authenticate(port: int, worker_id: str, token: str = TOKEN,
     reader, writer = await asyncio.open_connection(host, port)
     stream = Stream(Connection(CLIENT, role=WORKER), reader, writer)
     await stream.send(make("HELLO", role=WORKER, worker_id=worker_id, host="sim", cores=1,
-                           memory_mb=0, compiled=True, software="loadtest"))
+                           memory_mb=0, compiled=True, software="loadtest",
+                           incarnation=1))
     challenge = await stream.receive()
     assert challenge is not None and challenge.name == "CHALLENGE", challenge
     await stream.send(make("AUTH", mac=auth_mac(token, challenge["nonce"], WORKER,
@@ -135,7 +136,7 @@ class Sim:
                     await stream.send(make(
                         "REPORT", island=lease["island"], epoch=lease["epoch"], seq=seq,
                         steps=1_000_000, births=10, deaths=10, population=300, genotypes=5,
-                        digest=bytes(32), entered=0, emigrants=[], stats={"step": seq}))
+                        digest=bytes(32), consumed=[], emigrants=[], stats={"step": seq}))
                     seq += 1
                     next_report = now + REPORT_SECONDS
                 await asyncio.sleep(HEARTBEAT_SECONDS)

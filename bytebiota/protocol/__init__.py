@@ -6,6 +6,11 @@ Nothing here does I/O or imports asyncio or socket: a ``Connection`` takes bytes
 docs/protocol.md specifies the wire format.
 """
 
-from bytebiota.protocol.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
+from bytebiota.protocol.errors import (
+    LocalProtocolError,
+    ProtocolError,
+    RemoteProtocolError,
+    VersionMismatch,
+)
 
-__all__ = ["LocalProtocolError", "ProtocolError", "RemoteProtocolError"]
+__all__ = ["LocalProtocolError", "ProtocolError", "RemoteProtocolError", "VersionMismatch"]

@@ -34,7 +34,7 @@ SEND, RECV = "send", "recv"
 _WORKER_IN = ("HEARTBEAT", "HEARTBEAT_ACK", "LEASE_REQUEST", "REPORT", "SNAPSHOT", "RELEASE",
               "VALIDATION_RESULT")
 _WORKER_OUT = ("HEARTBEAT", "HEARTBEAT_ACK", "LEASE", "NO_WORK", "REPORT_ACK", "SNAPSHOT_ACK",
-               "REVOKE", "VALIDATE")
+               "REVOKE", "VALIDATE", "RESEND")
 _MONITOR_IN = ("HEARTBEAT", "HEARTBEAT_ACK", "STATUS_REQUEST")
 _MONITOR_OUT = ("HEARTBEAT", "HEARTBEAT_ACK", "STATUS")
 
@@ -43,6 +43,7 @@ def _table() -> dict[tuple[str, str, str, str], str]:
     t: dict[tuple[str, str, str, str], str] = {
         # server side
         (SERVER, "await_hello", RECV, "HELLO"): "hello_received",
+        (SERVER, "await_hello", SEND, "REJECT"): "closed",  # an incompatible version
         (SERVER, "hello_received", SEND, "CHALLENGE"): "challenged",
         (SERVER, "hello_received", SEND, "REJECT"): "closed",
         (SERVER, "challenged", RECV, "AUTH"): "authenticating",

@@ -14,3 +14,7 @@ class RemoteProtocolError(ProtocolError):
 
 class LocalProtocolError(ProtocolError):
     """We misused the protocol (sent a message the state does not allow): a bug of ours."""
+
+
+class VersionMismatch(RemoteProtocolError):
+    """The peer speaks another protocol version: no retry can help (an upgrade can)."""

@@ -20,10 +20,12 @@ import struct
 import zlib
 from typing import Final
 
-from bytebiota.protocol.errors import RemoteProtocolError
+from bytebiota.protocol.errors import RemoteProtocolError, VersionMismatch
 
 MAGIC: Final = b"BB"
-VERSION: Final = 2  # 2: REPORT carries `entered`; VALIDATE and VALIDATION_RESULT
+VERSION: Final = 3  # 2: REPORT carries `entered`; VALIDATE and VALIDATION_RESULT
+# 3: HELLO carries `incarnation`, REJECT `retry`; immigrant batches with ids (REPORT names
+# those it consumed); RESEND
 HEADER = struct.Struct(">2sBBBBI")
 HEADER_SIZE: Final = HEADER.size  # 10
 FLAG_COMPRESSED: Final = 0x01
@@ -63,8 +65,8 @@ class FrameDecoder:
             if magic != MAGIC:
                 raise RemoteProtocolError(f"bad magic {bytes(magic)!r}: not a ByteBiota peer")
             if version != VERSION:
-                raise RemoteProtocolError(f"protocol version {version}, this side speaks "
-                                          f"{VERSION}")
+                raise VersionMismatch(f"protocol version {version}, this side speaks "
+                                      f"{VERSION}")
             if flags & ~FLAG_COMPRESSED or reserved:
                 raise RemoteProtocolError(f"unknown flags {flags:#x}/{reserved:#x}")
             if length > self.max_message_size:

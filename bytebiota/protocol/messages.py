@@ -51,33 +51,45 @@ MAX_SPAN_BATCHES = 2000
 # code: (name, fields, direction: c = client to server, s = server to client, b = both)
 MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
     1: ("HELLO", (("role", "u8"), ("worker_id", "str"), ("host", "str"), ("cores", "u16"),
-                  ("memory_mb", "u32"), ("compiled", "bool"), ("software", "str")), "c",
-        "opens a session: who is asking, and with what"),
+                  ("memory_mb", "u32"), ("compiled", "bool"), ("software", "str"),
+                  ("incarnation", "u64")), "c",
+        "opens a session: who is asking, and with what; `incarnation` is drawn afresh by "
+        "each worker process (a new one for a known worker id: the server settles the old "
+        "process's leases once the new one has delivered its queue)"),
     2: ("CHALLENGE", (("nonce", "bytes"), ("server_id", "str")), "s",
         "a fresh 32-byte nonce to prove the token on"),
     3: ("AUTH", (("mac", "bytes"),), "c",
         "HMAC-SHA256(token, nonce ‖ role ‖ worker_id): the token never travels"),
     4: ("WELCOME", (("session", "u64"), ("heartbeat_interval", "f64"), ("config", "json")),
         "s", "the session is open; the experiment's configuration"),
-    5: ("REJECT", (("reason", "str"),), "s", "the session is refused; the server closes"),
+    5: ("REJECT", (("reason", "str"), ("retry", "bool")), "s",
+        "the session is refused; the server closes. retry: a transient refusal (the server "
+        "is full), try again later; else final (wrong token, incompatible version, "
+        "quarantine)"),
     6: ("HEARTBEAT", (("sent", "f64"),), "b", "I am alive; echo this time back"),
     7: ("HEARTBEAT_ACK", (("sent", "f64"),), "b", "the echo of a HEARTBEAT's time"),
     8: ("LEASE_REQUEST", (("capacity", "u16"),), "c", "a worker asks for up to N islands"),
     9: ("LEASE", (("island", "u32"), ("epoch", "u32"), ("next_seq", "u64"),
                   ("batch_steps", "u64"), ("seed", "u64"), ("snapshot", "bytes"),
-                  ("genomes", "blobs"), ("immigrants", "blobs")), "s",
-        "an island to run: its snapshot, or (empty snapshot) a seed and founding genomes"),
+                  ("genomes", "blobs"), ("immigrants", "blobs"), ("batches", "u64s"),
+                  ("batch_sizes", "u64s")), "s",
+        "an island to run: its snapshot, or (empty snapshot) a seed and founding genomes; "
+        "immigrant batches to enter (ids in `batches`, sizes in `batch_sizes`, genomes in "
+        "order in `immigrants`)"),
     10: ("NO_WORK", (("retry_after", "f64"),), "s", "nothing to lease now"),
     11: ("REPORT", (("island", "u32"), ("epoch", "u32"), ("seq", "u64"), ("steps", "u64"),
                     ("births", "u64"), ("deaths", "u64"), ("population", "u32"),
-                    ("genotypes", "u32"), ("digest", "bytes"), ("entered", "u32"),
+                    ("genotypes", "u32"), ("digest", "bytes"), ("consumed", "u64s"),
                     ("emigrants", "blobs"), ("stats", "json")), "c",
-         "one batch done: counters, end digest (SHA-256 of the world's state), how many of "
-         "the immigrants handed out so far entered before it, emigrants"),
+         "one batch done: counters, end digest (SHA-256 of the world's state), the ids of "
+         "the immigrant batches that entered before it (in the order they entered), "
+         "emigrants"),
     12: ("REPORT_ACK", (("island", "u32"), ("epoch", "u32"), ("seq", "u64"), ("status", "u8"),
-                        ("immigrants", "blobs")), "s",
+                        ("immigrants", "blobs"), ("batches", "u64s"),
+                        ("batch_sizes", "u64s")), "s",
          "status 0 accepted, 1 duplicate, 2 stale (the lease is gone), 3 refused "
-         "(inconsistent: the lease is revoked); immigrants to enter before a later batch"),
+         "(inconsistent: the lease is revoked); immigrant batches to enter before a later "
+         "batch (as in LEASE; a batch offered again in a new session is entered once)"),
     13: ("SNAPSHOT", (("island", "u32"), ("epoch", "u32"), ("seq", "u64"), ("data", "bytes")),
          "c", "the island's full state before batch seq; its checksum must equal the "
          "digest reported for batch seq - 1"),
@@ -97,9 +109,35 @@ MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
          "(taken in order from `immigrants`) and its length"),
     22: ("VALIDATION_RESULT", (("job", "u64"), ("fingerprints", "blobs")), "c",
          "the fingerprint of each re-run batch (none: the start state could not be read)"),
+    23: ("RESEND", (), "s",
+         "the server could not store what it was sent (its disk was full) and can now: send "
+         "again everything not acknowledged"),
 }
 CODES: dict[str, int] = {spec[0]: code for code, spec in MESSAGES.items()}
 _INT_FORMATS = {"u8": ">B", "u16": ">H", "u32": ">I", "u64": ">Q", "i64": ">q", "f64": ">d"}
+
+
+Batches = list[tuple[int, list[bytes]]]  # immigrant batches: (id, genomes)
+
+
+def pack_batches(batches: Batches) -> dict[str, Any]:
+    """The LEASE / REPORT_ACK fields carrying immigrant batches."""
+    return {"immigrants": [g for _, genomes in batches for g in genomes],
+            "batches": [b for b, _ in batches],
+            "batch_sizes": [len(genomes) for _, genomes in batches]}
+
+
+def unpack_batches(message: Message) -> Batches:
+    """The immigrant batches of a LEASE or REPORT_ACK (RemoteProtocolError: do not add up)."""
+    ids, sizes, genomes = message["batches"], message["batch_sizes"], message["immigrants"]
+    if len(ids) != len(sizes) or sum(sizes) != len(genomes):
+        raise RemoteProtocolError(f"{message.name}: its immigrant batches do not add up")
+    out: Batches = []
+    taken = 0
+    for batch, size in zip(ids, sizes, strict=True):
+        out.append((batch, genomes[taken : taken + size]))
+        taken += size
+    return out
 
 
 def batch_fingerprint(*, steps: int, births: int, deaths: int, population: int,

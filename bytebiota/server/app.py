@@ -6,8 +6,9 @@ checkpoints) runs in its own task. A connection that misbehaves (bad frame, wron
 wrong token, silence during the handshake) is closed with a logged reason; everyone else
 carries on. SIGTERM/SIGINT: checkpoint, tell the workers (SHUTDOWN), exit 0.
 
-Write-ahead: what the coordinator decided is journaled (and flushed) before any peer hears
-of it: acknowledgements, leases, immigrants handed out, validation jobs. A quarantined
+Write-ahead: what the coordinator decided is journaled before any peer hears of it, and
+fsynced (group commit, server/durability.py) before an acknowledgement, a lease or immigrants
+handed out leave; while the disk refuses, nothing is acknowledged. A quarantined
 worker is told why (BYE) and refused at every handshake until ``bytebiota release``.
 """
 
@@ -29,11 +30,19 @@ from bytebiota.errors import Failure
 from bytebiota.journal import FORMAT, Journal
 from bytebiota.locks import Locks
 from bytebiota.netcommon import Stream, install_fast_loop, load_or_create_token
-from bytebiota.protocol import RemoteProtocolError
+from bytebiota.protocol import RemoteProtocolError, VersionMismatch
 from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection
-from bytebiota.protocol.messages import MONITOR, REPORT_ACCEPTED, Message, make
+from bytebiota.protocol.messages import (
+    MONITOR,
+    REPORT_ACCEPTED,
+    Batches,
+    Message,
+    make,
+    pack_batches,
+)
 from bytebiota.server import control
 from bytebiota.server.coordinator import Coordinator, Island, Job
+from bytebiota.server.durability import Durability, describe
 from bytebiota.server.guard import AddressGuard
 
 HANDSHAKE_FRAME_LIMIT = 64 * 1024  # HELLO and AUTH are tiny: a stranger buffers no more
@@ -54,6 +63,9 @@ class Server:
         self.token = token
         self.seed = seed
         self.journal = journal
+        self.checkpoint_trouble: str | None = None  # why the last checkpoint failed
+        self.snapshot_trouble: str | None = None  # why the last snapshot was not stored
+        self.wal = Durability(journal, log, self.disk_log)
         self.stop = asyncio.Event()
         self.sessions: set[Stream] = set()
         self.tasks: set[asyncio.Task[None]] = set()
@@ -94,21 +106,28 @@ class Server:
                                              self.config.server.handshake_timeout)
             self.pending -= 1
             handshaking = False
-            if not outcome:
-                if outcome == "":
-                    reason = "refused"
-                    self.guard.fail(address, time.monotonic())
+            if outcome is None:
                 return
-            worker_id = outcome
+            if not outcome[0]:
+                reason = "refused"
+                self.guard.fail(address, time.monotonic())
+                return
+            worker_id, settle = outcome
             connection.decoder.max_message_size = net.max_message_size
             if connection.is_monitor:
                 await self._monitor_session(stream)
             else:
                 self.streams[worker_id] = stream
-                await self._worker_session(stream, worker_id)
+                await self._worker_session(stream, worker_id, settle)
         except TimeoutError:
             reason = "handshake timeout"
             self.guard.fail(address, time.monotonic())
+        except VersionMismatch as exc:  # told, so that it stops (a retry cannot help)
+            reason = f"protocol error: {exc}"
+            if connection.state == "await_hello":
+                with contextlib.suppress(ConnectionError, OSError):
+                    await stream.send(make("REJECT", reason=f"incompatible: {exc}",
+                                           retry=False))
         except RemoteProtocolError as exc:
             reason = f"protocol error: {exc}"
             self.guard.fail(address, time.monotonic())
@@ -128,9 +147,10 @@ class Server:
                 self.coordinator.seen(worker_id)  # its leases expire after WORKER_TIMEOUT
             await stream.close()
 
-    async def _handshake(self, stream: Stream) -> str | None:
-        """The peer's worker id; "" when refused (counts against its address), None when it
-        left without a word (a port probe, a health check: not an offence)."""
+    async def _handshake(self, stream: Stream) -> tuple[str, bool] | None:
+        """The peer's worker id and whether it is a new incarnation of a worker holding
+        islands; an empty id when refused (counts against its address), None when it left
+        without a word (a port probe, a health check: not an offence)."""
         hello = await stream.receive()
         if hello is None:
             return None
@@ -141,27 +161,30 @@ class Server:
         if auth is None:
             return None
         if not stream.connection.verify(auth, self.token):
-            await stream.send(make("REJECT", reason="authentication failed"))
+            await stream.send(make("REJECT", reason="authentication failed", retry=False))
             log(f"{stream.writer.get_extra_info('peername')}: wrong token for "
                 f"{hello['worker_id']!r}")
-            return ""
+            return "", False
         worker_id = hello["worker_id"] or f"monitor-{self.session_counter}"
+        settle = False
         if hello["role"] != MONITOR:
             if self.coordinator.is_quarantined(worker_id):
                 await stream.send(make("REJECT", reason=quarantine_text(
-                    worker_id, self.coordinator.quarantined[worker_id]["reason"])))
-                return ""
+                    worker_id, self.coordinator.quarantined[worker_id]["reason"]),
+                    retry=False))
+                return "", False
             if len(self.coordinator.workers) >= self.config.server.max_workers and \
                     worker_id not in self.coordinator.workers:
-                await stream.send(make("REJECT", reason="MAX_WORKERS reached"))
-                return ""
-            self.coordinator.join(worker_id, hello["host"], hello["cores"], hello["software"])
+                await stream.send(make("REJECT", reason="MAX_WORKERS reached", retry=True))
+                return "", False
+            settle = self.coordinator.join(worker_id, hello["host"], hello["cores"],
+                                           hello["software"], hello["incarnation"])
         await stream.send(make(
             "WELCOME", session=self.session_counter,
             heartbeat_interval=self.config.network.heartbeat_interval,
             config=public_values(self.config),
         ))
-        return worker_id
+        return worker_id, settle
 
     async def _monitor_session(self, stream: Stream) -> None:
         while (message := await stream.receive()) is not None:
@@ -172,44 +195,80 @@ class Server:
             elif message.name == "BYE":
                 return
 
-    async def _worker_session(self, stream: Stream, worker_id: str) -> None:
+    async def _worker_session(self, stream: Stream, worker_id: str, settle: bool) -> None:
+        """A worker's messages, answered in order. What must be durable before it leaves
+        (REPORT_ACK, SNAPSHOT_ACK, LEASE) goes through ``outbox``, sent once the journal is
+        fsynced (at once, unless the disk refuses: then when it takes the journal again),
+        while heartbeats go on being read and answered.
+
+        ``settle``: a new process of a worker holding islands. It delivers what its
+        predecessor queued (and gives those leases back) first; its first HEARTBEAT or
+        LEASE_REQUEST says it is done, and the leases it still holds, which no process runs
+        any more, go back to the pool at once. Immigrant batches handed to its islands and
+        not entered are offered again with the first acknowledgement of each island in this
+        session (the last hand-out may not have arrived)."""
+        outbox: asyncio.Queue[Message | None] = asyncio.Queue()
+        async with asyncio.TaskGroup() as group:
+            sender = group.create_task(self._send_durable(stream, outbox))
+            try:
+                await self._worker_messages(stream, worker_id, settle, outbox)
+            finally:
+                outbox.put_nowait(None)
+                if not stream.connection.ready:  # nobody left to read them
+                    sender.cancel()
+
+    async def _send_durable(self, stream: Stream, outbox: asyncio.Queue[Message | None]) -> None:
+        while (message := await outbox.get()) is not None:
+            await self.wal.durable()
+            if not stream.connection.ready:
+                return
+            with contextlib.suppress(ConnectionError, OSError):  # (the reader sees it too)
+                await stream.send(message)
+
+    async def _worker_messages(self, stream: Stream, worker_id: str, settle: bool,
+                               outbox: asyncio.Queue[Message | None]) -> None:
         coordinator = self.coordinator
+        info = coordinator.workers.get(worker_id)
+        reoffer = set(info.islands) if info is not None else set()
         while (message := await stream.receive()) is not None:
             if coordinator.is_quarantined(worker_id):
                 return  # (its BYE is on the way: what it still sends is not counted)
             coordinator.seen(worker_id)
             name = message.name
+            if settle and name in ("HEARTBEAT", "LEASE_REQUEST"):
+                settle = False
+                freed = coordinator.settle(worker_id)
+                if freed:
+                    log(f"worker {worker_id} restarted: islands {freed} of its previous "
+                        "process go back to the pool")
             if name == "HEARTBEAT":
                 await stream.send(make("HEARTBEAT_ACK", sent=message["sent"]))
             elif name == "LEASE_REQUEST":
-                if worker_id not in coordinator.workers:  # expired while away: rejoin
-                    coordinator.join(worker_id, "", 1)
-                granted = coordinator.lease_fairly(worker_id, message["capacity"])
-                leases = [self._lease_message(island) for island in granted]
-                self.write_events()  # write-ahead: leases and hand-outs before they leave
-                if not granted:
-                    await stream.send(make("NO_WORK", retry_after=2.0))
-                for lease in leases:
-                    await stream.send(lease)
+                await self._lease_request(stream, worker_id, message["capacity"], outbox)
             elif name == "REPORT":
                 status = coordinator.report(worker_id, message.fields)
                 target = coordinator.islands.get(message["island"])
-                immigrants = (coordinator.take_immigrants(target)
-                              if target is not None and status == REPORT_ACCEPTED else [])
+                batches: Batches = []
+                if target is not None and status == REPORT_ACCEPTED:
+                    batches = coordinator.take_immigrants(target)
+                    if target.id in reoffer:
+                        reoffer.discard(target.id)
+                        batches = coordinator.outstanding(target)
                 self.write_events()  # write-ahead: journaled before it is acknowledged
-                await stream.send(make("REPORT_ACK", island=message["island"],
+                outbox.put_nowait(make("REPORT_ACK", island=message["island"],
                                        epoch=message["epoch"], seq=message["seq"],
-                                       status=status, immigrants=immigrants))
+                                       status=status, **pack_batches(batches)))
             elif name == "SNAPSHOT":
-                if coordinator.snapshot(worker_id, message["island"], message["epoch"],
-                                        message["seq"], message["data"]):
-                    self.store.put(message["island"], message["epoch"], message["seq"],
-                                   message["data"])
-                    self.write_events()
-                    await stream.send(make("SNAPSHOT_ACK", island=message["island"],
+                if not await self.store_snapshot(worker_id, message):
+                    continue  # not stored: not acknowledged (the worker keeps it queued)
+                stored = coordinator.snapshot(worker_id, message["island"], message["epoch"],
+                                              message["seq"], message["data"]) or \
+                    coordinator.has_snapshot(worker_id, message["island"], message["epoch"],
+                                             message["seq"])
+                self.write_events()
+                if stored:
+                    outbox.put_nowait(make("SNAPSHOT_ACK", island=message["island"],
                                            epoch=message["epoch"], seq=message["seq"]))
-                else:
-                    self.write_events()
             elif name == "VALIDATION_RESULT":
                 outcome = coordinator.result(worker_id, message["job"],
                                              message["fingerprints"])
@@ -228,12 +287,50 @@ class Server:
             if job is not None:
                 await stream.send(self._validate_message(job))
 
+    async def _lease_request(self, stream: Stream, worker_id: str, capacity: int,
+                             outbox: asyncio.Queue[Message | None]) -> None:
+        coordinator = self.coordinator
+        if self.wal.trouble is not None:  # no new lease while the disk refuses
+            await stream.send(make("NO_WORK", retry_after=2.0))
+            return
+        if worker_id not in coordinator.workers:  # expired while away: rejoin
+            coordinator.join(worker_id, "", 1)
+        granted = coordinator.lease_fairly(worker_id, capacity)
+        self.write_events()
+        if not granted:
+            await stream.send(make("NO_WORK", retry_after=2.0))
+        for island in granted:  # write-ahead: leases and hand-outs, durable before they leave
+            outbox.put_nowait(self._lease_message(island))
+        self.write_events()
+
+    async def store_snapshot(self, worker_id: str, message: Message) -> bool:
+        """A snapshot the coordinator may accept, in its file (fsynced, in a thread: the
+        loop answers heartbeats meanwhile) before the coordinator decides on it; False when
+        the disk refuses it."""
+        island = self.coordinator.islands.get(message["island"])
+        if island is None or island.holder != worker_id or island.epoch != message["epoch"]:
+            return True  # (stale: the coordinator refuses it, nothing to store)
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, self.store.put, message["island"], message["epoch"], message["seq"],
+                message["data"])
+        except OSError as exc:
+            if self.snapshot_trouble is None:
+                self.disk_log(f"cannot store snapshots in {self.store.directory}: "
+                              f"{describe(exc)}; acknowledging none until one can be written")
+            self.snapshot_trouble = describe(exc)
+            return False
+        if self.snapshot_trouble is not None:
+            log("snapshots are stored again")
+            self.snapshot_trouble = None
+        return True
+
     def _lease_message(self, island: Island) -> Message:
         batch = self.config.worker.batch_size * simulation.WORK_CYCLE
         return make("LEASE", island=island.id, epoch=island.epoch, next_seq=island.next_seq,
                     batch_steps=batch, seed=island.seed, snapshot=island.snapshot,
                     genomes=list(island.founders) if not island.snapshot else [],
-                    immigrants=self.coordinator.take_immigrants(island))
+                    **pack_batches(self.coordinator.take_immigrants(island)))
 
     @staticmethod
     def _validate_message(job: Job) -> Message:
@@ -246,8 +343,14 @@ class Server:
                     entered=[len(genomes) for genomes in entering], steps=list(span.steps))
 
     async def deliver_notices(self) -> None:
-        """Tell other sessions what the coordinator decided: REVOKE a lease that was rolled
-        back; BYE (and close) for a worker just quarantined."""
+        """Tell other sessions what the coordinator decided, once it is journaled and
+        fsynced: REVOKE a lease that was rolled back; BYE (and close) for a worker just
+        quarantined."""
+        if not self.coordinator.notices:
+            return
+        self.write_events()
+        if not await self.wal.commit():
+            return  # (told once the disk takes the journal again)
         notices, self.coordinator.notices = self.coordinator.notices, []
         for notice in notices:
             stream = self.streams.get(notice[1])
@@ -263,6 +366,13 @@ class Server:
                                                                          notice[2])))
                     stream.writer.close()
 
+    async def broadcast(self, message: Message) -> None:
+        """``message`` to every worker session."""
+        for stream in list(self.streams.values()):
+            if stream.connection.ready and not stream.connection.is_monitor:
+                with contextlib.suppress(ConnectionError, OSError):
+                    await stream.send(message)
+
     # ---- housekeeping ------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
@@ -271,26 +381,50 @@ class Server:
         data["server"] = {"version": __version__, "core": core.describe(), "seed": self.seed,
                           "data_dir": self.config.global_.data_base_dir,
                           "port": self.port, "pending_connections": self.pending,
-                          "refused_connections": self.guard.refused}
+                          "refused_connections": self.guard.refused,
+                          "disk": (self.wal.trouble or self.snapshot_trouble
+                                   or self.checkpoint_trouble or "ok"),
+                          "fsyncs": self.wal.fsyncs, "journal_records": self.wal.records,
+                          "journal_backlog": len(self.wal.backlog)}
         return data
+
+    def disk_log(self, line: str) -> None:
+        """A disk that refuses is said once, whichever file finds out first (the status
+        shows it as long as it lasts)."""
+        if not (self.wal.trouble or self.snapshot_trouble or self.checkpoint_trouble):
+            log(line)
 
     def write_events(self) -> None:
         for event in self.coordinator.events:
             kind = event.pop("event")
-            self.journal.write(kind, **event)
+            self.wal.write(kind, **event)
         self.coordinator.events.clear()
 
-    def checkpoint(self) -> Path:
+    def checkpoint(self) -> Path | None:
+        """A checkpoint of the coordinator at the journal's durable end; None (said once)
+        when the disk refuses it: the journal still holds everything, so nothing is lost."""
         self.write_events()
+        if not self.wal.sync():
+            return None
         meta, payload = self.coordinator.state()
         totals = self.coordinator.totals_view()
-        self.journal.sync()
-        path = checkpoints.write(
-            self.checkpoint_dir, CHECKPOINT_PREFIX, int(totals["steps"]),
-            {"kind": "server", "seed": self.seed, "coordinator": meta,
-             "bytebiota": __version__, "journal_offset": self.journal.tell()},
-            payload, keep=self.config.checkpoint.checkpoint_keep_last_n,
-        )
+        try:
+            path = checkpoints.write(
+                self.checkpoint_dir, CHECKPOINT_PREFIX, int(totals["steps"]),
+                {"kind": "server", "seed": self.seed, "coordinator": meta,
+                 "bytebiota": __version__, "journal_offset": self.journal.tell()},
+                payload, keep=self.config.checkpoint.checkpoint_keep_last_n,
+            )
+        except OSError as exc:
+            if self.checkpoint_trouble is None:
+                self.disk_log(f"cannot write a checkpoint in {self.checkpoint_dir}: "
+                              f"{describe(exc)}; the journal still holds everything; "
+                              "retrying at the next one")
+            self.checkpoint_trouble = describe(exc)
+            return None
+        if self.checkpoint_trouble is not None:
+            log("checkpoints are written again")
+            self.checkpoint_trouble = None
         self.store.rotate()
         return path
 
@@ -309,21 +443,30 @@ class Server:
         interval = self.config.server.checkpoint_interval
         # A validator has this long to re-run a span (a CHECKPOINT_INTERVAL of work, plus a
         # batch) before the job goes to someone else: four times that, for slower machines.
+        # A lease gets as long to show progress (an accepted report): its holder may be
+        # re-running such a span first.
         job_timeout = 4.0 * (interval + self.config.worker.target_interval_seconds)
+        progress_timeout = max(job_timeout, timeout)
         last_checkpoint = last_stats = time.monotonic()
         while not self.stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), 0.5)
+            if self.wal.retry():  # the disk takes the journal again
+                await self.broadcast(make("RESEND"))
             for worker_id in self.coordinator.expire(timeout):
                 freed = self.coordinator.lose(worker_id, "timeout")
                 log(f"worker {worker_id} timed out; islands {freed} go back to the pool")
+            stalled = self.coordinator.stalled(progress_timeout)
+            if stalled:
+                log(f"islands {stalled} made no progress for {progress_timeout:.0f} s; they go "
+                    "back to the pool")
             self.coordinator.expire_jobs(job_timeout)
             self.operator_requests()
             self.write_events()
             await self.deliver_notices()
             now = time.monotonic()
             if now - last_stats >= STATS_SECONDS:
-                self.journal.write("stats", **self.coordinator.stats_event())
+                self.wal.write("stats", **self.coordinator.stats_event())
                 last_stats = now
             if now - last_checkpoint >= interval:
                 self.checkpoint()
@@ -339,9 +482,14 @@ class Server:
             await asyncio.wait(list(self.tasks), timeout=5)
         self.write_events()
         path = self.checkpoint()
-        self.journal.write("end", **self.coordinator.totals_view())
+        self.wal.write("end", **self.coordinator.totals_view())
+        self.wal.sync()
         self.journal.close()
-        log(f"stopped; checkpoint {path}")
+        if self.wal.trouble:
+            log(f"stopped; {len(self.wal.backlog)} journal records could not be written "
+                f"({self.wal.trouble})")
+        else:
+            log(f"stopped; checkpoint {path}" if path else "stopped; no checkpoint written")
 
     async def main(self) -> None:
         loop = asyncio.get_running_loop()
@@ -387,11 +535,11 @@ class SnapshotStore:
         return self.directory / f"island-{island:05d}-{epoch}-{seq}.snap"
 
     def put(self, island: int, epoch: int, seq: int, data: bytes) -> None:
+        """Stored durably (fsynced, like the journal record naming it): OSError if not."""
         path = self.path(island, epoch, seq)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(checkpoints.encode({"island": island, "epoch": epoch, "seq": seq}, data))
-        os.replace(tmp, path)
+        checkpoints.write_atomically(
+            path, checkpoints.encode({"island": island, "epoch": epoch, "seq": seq}, data))
         self.generations[1].append(path)
 
     def get(self, island: int, epoch: int, seq: int) -> bytes | None:

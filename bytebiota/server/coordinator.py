@@ -12,7 +12,7 @@ pending reports before it.
 Verified results (docs/deployment.md, "Verified results"). A batch is fixed by its start
 state, the immigrants entering before it and its length, so it can be re-run elsewhere. The
 reports between two snapshots of one lease form a *span*; the server keeps, for each, its
-length, its immigrants (counted off the hand-outs, ``Island.issued``) and its *fingerprint*.
+length, its immigrants and its *fingerprint*.
 A snapshot must hash to the digest the report before it gave (the *chain*: a worker whose
 snapshot contradicts its own report is quarantined at once). When a snapshot closes a span,
 the span is sampled with probability VALIDATION_RATE (an unpredictable draw) and becomes a
@@ -22,6 +22,20 @@ majority. A worker in the minority is quarantined: it gets no work until an oper
 releases it, every island it holds rolls back to the start of its lease there (its *anchor*),
 and an island whose disputed span it produced in an earlier lease rolls back to that span's
 start. Rolled-back reports leave the totals (``reports_invalid``).
+
+Exactly-once migration. Immigrants are handed to a lease in *batches*, each with an id
+(``Island.issued``: handed out, not yet entered); a report names the batches that entered
+before it, in the order they entered, and exactly those genomes go into its span, so a
+validation re-runs what the worker ran. A batch whose hand-out never reached the worker (an
+acknowledgement lost with a crash) stays issued: it is offered again in the holder's next
+session, never charged to a batch that did not enter it; when the lease ends, what was not
+entered goes back to the inbox.
+
+Worker incarnations. Each worker process says who it is (worker id) and which process it is
+(a fresh *incarnation*). A new incarnation of a worker that holds islands is a restarted
+process that knows nothing of them: ``settle`` gives them back at once (from their last
+snapshot). A lease whose holder sends no accepted report for a deadline (``stalled``) is
+given back too, heartbeats or not.
 
 Every state change is one journal event, applied by one primitive (the ``_``-methods that
 append to ``events``); ``replay`` re-applies those events after a restart without deciding
@@ -50,6 +64,7 @@ from bytebiota.protocol.messages import (
     REPORT_DUPLICATE,
     REPORT_REFUSED,
     REPORT_STALE,
+    Batches,
     batch_fingerprint,
 )
 
@@ -191,7 +206,9 @@ class Island:
     idle_reports: int = 0  # reports in a row without a birth
     last_snapshot: float = 0.0
     reseeds: int = 0
-    issued: list[bytes] = field(default_factory=list)  # handed to the lease, not yet entered
+    issued: dict[int, list[bytes]] = field(default_factory=dict)  # batch id -> genomes:
+    # handed to the lease, not yet entered (in the order they were handed out)
+    progress: float = 0.0  # when the lease last advanced (leased, or a report accepted)
     span: Span | None = None  # the pending reports, while VALIDATION_RATE > 0
     last_digest: bytes | None = None  # end digest of report next_seq - 1
     anchor: Anchor | None = None  # where the current lease started
@@ -270,6 +287,8 @@ class Coordinator:
         self.jobs: dict[int, Job] = {}
         self.next_job = 1
         self.quarantined: dict[str, dict[str, Any]] = {}  # worker -> reason, job
+        self.next_batch = 1  # the id of the next immigrant batch handed out
+        self.incarnations: dict[str, int] = {}  # worker -> its process's incarnation
         self.holding: dict[str, int] = {}  # worker -> the job it is re-running
         self.hosts: dict[str, int] = {}  # host -> workers connected from it
         for island in self.islands.values():
@@ -277,18 +296,53 @@ class Coordinator:
 
     # ---- workers and leases ------------------------------------------------------------
 
-    def join(self, worker_id: str, host: str, cores: int, software: str = "") -> None:
+    def join(self, worker_id: str, host: str, cores: int, software: str = "",
+             incarnation: int = 0) -> bool:
         """A worker says hello (again: it keeps its leases, its host is refreshed, and a job
         it held goes back to the queue: a restarted process no longer has it). ``software``
-        (version, core, Python, platform) goes into the journal's join event."""
+        (version, core, Python, platform) goes into the journal's join event. True when this
+        is a new incarnation of a worker that holds islands: ``settle`` them once it has
+        delivered what its predecessor queued."""
         now = self.clock()
         self._unhold(worker_id)
         info = self._add_worker(worker_id)
         self._count_host(info.host, -1)
         info.host, info.cores, info.last_seen = host, cores, now
         self._count_host(host, +1)
+        before = self.incarnations.get(worker_id)
+        if incarnation:
+            self.incarnations[worker_id] = incarnation
         self.events.append({"event": "worker", "id": worker_id, "host": host, "change": "join",
-                            "software": software})
+                            "software": software, "incarnation": incarnation})
+        return bool(incarnation) and before is not None and before != incarnation and \
+            bool(info.islands)
+
+    def settle(self, worker_id: str) -> list[int]:
+        """A new process of this worker has delivered its predecessor's queue: the leases
+        it still holds are the old process's, which nobody runs any more: back to the pool
+        at once (from their last snapshot), not after a timeout its heartbeats would
+        keep off."""
+        info = self.workers.get(worker_id)
+        freed = sorted(info.islands) if info is not None else []
+        for island_id in freed:
+            self.notices.append(("revoke", worker_id, island_id, self.islands[island_id].epoch))
+            self._revoke(self.islands[island_id])
+        if freed:
+            self.events.append({"event": "worker", "id": worker_id, "change": "restarted",
+                                "islands": freed})
+        return freed
+
+    def stalled(self, deadline: float) -> list[int]:
+        """Leases with no accepted report for ``deadline`` seconds go back to the pool, even
+        while their holder heartbeats (a holder that lost track of them, or is stuck)."""
+        now = self.clock()
+        freed = sorted(i.id for i in self.islands.values()
+                       if i.holder is not None and now - i.progress > deadline)
+        for island_id in freed:
+            island = self.islands[island_id]
+            self.notices.append(("revoke", island.holder, island.id, island.epoch))
+            self._revoke(island)
+        return freed
 
     def _add_worker(self, worker_id: str) -> WorkerInfo:
         info = self.workers.get(worker_id)
@@ -355,8 +409,8 @@ class Coordinator:
         island.epoch += 1
         island.span = self._new_span(island)
         island.last_digest = snapshot_digest(island.snapshot) if island.snapshot else None
-        island.inbox[:0] = island.issued
-        island.issued = []
+        island.inbox[:0] = [g for genomes in island.issued.values() for g in genomes]
+        island.issued = {}
         del island.inbox[:-self.INBOX_LIMIT]
 
     def lease(self, worker_id: str, capacity: int) -> list[Island]:
@@ -376,6 +430,7 @@ class Coordinator:
     def _lease(self, island: Island, worker_id: str, epoch: int) -> None:
         island.holder = worker_id
         island.epoch = epoch
+        island.progress = self.clock()
         island.anchor = island.here()
         self.totals.leases += 1
 
@@ -393,19 +448,27 @@ class Coordinator:
             return
         self._revoke(island)
 
-    def take_immigrants(self, island: Island) -> list[bytes]:
-        """The inbox, handed to the island's lease (journaled: a report later says how many
-        of them entered before its batch)."""
+    def take_immigrants(self, island: Island) -> Batches:
+        """The inbox, handed to the island's lease as one batch (journaled: a report later
+        names the batches that entered before it); none when the inbox is empty."""
         out, island.inbox = island.inbox, []
-        self._issue(island, out)
-        return out
+        if not out:
+            return []
+        batch = self.next_batch
+        self._issue(island, batch, out)
+        return [(batch, out)]
 
-    def _issue(self, island: Island, genomes: list[bytes]) -> None:
+    def outstanding(self, island: Island) -> Batches:
+        """Every batch handed to the lease and not entered yet: offered again in the
+        holder's next session (its hand-out may have been lost)."""
+        return list(island.issued.items())
+
+    def _issue(self, island: Island, batch: int, genomes: list[bytes]) -> None:
         island.immigrants_in += len(genomes)
-        island.issued.extend(genomes)
-        if genomes:
-            self.events.append({"event": "immigrants", "island": island.id,
-                                "epoch": island.epoch, "genomes": [g.hex() for g in genomes]})
+        island.issued[batch] = genomes
+        self.next_batch = max(self.next_batch, batch + 1)
+        self.events.append({"event": "immigrants", "island": island.id, "batch": batch,
+                            "epoch": island.epoch, "genomes": [g.hex() for g in genomes]})
 
     # ---- reports and snapshots ---------------------------------------------------------
 
@@ -421,10 +484,11 @@ class Coordinator:
         if seq > island.next_seq:
             self.totals.reports_stale += 1
             return REPORT_STALE
-        if fields["entered"] > len(island.issued) or (
-                self.validation_rate > 0 and
+        consumed = list(fields["consumed"])
+        if len(set(consumed)) != len(consumed) or any(b not in island.issued for b in consumed) \
+                or (self.validation_rate > 0 and
                 island.next_seq - island.snapshot_seq >= MAX_SPAN_BATCHES):
-            # More immigrants than it was given, or a span no validation could re-run
+            # Immigrants it was not given (or twice), or a span no validation could re-run
             # (MAX_SPAN_BATCHES without a snapshot): not work the experiment can vouch for.
             self.totals.reports_refused += 1
             self.notices.append(("revoke", worker_id, island.id, island.epoch))
@@ -433,7 +497,7 @@ class Coordinator:
         fingerprint = batch_fingerprint(**{k: fields[k] for k in FINGERPRINTED})
         self._accept(island, seq, fields["steps"], fields["births"], fields["deaths"],
                      population=fields["population"], genotypes=fields["genotypes"],
-                     digest=fields["digest"], fingerprint=fingerprint, entered=fields["entered"])
+                     digest=fields["digest"], fingerprint=fingerprint, consumed=consumed)
         island.stats = fields.get("stats") or {}
         worker = self.workers.get(worker_id)
         if worker is not None:
@@ -448,7 +512,7 @@ class Coordinator:
                             "births": fields["births"], "deaths": fields["deaths"],
                             "population": fields["population"],
                             "genotypes": fields["genotypes"],
-                            "digest": fields["digest"].hex(), "entered": fields["entered"],
+                            "digest": fields["digest"].hex(), "consumed": consumed,
                             "fingerprint": fingerprint.hex()})
         self._migrate(island, fields["emigrants"])
         island.idle_reports = island.idle_reports + 1 if fields["births"] == 0 else 0
@@ -461,16 +525,17 @@ class Coordinator:
 
     def _accept(self, island: Island, seq: int, steps: int, births: int, deaths: int, *,
                 population: int, genotypes: int, digest: bytes, fingerprint: bytes,
-                entered: int) -> None:
+                consumed: list[int]) -> None:
         counts = Counters(steps, births, deaths, 1)
+        entering = [g for b in consumed for g in island.issued.pop(b, [])]
+        island.progress = self.clock()
         island.next_seq = seq + 1
         island.pending.add(counts)
         island.population = population
         island.genotypes = genotypes
         island.last_digest = digest
         if island.span is not None:
-            island.span.add(steps, island.issued[:entered], fingerprint, counts)
-        del island.issued[:entered]
+            island.span.add(steps, entering, fingerprint, counts)
         self.totals.reports_accepted += 1
 
     def _migrate(self, source: Island, emigrants: list[bytes]) -> None:
@@ -519,6 +584,13 @@ class Coordinator:
         self.events.append({"event": "snapshot", "island": island.id, "epoch": epoch,
                             "seq": seq})
         return True
+
+    def has_snapshot(self, worker_id: str, island_id: int, epoch: int, seq: int) -> bool:
+        """A snapshot sent again (its acknowledgement lost, or withheld while the disk was
+        full) that the island's committed state already covers: acknowledged again."""
+        island = self.islands.get(island_id)
+        return island is not None and island.holder == worker_id and \
+            island.epoch == epoch and seq <= island.snapshot_seq
 
     def _commit(self, island: Island, seq: int, data: bytes) -> None:
         island.snapshot = data
@@ -827,7 +899,8 @@ class Coordinator:
                 "immigrants_in": island.immigrants_in, "reseeds": island.reseeds,
                 "founders": [f.hex() for f in island.founders],
                 "inbox": [g.hex() for g in island.inbox],
-                "issued": [g.hex() for g in island.issued],
+                "issued": [[b, [g.hex() for g in genomes]]
+                           for b, genomes in island.issued.items()],
                 "span": None if island.span is None else island.span.meta(blob),
                 "last_digest": island.last_digest.hex() if island.last_digest else None,
                 "anchor": None if island.anchor is None else _anchor_meta(island.anchor, blob),
@@ -842,7 +915,8 @@ class Coordinator:
             "islands": islands,
             "totals": dict(vars(self.totals)),
             "seed_bank": [g.hex() for g in self.seed_bank],
-            "jobs": jobs, "next_job": self.next_job,
+            "jobs": jobs, "next_job": self.next_job, "next_batch": self.next_batch,
+            "incarnations": self.incarnations,
             "quarantined": self.quarantined,
         }
         return meta, b"".join(blobs)
@@ -874,7 +948,9 @@ class Coordinator:
                             reseeds=int(entry["reseeds"]),
                             founders=[bytes.fromhex(f) for f in entry["founders"]],
                             inbox=[bytes.fromhex(g) for g in entry["inbox"]],
-                            issued=[bytes.fromhex(g) for g in entry.get("issued", [])])
+                            issued={int(b): [bytes.fromhex(g) for g in genomes]
+                                    for b, genomes in entry.get("issued", [])},
+                            progress=self.clock())
             digest = entry.get("last_digest")
             island.last_digest = bytes.fromhex(digest) if digest else (
                 snapshot_digest(island.snapshot) if island.snapshot else None)
@@ -895,6 +971,8 @@ class Coordinator:
                       offered=set(entry["offered"]), disputed=bool(entry["disputed"]))
             self.jobs[job.id] = job
         self.next_job = int(meta.get("next_job", 1))
+        self.next_batch = int(meta.get("next_batch", 1))
+        self.incarnations = {w: int(i) for w, i in meta.get("incarnations", {}).items()}
         self.quarantined = dict(meta.get("quarantined", {}))
         self.totals = Totals(**meta["totals"])
         self.seed_bank.extend(bytes.fromhex(g) for g in meta["seed_bank"])
@@ -906,7 +984,9 @@ class Coordinator:
         kind = event.get("event")
         change = event.get("change")
         if kind == "worker":
-            if change == "quarantined":
+            if change == "join" and event.get("incarnation"):
+                self.incarnations[event["id"]] = int(event["incarnation"])
+            elif change == "quarantined":
                 self._quarantine(event["id"], event["reason"], event.get("job"))
             elif change == "released":
                 self.release_quarantine(event["id"])
@@ -935,7 +1015,7 @@ class Coordinator:
             for genome in genomes:
                 if genome in island.inbox:
                     island.inbox.remove(genome)
-            self._issue(island, genomes)
+            self._issue(island, int(event["batch"]), genomes)
         elif kind == "report" and event["epoch"] == island.epoch and \
                 event["seq"] == island.next_seq:
             self._accept(island, event["seq"], event["steps"], event["births"],
@@ -943,7 +1023,7 @@ class Coordinator:
                          genotypes=event["genotypes"],
                          digest=bytes.fromhex(event.get("digest", "")),
                          fingerprint=bytes.fromhex(event.get("fingerprint", "")),
-                         entered=min(int(event.get("entered", 0)), len(island.issued)))
+                         consumed=[int(b) for b in event["consumed"]])
         elif kind == "snapshot" and event["epoch"] == island.epoch and snapshot is not None \
                 and event["seq"] == island.next_seq:
             self._commit(island, event["seq"], snapshot)

@@ -6,12 +6,21 @@ work cycles of 100,000 instructions, adapted toward TARGET_INTERVAL_SECONDS with
 MIN_BATCH_SIZE..MAX_BATCH_SIZE by ADJUSTMENT_FACTOR); after each batch the worker sends a
 REPORT (counters, end digest, how many immigrants entered before it, emigrants) and, on the
 experiment's CHECKPOINT_INTERVAL cadence (and at least every MAX_SPAN_BATCHES / 2 batches), a
-SNAPSHOT. Immigrants from an acknowledgement enter before a later batch, so a batch is fixed
-by (start state, immigrants, length): ``advance`` is the one place a batch runs, for the
-worker's own islands and for VALIDATE jobs (another worker's batches, re-run so the server
-can compare fingerprints), which run before the next batch. Connection lost: reconnect with
-exponential backoff and jitter (RECONNECT_MAX_ATTEMPTS, 0 = forever); the server re-leases
-islands itself.
+SNAPSHOT. Immigrant batches from an acknowledgement enter before a later batch (each batch
+once: the server may offer one again in a new session), and the report names the batches
+that entered, so a batch is fixed by (start state, immigrants, length): ``advance`` is the
+one place a batch runs, for the worker's own islands and for VALIDATE jobs (another worker's
+batches, re-run so the server can compare fingerprints), which run before the next batch.
+
+Faults. Each process has a fresh incarnation (HELLO), so the server knows a restarted
+worker from a reconnecting one. Connection lost, refused before the challenge, a handshake
+that times out, a full server: reconnect with exponential backoff and jitter
+(RECONNECT_MAX_ATTEMPTS failed attempts in a row, 0 = forever), computing offline meanwhile;
+only a wrong token, an incompatible version or a quarantine end the worker. RESEND (the
+server's disk took writes again): everything unacknowledged goes again. SIGTERM / Ctrl-C:
+the slice under way ends, its batch is reported, every island with reports since its last
+snapshot is snapshotted, and each lease whose messages are all acknowledged is released
+(the others stay queued on disk for the next start), so the server rolls nothing back.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import Failure
 from bytebiota.locks import Locks
 from bytebiota.netcommon import Stream, find_token, install_fast_loop, parse_server_url
-from bytebiota.protocol import RemoteProtocolError
+from bytebiota.protocol import RemoteProtocolError, VersionMismatch
 from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
 from bytebiota.protocol.frames import FrameDecoder, encode_frame
 from bytebiota.protocol.messages import (
@@ -47,17 +56,20 @@ from bytebiota.protocol.messages import (
     REPORT_REFUSED,
     REPORT_STALE,
     WORKER,
+    Batches,
     Message,
     batch_fingerprint,
     decode,
     encode,
     make,
+    unpack_batches,
 )
 
 SLICE_SECONDS = 0.02  # the longest the event loop waits: heartbeats, acks
 EMIGRANTS_PER_BATCH = 2
 BACKOFF_CAP = 30.0
 MAX_ISLANDS = 4  # islands one worker process runs in turn
+FINAL_ACK_SECONDS = 20.0  # stopping: how long the last reports and snapshots may take
 
 
 
@@ -67,6 +79,10 @@ def software_description() -> str:
     return (f"bytebiota {__version__}; core {core.describe()}; "
             f"{platform.python_implementation()} {platform.python_version()}; "
             f"{platform.system()} {platform.machine()}")
+
+class Refused(Exception):
+    """A transient refusal (closed before the challenge, the server full): retry later."""
+
 
 def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} bytebiota worker: {message}", file=sys.stderr,
@@ -125,9 +141,16 @@ class Lease:
     seq: int
     batch_steps: int
     world: World
-    immigrants: list[bytes] = field(default_factory=list)
+    immigrants: Batches = field(default_factory=list)  # to enter before the next batch
+    seen: set[int] = field(default_factory=set)  # batch ids received (entered once each)
     last_snapshot: float = 0.0
     span: int = 0  # batches since the last snapshot
+
+    def offer(self, batches: Batches) -> None:
+        for batch, genomes in batches:
+            if batch not in self.seen:
+                self.seen.add(batch)
+                self.immigrants.append((batch, genomes))
 
 
 @dataclass
@@ -167,6 +190,8 @@ class Worker:
         self.orphans: set[tuple[int, int]] = set()  # leases of a previous run of this worker
         self.jobs: list[Message] = []  # VALIDATE messages to run, before the next batch
         self.results: list[Message] = []  # VALIDATION_RESULTs computed while cut off
+        self.incarnation = random.SystemRandom().getrandbits(63) | 1  # this process
+        self.welcomed = False  # the last attempt got through the handshake
         self._load_cache()
         self.throttle = Throttle(config)
 
@@ -175,38 +200,63 @@ class Worker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, self.stop.set)
-        attempts = 0
+        failures = 0
         limit = self.config.network.reconnect_max_attempts
         while not self.stop.is_set():
-            try:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-            except OSError as exc:
-                attempts += 1
-                if limit and attempts > limit:
-                    raise Failure(f"server {self.host}:{self.port} unreachable after "
-                                  f"{attempts - 1} attempts ({exc.strerror or exc})") from None
-                delay = min(BACKOFF_CAP, 0.5 * 2 ** min(attempts, 6)) * random.uniform(0.5, 1)
-                log(f"server {self.host}:{self.port} unreachable ({exc.strerror or exc}); "
-                    f"retrying in {delay:.1f} s" + (" (computing offline)" if self.leases
-                                                   else ""))
-                await self.offline(delay)
-                continue
-            attempts = 0
-            stream = Stream(Connection(
-                CLIENT, role=WORKER,
-                max_message_size=self.config.network.max_message_size,
-                compression_threshold=self.config.network.compression_threshold,
-            ), reader, writer)
-            try:
-                await self.session(stream)
-            except* RemoteProtocolError as group:
-                log(f"protocol error: {group.exceptions[0]}")
-            except* (ConnectionError, OSError) as group:
-                log(f"connection lost: {group.exceptions[0]}")
-            finally:
-                await stream.close()
-            if not self.stop.is_set():
-                await self.offline(random.uniform(0.2, 1.0))
+            why = await self.attempt()
+            if self.stop.is_set():
+                break
+            if self.welcomed:
+                failures = 0
+                delay = random.uniform(0.2, 1.0)
+            else:
+                failures += 1
+                if limit and failures > limit:
+                    raise Failure(f"server {self.host}:{self.port} unreachable after {limit} "
+                                  f"attempts (RECONNECT_MAX_ATTEMPTS); the last: {why}")
+                delay = min(BACKOFF_CAP, 0.5 * 2 ** min(failures, 6)) * random.uniform(0.5, 1)
+            log(f"server {self.host}:{self.port}: {why}; retrying in {delay:.1f} s"
+                + (" (computing offline)" if self.leases else ""))
+            await self.offline(delay)
+        if any(lease.span for lease in self.leases.values()):
+            await self.finish(None)  # stopped while cut off: queued on disk for next time
+
+    async def attempt(self) -> str:
+        """One connection, as long as it lasts: why it ended. Raises Failure only for what
+        no retry can mend (wrong token, incompatible version, quarantine)."""
+        self.welcomed = False
+        timeout = self.config.server.handshake_timeout
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.host, self.port), timeout)
+        except TimeoutError:
+            return "unreachable (connection timed out)"
+        except OSError as exc:
+            return f"unreachable ({exc.strerror or exc})"
+        stream = Stream(Connection(
+            CLIENT, role=WORKER,
+            max_message_size=self.config.network.max_message_size,
+            compression_threshold=self.config.network.compression_threshold,
+        ), reader, writer)
+        why = "session ended"
+        try:
+            welcome = await asyncio.wait_for(self.handshake(stream), timeout)
+            self.welcomed = True
+            await self.session(stream, welcome)
+        except* Refused as group:
+            why = f"refused ({group.exceptions[0]})"
+        except* VersionMismatch as group:
+            raise Failure(f"server {self.host}:{self.port} is incompatible: "
+                          f"{group.exceptions[0]}; upgrade one side") from None
+        except* RemoteProtocolError as group:
+            why = f"protocol error: {group.exceptions[0]}"
+        except* TimeoutError:
+            why = "no answer to the handshake in HANDSHAKE_TIMEOUT"
+        except* (ConnectionError, OSError) as group:
+            why = f"connection lost ({group.exceptions[0]})"
+        finally:
+            await stream.close()
+        return why
 
     async def offline(self, seconds: float) -> None:
         """Wait ``seconds`` before reconnecting, computing meanwhile: reports queue up in
@@ -256,20 +306,37 @@ class Worker:
     def queued_bytes(self) -> int:
         return sum(len(m.fields.get("data", b"")) + 200 for m in self.unacked)
 
-    async def session(self, stream: Stream) -> None:
+    async def handshake(self, stream: Stream) -> Message:
+        """HELLO, CHALLENGE, AUTH, WELCOME: the WELCOME. Refused (retry) for a connection
+        closed on the way or a transient REJECT; Failure for a final one."""
         await stream.send(make("HELLO", role=WORKER, worker_id=self.worker_id,
                                host=socket.gethostname(), cores=1, memory_mb=0,
-                               compiled=core.COMPILED, software=software_description()))
+                               compiled=core.COMPILED, software=software_description(),
+                               incarnation=self.incarnation))
         challenge = await stream.receive()
-        if challenge is None or challenge.name == "REJECT":
-            raise Failure(f"server refused: {challenge['reason'] if challenge else 'closed'}")
+        if challenge is None:
+            raise Refused("closed before the challenge: the server is busy, or refuses this "
+                          "address for now")
+        self._refusal(challenge)
         await stream.send(make("AUTH", mac=auth_mac(self.token, challenge["nonce"], WORKER,
                                                     self.worker_id)))
         welcome = await stream.receive()
-        if welcome is None or welcome.name == "REJECT":
-            reason = welcome["reason"] if welcome else "closed"
-            hint = " (is SERVER_TOKEN right?)" if reason == "authentication failed" else ""
-            raise Failure(f"server refused: {reason}{hint}")
+        if welcome is None:
+            raise Refused("closed during the handshake")
+        self._refusal(welcome)
+        return welcome
+
+    @staticmethod
+    def _refusal(message: Message) -> None:
+        if message.name != "REJECT":
+            return
+        reason = message["reason"]
+        if message["retry"]:
+            raise Refused(reason)
+        hint = " (is SERVER_TOKEN right?)" if reason == "authentication failed" else ""
+        raise Failure(f"server refused: {reason}{hint}")
+
+    async def session(self, stream: Stream, welcome: Message) -> None:
         self.experiment = from_values(welcome["config"])
         log(f"connected to {self.host}:{self.port} as {self.worker_id}"
             + (f"; delivering {len(self.unacked)} queued messages" if self.unacked else ""))
@@ -297,6 +364,9 @@ class Worker:
         try:
             while (message := await stream.receive()) is not None:
                 self.handle(message)
+                if message.name == "RESEND":  # the server can store them again
+                    for queued in list(self.unacked):
+                        await stream.send(queued)
                 if message.name == "SHUTDOWN":
                     log("server is shutting down; will reconnect")
                     return
@@ -339,7 +409,7 @@ class Worker:
                         "dropping it")
                     self._forget(lease.island, lease.epoch)
                 else:
-                    lease.immigrants.extend(message["immigrants"])
+                    lease.offer(unpack_batches(message))
         elif name == "SNAPSHOT_ACK":
             self._acknowledged("SNAPSHOT", message)
         elif name == "REVOKE":
@@ -363,8 +433,10 @@ class Worker:
                                       "snapshot")
         log(f"leased island {message['island']} (epoch {message['epoch']}, from report "
             f"{message['next_seq']}, step {world.steps:,})")
-        return Lease(message["island"], message["epoch"], message["next_seq"],
-                     message["batch_steps"], world, list(message["immigrants"]))
+        lease = Lease(message["island"], message["epoch"], message["next_seq"],
+                      message["batch_steps"], world)
+        lease.offer(unpack_batches(message))
+        return lease
 
     async def runner(self, stream: Stream, done: asyncio.Event) -> None:
         requested = 0.0
@@ -386,12 +458,33 @@ class Worker:
                 if done.is_set() or self.stop.is_set():
                     break
                 await self.batch(stream, lease, done)
-        if self.stop.is_set() and stream.connection.ready:
-            deadline = time.monotonic() + 5.0  # let the final reports be acknowledged
-            while self.unacked and not done.is_set() and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            for lease in list(self.leases.values()):
+        if self.stop.is_set():
+            await self.finish(stream if not done.is_set() else None)
+
+    async def finish(self, stream: Stream | None) -> None:
+        """Stopping: a snapshot of every island with reports since its last one; then, once
+        acknowledged, each lease is released (nothing of it is rolled back) and BYE. What is
+        not acknowledged in FINAL_ACK_SECONDS (or cannot be sent) stays queued on disk: the
+        next start delivers it and releases those leases."""
+        for lease in self.leases.values():
+            if lease.span:
+                await self._send(stream, make("SNAPSHOT", island=lease.island,
+                                              epoch=lease.epoch, seq=lease.seq,
+                                              data=lease.world.snapshot()))
+                lease.span = 0
+        if stream is None or not stream.connection.ready:
+            self._save_cache()
+            return
+        deadline = time.monotonic() + FINAL_ACK_SECONDS
+        while self.unacked and stream.connection.ready and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        waiting = {(m["island"], m["epoch"]) for m in self.unacked}
+        for lease in list(self.leases.values()):
+            if (lease.island, lease.epoch) not in waiting and stream.connection.ready:
                 await stream.send(make("RELEASE", island=lease.island, epoch=lease.epoch))
+                del self.leases[lease.island]
+        self._save_cache()
+        if stream.connection.ready:
             await stream.send(make("BYE", reason="worker stopping"))
 
     async def _send(self, stream: Stream | None, message: Message) -> None:
@@ -435,7 +528,8 @@ class Worker:
     async def batch(self, stream: Stream | None, lease: Lease,
                     done: asyncio.Event | None) -> None:
         start = time.perf_counter()
-        immigrants, lease.immigrants = lease.immigrants, []
+        batches, lease.immigrants = lease.immigrants, []
+        immigrants = [g for _, genomes in batches for g in genomes]
         outcome = await self.advance(
             lease.world, immigrants, lease.batch_steps,
             lambda: lease.island in self.leases and not self.stop.is_set())
@@ -444,7 +538,7 @@ class Worker:
         if done is not None and done.is_set():
             stream = None  # the connection went away mid-batch: queue the report
         self.steps_done += outcome.steps
-        await self._send(stream, self.report_message(lease, outcome, len(immigrants)))
+        await self._send(stream, self.report_message(lease, outcome, [b for b, _ in batches]))
         lease.seq += 1
         lease.span += 1
         now = time.monotonic()
@@ -460,13 +554,13 @@ class Worker:
     def _experiment(self) -> Config:
         return self.experiment if self.experiment is not None else self.config
 
-    def report_message(self, lease: Lease, outcome: Outcome, entered: int) -> Message:
+    def report_message(self, lease: Lease, outcome: Outcome, consumed: list[int]) -> Message:
         world = lease.world
         return make(
             "REPORT", island=lease.island, epoch=lease.epoch, seq=lease.seq,
             steps=outcome.steps, births=outcome.births, deaths=outcome.deaths,
             population=outcome.population, genotypes=outcome.genotypes,
-            digest=outcome.digest, entered=entered, emigrants=outcome.emigrants,
+            digest=outcome.digest, consumed=consumed, emigrants=outcome.emigrants,
             stats={"step": int(world.steps),
                    "sizes": [[int(a), int(b)] for a, b in world.size_classes()],
                    "mutations": world.mutation_counts()},
