@@ -12,11 +12,12 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-EVENTS = ("header", "stats", "genotype", "resume", "end")
+EVENTS = ("header", "stats", "genotype", "resume", "cut", "end")
 
 
 class Journal:
@@ -97,3 +98,65 @@ def truncate_after(path: Path, step: int) -> None:
             keep = offset
     with open(path, "r+b") as handle:
         handle.truncate(keep)
+
+
+def parse_line(raw: bytes) -> dict[str, Any] | None:
+    """The event of one whole line (with its newline), or None for anything else."""
+    if not raw.endswith(b"\n"):
+        return None
+    try:
+        event = json.loads(raw)
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    return event if isinstance(event, dict) and isinstance(event.get("event"), str) else None
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A journal read as far as it is sound."""
+
+    end: int  # byte offset after the last complete event of the sound prefix
+    events: int  # complete events in it
+    size: int  # the file's size
+    header: dict[str, Any] | None  # the first event, when it is a header
+    problem: str | None  # what stops the sound prefix, when something does
+
+    @property
+    def damaged(self) -> int:
+        """Bytes after the sound prefix (a torn or garbage tail)."""
+        return self.size - self.end if self.problem else 0
+
+
+def scan(path: Path) -> Scan:
+    """Read ``path`` up to its first line that is not a whole JSON event."""
+    end = events = 0
+    header: dict[str, Any] | None = None
+    problem = None
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        for raw in handle:
+            event = parse_line(raw)
+            number = events + 1
+            if event is None:
+                problem = (f"line {number} is cut off" if not raw.endswith(b"\n")
+                           else f"line {number} is not a JSON event")
+                break
+            if events == 0:
+                if event["event"] != "header":
+                    problem = "line 1 is not a journal header"
+                    break
+                header = event
+            elif event["event"] == "header":
+                problem = f"line {number} is a second header"
+                break
+            events += 1
+            end += len(raw)
+    return Scan(end, events, size, header, problem)
+
+
+def cut(path: Path, offset: int) -> None:
+    """Truncate the journal to ``offset`` bytes (durably: a resumed run appends after it)."""
+    with open(path, "r+b") as handle:
+        handle.truncate(offset)
+        handle.flush()
+        os.fsync(handle.fileno())

@@ -112,7 +112,7 @@ class Run:
             "config": public_values(self.config),
         }
         path = checkpoints.write(
-            Path(self.config.checkpoint.checkpoint_dir), CHECKPOINT_PREFIX, self.world.steps,
+            Path(self.config.checkpoint.checkpoint_dir), CHECKPOINT_PREFIX,
             meta, self.world.snapshot(), keep=self.config.checkpoint.checkpoint_keep_last_n,
         )
         self.last_checkpoint = time.monotonic()

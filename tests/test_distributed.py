@@ -78,6 +78,12 @@ class Cluster:
         path = self.directory / "data" / "logs" / "server.jsonl"
         return [json.loads(line) for line in path.read_text().splitlines()]
 
+    def journal_reports(self) -> int:
+        """Reports the journal on disk accepted (whole lines only)."""
+        path = self.directory / "data" / "logs" / "server.jsonl"
+        return sum(line.startswith(b'{"event":"report"') and line.endswith(b"\n")
+                   for line in path.read_bytes().splitlines(keepends=True))
+
     def status(self) -> dict[str, Any]:
         result = subprocess.run([sys.executable, "-m", "bytebiota", "status", "--json"],
                                 cwd=self.directory, env=self.env, capture_output=True,

@@ -95,3 +95,17 @@ def test_a_refused_write_leaves_whole_lines_and_the_journal_recovers(tmp_path: P
     lines = path.read_bytes().split(b"\n")
     assert lines[-1] == b"" and len(lines) == 21  # every record once, whole, in order
     assert [int(x.split(b'"seq":')[1].split(b",")[0]) for x in lines[:-1]] == list(range(20))
+
+
+def test_the_newest_checkpoint_is_the_last_written_not_the_highest_total(
+        tmp_path: Path) -> None:
+    """Issue 15, failure 8: after a rollback the server's total is lower; its next
+    checkpoint is still the newest, and the stale higher one is what gets pruned."""
+    from bytebiota import checkpoints
+
+    for steps in (500, 900, 300, 200):  # 900, then a rollback
+        checkpoints.write(tmp_path, "server", {"steps": steps}, b"", keep=2)
+    found = checkpoints.newest(tmp_path, "server")
+    assert found is not None and found[1]["steps"] == 200
+    kept = [checkpoints.read(p)[0]["steps"] for p in checkpoints.listing(tmp_path, "server")]
+    assert kept == [200, 300]

@@ -27,7 +27,7 @@ from typing import Any
 from bytebiota import __version__, checkpoints, core, simulation
 from bytebiota.config import Config, public_values
 from bytebiota.errors import Failure
-from bytebiota.journal import FORMAT, Journal
+from bytebiota.journal import FORMAT, Journal, cut, scan
 from bytebiota.locks import Locks
 from bytebiota.netcommon import Stream, install_fast_loop, load_or_create_token
 from bytebiota.protocol import RemoteProtocolError, VersionMismatch
@@ -410,9 +410,10 @@ class Server:
         totals = self.coordinator.totals_view()
         try:
             path = checkpoints.write(
-                self.checkpoint_dir, CHECKPOINT_PREFIX, int(totals["steps"]),
+                self.checkpoint_dir, CHECKPOINT_PREFIX,
                 {"kind": "server", "seed": self.seed, "coordinator": meta,
-                 "bytebiota": __version__, "journal_offset": self.journal.tell()},
+                 "steps": totals["steps"], "bytebiota": __version__,
+                 "journal_offset": self.journal.tell()},
                 payload, keep=self.config.checkpoint.checkpoint_keep_last_n,
             )
         except OSError as exc:
@@ -584,6 +585,22 @@ def replay_journal(coordinator: Coordinator, journal_path: Path, offset: int,
     return applied
 
 
+def repair_journal(path: Path) -> dict[str, Any] | None:
+    """Recovery as a WAL's: the journal is read to the end of its last whole event, the rest
+    (a line cut off by a crash, or garbage) is cut off, durably, and reported; appending
+    starts there, so nothing is ever appended after a damaged line (a later restart would
+    stop reading at it and lose everything after). The damage, for a ``cut`` event."""
+    if not path.exists():
+        return None
+    found = scan(path)
+    if found.problem is None:
+        return None
+    log(f"warning: {path}: {found.problem}; cut {found.damaged:,} bytes back to the last "
+        f"complete event (line {found.events})")
+    cut(path, found.end)
+    return {"reason": found.problem, "bytes": found.damaged}
+
+
 def island_count(config: Config) -> int:
     configured = config.server.islands
     return configured if configured is not None else min(config.server.max_workers, 8)
@@ -607,15 +624,20 @@ def _serve(config: Config) -> None:
             "SERVER_TOKEN set to its content)")
     ancestor = simulation.load_ancestor(config).code
     directory = Path(config.checkpoint.checkpoint_dir) / "server"
+    for stale in checkpoints.remove_temporary(directory, CHECKPOINT_PREFIX):
+        log(f"removed {stale}, a checkpoint a killed server did not finish")
     found = checkpoints.newest(directory, CHECKPOINT_PREFIX,
                                warn=lambda m: log(f"warning: {m}"))
+    journal_path = data_dir / "logs" / "server.jsonl"
+    damage = None
     if found is not None:
         path, meta, payload = found
         seed = int(meta["seed"])
         coordinator = Coordinator(0, seed, ancestor, config.evolution.seed_bank_size,
                                   validation_rate=config.server.validation_rate)
         coordinator.load(meta["coordinator"], payload)
-        replayed = replay_journal(coordinator, data_dir / "logs" / "server.jsonl",
+        damage = repair_journal(journal_path)
+        replayed = replay_journal(coordinator, journal_path,
                                   int(meta.get("journal_offset", 0)), SnapshotStore(directory))
         log(f"resuming from {path} and {replayed} journal events after it, at "
             f"{coordinator.totals_view()['steps']:,} steps")
@@ -624,13 +646,14 @@ def _serve(config: Config) -> None:
         coordinator = Coordinator(island_count(config), seed, ancestor,
                                   config.evolution.seed_bank_size,
                                   validation_rate=config.server.validation_rate)
-    journal_path = data_dir / "logs" / "server.jsonl"
     journal = Journal(journal_path, append=found is not None)
     if found is None:
         journal.write("header", format=FORMAT, bytebiota=__version__, core=core.describe(),
                       seed=seed, regime=config.global_.regime, role="server",
                       config=public_values(config))
     else:
+        if damage is not None:
+            journal.write("cut", step=coordinator.totals_view()["steps"], **damage)
         journal.write("resume", step=coordinator.totals_view()["steps"])
     log(f"event loop {loop_name}; journal {journal_path}")
     server = Server(config, coordinator, token, seed, journal)

@@ -75,8 +75,8 @@ class Durability:
     def fail(self, why: str) -> None:
         """Enter trouble (logged once per episode)."""
         if self.trouble is None:
-            self.trouble_log(f"{why}; acknowledging nothing until it can be written (heartbeats and "
-                     "status go on)")
+            self.trouble_log(f"{why}; acknowledging nothing until it can be written "
+                             "(heartbeats and status go on)")
             self.trouble = why
             self.writable.clear()
 
