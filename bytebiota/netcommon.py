@@ -82,9 +82,9 @@ class Stream:
         data = self.connection.send(message)
         try:
             self.writer.write(data)
+            await self.writer.drain()
         except RuntimeError as exc:  # uvloop: "unable to perform operation on <TCP...>"
             raise ConnectionResetError(str(exc)) from None
-        await self.writer.drain()
 
     async def receive(self) -> Message | None:
         """The next message, or None when the connection is over (the peer closed it, or
@@ -100,8 +100,8 @@ class Stream:
         return None
 
     async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(ConnectionError, OSError):
+        with contextlib.suppress(ConnectionError, OSError, RuntimeError):  # (uvloop: closed)
+            self.writer.close()
             await self.writer.wait_closed()
 
 
