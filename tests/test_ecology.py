@@ -6,14 +6,11 @@ import pytest
 
 from bytebiota import config, health, simulation
 from bytebiota.core.isa import CODES, TASK_NAMES
+from bytebiota.core.params import GRADIENT_HOTSPOT, GRADIENT_LINEAR, GRADIENT_SINE, Params
 from bytebiota.core.world import (
-    GRADIENT_HOTSPOT,
-    GRADIENT_LINEAR,
-    GRADIENT_SINE,
     INPUTS,
     READ,
     UNIT,
-    Params,
     World,
     restore,
 )
@@ -26,18 +23,12 @@ def code(program: str) -> bytes:
 
 
 def eco_params(**values: float) -> Params:
-    """A small ecology world with no costs and no scheduled events unless asked."""
-    p = Params(soup_size=4096)
-    p.ecology = 1
-    p.opcode_bits = 6
-    p.env_length = 64
-    p.cpu_cost = 0.0
-    p.rent = 0.0
-    for name in ("regen_interval", "decay_interval", "sweep_interval", "stagnation_interval"):
-        setattr(p, name, 0)
-    for name, value in values.items():
-        setattr(p, name, value)
-    return p
+    """A small ecology world on the real defaults (the configuration table), with no costs,
+    no mutations and no scheduled events unless asked."""
+    quiet = {"soup_size": 4096, "env_length": 64, "cpu_cost": 0.0, "rent": 0.0,
+             "regen_interval": 0, "decay_interval": 0, "sweep_interval": 0,
+             "stagnation_interval": 0}
+    return simulation.default_params("ecology", mutations=False, **{**quiet, **values})
 
 
 def machine(program: str, at: int = 640, **values: float) -> tuple[World, int]:
@@ -195,9 +186,9 @@ def test_cpu_cost_by_family_and_rent_per_byte_per_step() -> None:
 def test_cells_in_debt_two_slice_ends_running_starve() -> None:
     world, c = machine("nop_0 " * 20, cpu_cost=1.0)
     world.energy[c] = 3 * UNIT
-    world.run(20)  # one slice of 20 (BASE_SLICE 0): 20 energy, now in debt
+    world.run(25)  # one slice of 20 + BASE_SLICE 5: 25 energy, now in debt
     assert world.population == 1 and world.arrears[c] == 1
-    world.run(20)
+    world.run(25)
     assert world.population == 0 and world.starved == 1
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bytebiota.core.isa import CODES, INSTRUCTIONS, INSTRUCTIONS_ECOLOGY, MNEMONICS
-from bytebiota.core.world import Params, World
+from bytebiota.core.world import World
+from tests.conftest import classic_params
 
 SOUP = 1000
 AT = 100
@@ -16,7 +17,7 @@ def code(program: str) -> bytes:
 
 
 def machine(program: str, *, soup: int = SOUP, at: int = AT, **registers: int) -> tuple[World, int]:
-    world = World(Params(soup_size=soup), 1)
+    world = World(classic_params(soup_size=soup), 1)
     cell = world.inject(code(program), at)
     for name, value in registers.items():
         getattr(world, name)[cell] = value
@@ -135,7 +136,7 @@ def test_jmpb_searches_backward_only() -> None:
 
 
 def test_template_search_wraps_around_the_soup() -> None:
-    world = World(Params(soup_size=256), 1)
+    world = World(classic_params(soup_size=256), 1)
     c = world.inject(code("jmp nop_0 nop_0 inc_a"), 0)
     world.inject(code("inc_b nop_1 nop_1"), 250)  # the complement, behind address 0
     world.cur = c
@@ -255,7 +256,7 @@ def _grow(world: World, c: int, size: int) -> None:
 
 def test_divide_makes_a_cell_and_names_it() -> None:
     genome = code("mal " + "nop_0 " * 12 + "divide")
-    world = World(Params(soup_size=SOUP), 1)
+    world = World(classic_params(soup_size=SOUP), 1)
     c = world.inject(genome, AT)
     world.cx[c] = len(genome)
     world.run(1)
@@ -302,7 +303,7 @@ def test_a_new_genome_gets_the_next_name_and_its_parent() -> None:
 
 
 def test_reaper_moves_and_victims() -> None:
-    world = World(Params(soup_size=SOUP), 1)
+    world = World(classic_params(soup_size=SOUP), 1)
     a = world.inject(code("jmp nop_0 nop_0"), 100)  # will err
     b = world.inject(code("nop_0 nop_0"), 200)
     assert world.reaper_order() == [a, b]
@@ -315,7 +316,7 @@ def test_reaper_moves_and_victims() -> None:
 
 
 def test_mal_reaps_until_the_daughter_fits_never_the_requester() -> None:
-    world = World(Params(soup_size=256), 1)
+    world = World(classic_params(soup_size=256), 1)
     victims = [world.inject(code("nop_0 " * 50), 50 * k) for k in range(4)]
     requester = world.inject(code("mal " + "nop_0 " * 49), 200)
     world.reap_top, world.reap_bottom = world.reap_top, world.reap_bottom
@@ -334,7 +335,7 @@ def test_mal_fails_when_only_the_requester_is_left() -> None:
 
 
 def test_occupancy_cap_reaps_before_the_soup_is_full() -> None:
-    world = World(Params(soup_size=1000, max_occupancy=0.5), 1)
+    world = World(classic_params(soup_size=1000, max_occupancy=0.5), 1)
     old = world.inject(code("nop_0 " * 300), 0)
     c = world.inject(code("mal " + "nop_0 " * 99), 500)
     world.cur = c

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bytebiota.core.genebank import genotype_name, letters
-from bytebiota.core.world import Params, SnapshotError, World, restore
+from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.genome import asm
+from tests.conftest import classic_params
 
 ANCESTOR = asm.ancestor("classic").code
 CLASSIC = {"soup_size": 60_000, "max_occupancy": 1.0, "reap_top_fraction": 0.3, "max_mal_mult": 3}
@@ -18,7 +19,7 @@ RAY = {**CLASSIC, "background_interval": 10_000, "copy_rate": 0.0005, "flaw_rate
 
 
 def ancestor_world(seed: int = 1, **params: object) -> World:
-    world = World(Params(**{**CLASSIC, **params}), seed)  # type: ignore[arg-type]
+    world = World(classic_params(**{**CLASSIC, **params}), seed)  # type: ignore[arg-type]
     world.inject(ANCESTOR, 0)
     return world
 
@@ -166,7 +167,7 @@ def check_memory(world: World) -> None:
 @given(st.lists(st.tuples(st.booleans(), st.integers(1, 60), st.integers(0, 10**6)),
                 max_size=60))
 def test_allocation_invariants(ops: list[tuple[bool, int, int]]) -> None:
-    world = World(Params(soup_size=512), 1)
+    world = World(classic_params(soup_size=512), 1)
     for inject, size, pick in ops:
         cells = world.cells()
         if inject or not cells:
@@ -186,7 +187,7 @@ def test_memory_stays_consistent_in_an_evolving_soup() -> None:
 
 
 def test_inject_refuses_what_does_not_fit() -> None:
-    world = World(Params(soup_size=128), 1)
+    world = World(classic_params(soup_size=128), 1)
     with pytest.raises(ValueError, match="not an opcode"):
         world.inject(bytes([40]))
     with pytest.raises(ValueError, match="no free room"):

@@ -69,7 +69,6 @@ from bytebiota.core.isa import (
     NAND,
     NOP_1,
     NOPX_FIRST,
-    OPCODE_BITS,
     OR1,
     OUT,
     POP_AX,
@@ -98,7 +97,17 @@ from bytebiota.core.isa import (
     ZERO,
     flaw_targets,
 )
+from bytebiota.core.params import (
+    GRADIENT_LINEAR,
+    GRADIENT_SINE,
+    PACKED_SIZE,
+    Params,
+    SnapshotError,
+)
 from bytebiota.core.rng import Rng, threshold32
+
+# The core's public surface (server, worker, run, replay, bench use these names from here).
+__all__ = ["Params", "Report", "SnapshotError", "World", "restore"]
 
 MIN_CELL: Final = 12  # a daughter shorter than this cannot divide (Tierra)
 WRITTEN_NUM: Final = 7  # divide needs >= 7/10 of the daughter written by the mother
@@ -115,9 +124,6 @@ SNAPSHOT_VERSION: Final = 2
 
 # Energy and resources are integers in millionths: exact on every machine, compiled or pure.
 UNIT: Final = 1_000_000
-GRADIENT_SINE: Final = 0
-GRADIENT_LINEAR: Final = 1
-GRADIENT_HOTSPOT: Final = 2
 NOBODY: Final = -1
 INPUTS: Final = 3  # input values offered to each cell
 MASK16: Final = 0xFFFF
@@ -125,189 +131,6 @@ STRIP: Final = 32  # regions of the resource field in a stats event's strip
 READ: Final = 1 << 32  # marks an input buffer entry the cell has read
 HARVEST_PRODUCT_MAX: Final = 1 << 62
 LEDGER_LIMIT: Final = 1 << 62  # where the energy ledger's running totals saturate
-
-
-class SnapshotError(ValueError):
-    """A snapshot that is truncated, corrupted, or of another format version."""
-
-
-# Every field of Params, in snapshot order: (name, struct code).
-PARAM_FIELDS: Final = (
-    ("soup_size", "q"), ("slicer_power", "d"), ("base_slice", "q"), ("max_slice", "q"),
-    ("copy_rate", "d"), ("background_interval", "q"), ("indel_rate", "d"),
-    ("indel_insertion_bias", "d"), ("max_mal_mult", "q"), ("search_mult", "q"),
-    ("flaw_rate", "d"), ("error_move_up", "q"), ("success_move_down", "q"),
-    ("opcode_bits", "q"), ("reap_top_fraction", "d"), ("max_occupancy", "d"),
-    # the ecology regime (ecology == 0: none of what follows applies)
-    ("ecology", "q"), ("mal_random", "q"),
-    ("energy_initial", "d"), ("energy_max", "d"), ("cpu_cost", "d"), ("rent", "d"),
-    ("harvest_multiplier", "d"), ("harvest_yield", "q"), ("task_reward", "q"),
-    ("task_bonus", "q"), ("child_energy", "q"), ("boost_duration", "q"),
-    ("env_length", "q"), ("regen_interval", "q"), ("regen_amount", "q"),
-    ("max_resource", "q"), ("decay_interval", "q"), ("decay_factor", "d"),
-    ("storage_slots", "q"), ("gradients", "q"), ("gradient_type", "q"),
-    ("gradient_amplitude", "d"), ("hotspot_count", "q"), ("hotspot_size", "q"),
-    ("gradient_period", "q"),
-    ("age_multiplier", "d"), ("error_multiplier", "d"), ("sweep_interval", "q"),
-    ("min_population_for_reap", "q"), ("memory_reap_threshold", "d"), ("reap_chance", "d"),
-    ("repro_timeout", "q"), ("protect_current", "q"), ("repopulation_threshold", "q"),
-    ("repopulation_stop", "q"), ("repopulation_batch", "q"), ("stagnation_interval", "q"),
-    ("stagnation_count", "q"), ("seed_bank_size", "q"),
-)
-_PARAMS = struct.Struct("<" + "".join(code for _, code in PARAM_FIELDS))
-
-
-class Params:
-    """What a world needs to know of the configuration (the core does not read config).
-
-    The constructor takes the classic regime's values; the ecology regime's are set as
-    attributes (``bytebiota.simulation.params`` does it) with ``ecology = 1``.
-    """
-
-    soup_size: i64
-    slicer_power: float
-    base_slice: i64
-    max_slice: i64
-    copy_rate: float
-    background_interval: i64
-    indel_rate: float
-    indel_insertion_bias: float
-    max_mal_mult: i64
-    search_mult: i64
-    flaw_rate: float
-    max_occupancy: float
-    error_move_up: i64
-    success_move_down: i64
-    reap_top_fraction: float
-    opcode_bits: i64
-    ecology: i64
-    mal_random: i64
-    energy_initial: float
-    energy_max: float
-    cpu_cost: float
-    rent: float
-    harvest_multiplier: float
-    harvest_yield: i64
-    task_reward: i64
-    task_bonus: i64
-    child_energy: i64
-    boost_duration: i64
-    env_length: i64
-    regen_interval: i64
-    regen_amount: i64
-    max_resource: i64
-    decay_interval: i64
-    decay_factor: float
-    storage_slots: i64
-    gradients: i64
-    gradient_type: i64
-    gradient_amplitude: float
-    hotspot_count: i64
-    hotspot_size: i64
-    gradient_period: i64
-    age_multiplier: float
-    error_multiplier: float
-    sweep_interval: i64
-    min_population_for_reap: i64
-    memory_reap_threshold: float
-    reap_chance: float
-    repro_timeout: i64
-    protect_current: i64
-    repopulation_threshold: i64
-    repopulation_stop: i64
-    repopulation_batch: i64
-    stagnation_interval: i64
-    stagnation_count: i64
-    seed_bank_size: i64
-
-    def __init__(
-        self,
-        soup_size: i64 = 60_000,
-        slicer_power: float = 1.0,
-        base_slice: i64 = 0,
-        max_slice: i64 = 1000,
-        copy_rate: float = 0.0,
-        background_interval: i64 = 0,
-        indel_rate: float = 0.0,
-        indel_insertion_bias: float = 0.5,
-        max_mal_mult: i64 = 3,
-        search_mult: i64 = 5,
-        flaw_rate: float = 0.0,
-        max_occupancy: float = 1.0,
-        error_move_up: bool = True,
-        success_move_down: bool = True,
-        reap_top_fraction: float = 0.0,
-    ) -> None:
-        if soup_size < 64:
-            raise ValueError(f"soup_size must be >= 64, got {soup_size}")
-        self.soup_size = soup_size
-        self.slicer_power = slicer_power
-        self.base_slice = base_slice
-        self.max_slice = max_slice
-        self.copy_rate = copy_rate
-        self.background_interval = background_interval
-        self.indel_rate = indel_rate
-        self.indel_insertion_bias = indel_insertion_bias
-        self.max_mal_mult = max_mal_mult
-        self.search_mult = search_mult
-        self.flaw_rate = flaw_rate
-        self.max_occupancy = max_occupancy
-        self.error_move_up = 1 if error_move_up else 0
-        self.success_move_down = 1 if success_move_down else 0
-        self.reap_top_fraction = reap_top_fraction
-        self.opcode_bits = OPCODE_BITS
-        # the ecology regime: the seed's defaults (off until ecology = 1)
-        self.ecology = 0
-        self.mal_random = 0
-        self.energy_initial = 200.0
-        self.energy_max = 400.0
-        self.cpu_cost = 0.04
-        self.rent = 0.0025
-        self.harvest_multiplier = 1.2
-        self.harvest_yield = 10
-        self.task_reward = 60
-        self.task_bonus = 60
-        self.child_energy = 25
-        self.boost_duration = 5
-        self.env_length = 4096
-        self.regen_interval = 3000
-        self.regen_amount = 10
-        self.max_resource = 50
-        self.decay_interval = 2000
-        self.decay_factor = 0.5
-        self.storage_slots = 256
-        self.gradients = 1
-        self.gradient_type = GRADIENT_HOTSPOT
-        self.gradient_amplitude = 0.6
-        self.hotspot_count = 5
-        self.hotspot_size = 80
-        self.gradient_period = 1000
-        self.age_multiplier = 2.0
-        self.error_multiplier = 4.0
-        self.sweep_interval = 5000
-        self.min_population_for_reap = 5
-        self.memory_reap_threshold = 0.75
-        self.reap_chance = 0.5
-        self.repro_timeout = 20000
-        self.protect_current = 1
-        self.repopulation_threshold = 5
-        self.repopulation_stop = 50
-        self.repopulation_batch = 5
-        self.stagnation_interval = 30000
-        self.stagnation_count = 2
-        self.seed_bank_size = 2000
-
-    def pack(self) -> bytes:
-        return _PARAMS.pack(*[getattr(self, name) for name, _ in PARAM_FIELDS])
-
-    @staticmethod
-    def unpack(data: bytes) -> Params:
-        p = Params()
-        for (name, _), value in zip(PARAM_FIELDS, _PARAMS.unpack(data), strict=True):
-            setattr(p, name, value)
-        if p.soup_size < 64:
-            raise SnapshotError(f"snapshot has soup_size {p.soup_size}")
-        return p
 
 
 class Report:
@@ -2219,7 +2042,7 @@ def restore(data: bytes) -> World:
 
 
 def _restore_body(r: _Reader) -> World:
-    params = Params.unpack(r.take(_PARAMS.size))
+    params = Params.unpack(r.take(PACKED_SIZE))
     state = struct.unpack("<4I", r.take(16))
     w = World(params, 0)
     w.rng.setstate(tuple(state))
