@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bytebiota.core import life
 from bytebiota.core.genebank import genotype_name, letters
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.genome import asm
@@ -31,12 +32,12 @@ def test_the_ancestor_is_80_instructions() -> None:
 
 def test_ancestor_daughter_costs() -> None:
     world = ancestor_world()
-    mother = world.cur
+    mother = world.slicer.cur
     world.run(827)
-    assert world.births == 1 and world.first_cost[mother] == 827  # Tierra 6.02: 827
-    while world.nbirths[mother] < 2:
+    assert world.births == 1 and world.cells.first_cost[mother] == 827  # Tierra 6.02: 827
+    while world.cells.nbirths[mother] < 2:
         world.run(1)
-    assert world.executed[mother] == 827 + 809  # and 809 for each later daughter
+    assert world.cells.executed[mother] == 827 + 809  # and 809 for each later daughter
     assert [row[0] for row in world.genotype_counts()] == ["0080aaa"]
 
 
@@ -141,26 +142,26 @@ def test_permanent_genotypes_are_reported_once() -> None:
 
 
 def check_memory(world: World) -> None:
-    starts = list(world.fstart)
-    lengths = list(world.flen)
+    starts = list(world.mem.fstart)
+    lengths = list(world.mem.flen)
     assert starts == sorted(starts)
     for k in range(len(starts) - 1):
         assert starts[k] + lengths[k] < starts[k + 1], "free blocks must not touch or overlap"
     free = sum(lengths)
-    assert world.allocated + free == world.size
+    assert world.mem.allocated + free == world.size
     owned = [0] * world.size
-    for c in world.cells():
-        for a in range(world.start[c], world.start[c] + world.csize[c]):
+    for c in world.living():
+        for a in range(world.cells.start[c], world.cells.start[c] + world.cells.csize[c]):
             assert owned[a] == 0
             owned[a] = c + 1
-        if world.dstart[c] >= 0:
-            for a in range(world.dstart[c], world.dstart[c] + world.dsize[c]):
+        if world.cells.dstart[c] >= 0:
+            for a in range(world.cells.dstart[c], world.cells.dstart[c] + world.cells.dsize[c]):
                 assert owned[a] == 0
                 owned[a] = c + 1
-    assert owned == list(world.owner)
+    assert owned == list(world.mem.owner)
     for s, n in zip(starts, lengths, strict=True):
         assert all(owned[a] == 0 for a in range(s, s + n))
-    assert sorted(world.cells()) == sorted(world.reaper_order())
+    assert sorted(world.living()) == sorted(world.reaper_order())
 
 
 @settings(max_examples=40, deadline=None)
@@ -169,12 +170,12 @@ def check_memory(world: World) -> None:
 def test_allocation_invariants(ops: list[tuple[bool, int, int]]) -> None:
     world = World(classic_params(soup_size=512), 1)
     for inject, size, pick in ops:
-        cells = world.cells()
+        cells = world.living()
         if inject or not cells:
             with contextlib.suppress(ValueError):
                 world.inject(bytes(size), -1)
         else:
-            world.kill(cells[pick % len(cells)])
+            life.kill(world, cells[pick % len(cells)])
         check_memory(world)
 
 
