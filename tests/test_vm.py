@@ -302,20 +302,6 @@ def test_a_new_genome_gets_the_next_name_and_its_parent() -> None:
     assert rows["0012aab"][3] == "0012aaa" and rows["0012aaa"][3] == "0666god"
 
 
-def test_reaper_moves_and_victims() -> None:
-    world = World(classic_params(soup_size=SOUP), 1)
-    a = world.inject(code("jmp nop_0 nop_0"), 100)  # will err
-    b = world.inject(code("nop_0 nop_0"), 200)
-    assert world.reaper_order() == [a, b]
-    world.slicer.cur = b
-    world.reaper.on_error(b)  # 1 error >= 0 errors above: moves up
-    assert world.reaper_order() == [b, a]
-    world.reaper.on_success(b)  # a success moves it down again
-    assert world.reaper_order() == [a, b]
-    assert world.reaper.victim(world.rng, world.population, -1) == a
-    assert world.reaper.victim(world.rng, world.population, a) == b
-
-
 def test_mal_reaps_until_the_daughter_fits_never_the_requester() -> None:
     world = World(classic_params(soup_size=256), 1)
     victims = [world.inject(code("nop_0 " * 50), 50 * k) for k in range(4)]
