@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 import bytebiota.core
+from bytebiota.core.params import Params
+from bytebiota.simulation import default_params
 from bytebiota.variables import ALIASES, BY_NAME
 
 if TYPE_CHECKING:
@@ -57,6 +59,16 @@ def cli(tmp_path: Path) -> Cli:
         )
 
     return run
+
+
+# The plain Tierra machine the VM and world tests reason about: the classic regime's defaults
+# (from the configuration table, like every world) with mutations off, no base slice, the
+# reaper's top cell always the victim, and even indel odds.
+PLAIN_CLASSIC = {"base_slice": 0, "reap_top_fraction": 0.0, "indel_insertion_bias": 0.5}
+
+
+def classic_params(**changes: float) -> Params:
+    return default_params("classic", mutations=False, **{**PLAIN_CLASSIC, **changes})
 
 
 @pytest.fixture

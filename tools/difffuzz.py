@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -64,16 +65,17 @@ def _receive(inp: IO[bytes]) -> tuple[dict[str, Any], bytes] | None:
 
 def _probe(world: Any) -> dict[str, Any]:
     """The current cell as the next instruction will find it."""
-    c = int(world.cur)
+    c = int(world.slicer.cur)
     if world.population == 0:
         return {"steps": int(world.steps), "cell": None}
-    ip = int(world.ip[c])
+    ip = int(world.cells.ip[c])
     return {
-        "steps": int(world.steps), "cell": c, "start": int(world.start[c]),
-        "size": int(world.csize[c]), "ip": ip, "opcode": int(world.soup[ip]),
-        "ax": int(world.ax[c]), "bx": int(world.bx[c]), "cx": int(world.cx[c]),
-        "dx": int(world.dx[c]), "sp": int(world.sp[c]), "slice_left": int(world.slice_left),
-        "energy": int(world.energy[c]) if world.eco else None,
+        "steps": int(world.steps), "cell": c, "start": int(world.cells.start[c]),
+        "size": int(world.cells.csize[c]), "ip": ip, "opcode": int(world.mem.soup[ip]),
+        "ax": int(world.cells.ax[c]), "bx": int(world.cells.bx[c]), "cx": int(world.cells.cx[c]),
+        "dx": int(world.cells.dx[c]), "sp": int(world.cells.sp[c]),
+        "slice_left": int(world.slicer.slice_left),
+        "energy": int(world.cells.energy[c]) if world.eco else None,
         "rng": list(world.rng.getstate()),
     }
 
@@ -121,7 +123,7 @@ def child_main() -> None:
                 if world.steps <= fault < world.steps + n:  # (a test of the fuzzer itself)
                     report = world.run(fault - world.steps, limit)
                     ran, births, permanent = report.steps, report.births, report.permanent
-                    world.cx[world.cur] = world.cx[world.cur] ^ 1
+                    world.cells.cx[world.slicer.cur] = world.cells.cx[world.slicer.cur] ^ 1
                 report = world.run(n - ran, limit)
                 reply["ran"] = int(ran + report.steps)
                 reply["births"] = int(births + report.births)
@@ -208,17 +210,20 @@ def _pick(rnd: random.Random, lo: float, hi: float, log: bool = False) -> float:
     return rnd.uniform(lo, hi)
 
 
-# (name, default, top of the documented range): the energy economy's amounts and rates
-ENERGY_AMOUNTS = (
-    ("ENERGY_INITIAL", 200, 1_000_000), ("ENERGY_MAX", 400, 1_000_000),
-    ("ENV_TASK_REWARD", 60, 1_000_000), ("TASK_BONUS", 60, 1_000_000),
-    ("CHILD_ENERGY_REQUIREMENT", 25, 1_000_000), ("ENV_REGEN_AMOUNT", 50, 1_000_000),
-    ("ENV_MAX_RESOURCE", 50, 1_000_000), ("ENV_HARVEST_YIELD", 10, 1_000_000),
-)
-ENERGY_RATES = (
-    ("CPU_COST_PER_INSTRUCTION", 0.04, 1000.0), ("MEMORY_RENT_PER_BYTE", 0.00001, 1000.0),
-    ("HARVEST_MULTIPLIER", 1.2, 1000.0),
-)
+# The energy economy's amounts and rates: drawn around their defaults, or up to the top of
+# their documented ranges (both read from the configuration table).
+ENERGY_AMOUNTS = ("ENERGY_INITIAL", "ENERGY_MAX", "ENV_TASK_REWARD", "TASK_BONUS",
+                  "CHILD_ENERGY_REQUIREMENT", "ENV_REGEN_AMOUNT", "ENV_MAX_RESOURCE",
+                  "ENV_HARVEST_YIELD")
+ENERGY_RATES = ("CPU_COST_PER_INSTRUCTION", "MEMORY_RENT_PER_BYTE", "HARVEST_MULTIPLIER")
+
+
+def _default_and_top(name: str) -> tuple[float, float]:
+    from bytebiota.variables import BY_NAME
+
+    var = BY_NAME[name]
+    assert isinstance(var.default, (int, float)) and var.hi is not None, name
+    return float(var.default), float(var.hi)
 
 
 def random_settings(rnd: random.Random) -> list[str]:
@@ -257,10 +262,12 @@ def random_settings(rnd: random.Random) -> list[str]:
         # energy: mostly near the defaults, sometimes at the top of the documented ranges
         # (the 64-bit bounds of docs/opcode-reference.md, "Arithmetic")
         extreme = rnd.random() < 0.25
-        for name, amount, top_amount in ENERGY_AMOUNTS:
-            s[name] = (rnd.choice((0, amount, top_amount, rnd.randrange(top_amount + 1)))
+        for name in ENERGY_AMOUNTS:
+            amount, top = (int(x) for x in _default_and_top(name))
+            s[name] = (rnd.choice((0, amount, top, rnd.randrange(top + 1)))
                        if extreme else int(_pick(rnd, amount / 4, amount * 4, log=True)))
-        for name, rate, top_rate in ENERGY_RATES:
+        for name in ENERGY_RATES:
+            rate, top_rate = _default_and_top(name)
             value = (rnd.choice((0.0, rate, top_rate, rnd.uniform(0, top_rate))) if extreme
                      else _pick(rnd, rate / 10, rate * 10, log=True))
             s[name] = f"{value:.6g}"
@@ -445,19 +452,33 @@ def _opname(op: int) -> str:
     return isa.MNEMONICS[op] if 0 <= op < len(isa.MNEMONICS) else "?"
 
 
+def _fields(obj: Any, prefix: str, seen: set[int]) -> Iterator[tuple[str, Any]]:
+    """(dotted name, value) of every data attribute of a world, descending into its
+    components (``cells.ax``, ``mem.soup``...), each component once."""
+    seen.add(id(obj))
+    for name in sorted(n for n in dir(obj) if not n.startswith("__")):
+        try:
+            value = getattr(obj, name)
+        except AttributeError:
+            continue
+        if callable(value) or name in ("p", "genebank", "rng"):
+            continue
+        if type(value).__module__.startswith("bytebiota.core."):
+            if id(value) not in seen:
+                yield from _fields(value, f"{prefix}{name}.", seen)
+            continue
+        yield prefix + name, value
+
+
 def field_diff(a: bytes, b: bytes, limit: int = 20) -> list[str]:
     """Every world field that differs between two snapshots (restored in this process)."""
     from bytebiota.core import world as W
 
     wa, wb = W.restore(a), W.restore(b)
     out: list[str] = []
-    for name in sorted(n for n in dir(wa) if not n.startswith("__")):
-        try:
-            x, y = getattr(wa, name), getattr(wb, name)
-        except AttributeError:
-            continue
-        if callable(x) or name in ("p", "genebank", "rng"):
-            continue
+    others: dict[str, Any] = dict(_fields(wb, "", set()))
+    for name, x in _fields(wa, "", set()):
+        y: Any = others.get(name)
         try:
             xs, ys = list(x), list(y)
         except TypeError:
