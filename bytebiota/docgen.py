@@ -462,6 +462,27 @@ def protocol_markdown() -> str:
         "",
         "`ready` after WELCOME means `ready_worker` or `ready_monitor`, by the HELLO's role.",
         "",
+        "## Faults",
+        "",
+        "- A first frame of another protocol version is answered with REJECT (`retry` false, "
+        "in the server's own version) before the server closes: the client stops instead of "
+        "retrying. A REJECT with `retry` true (MAX_WORKERS reached), a connection closed "
+        "before the CHALLENGE (the server's handshake slots are full, or the address is "
+        "refused for a while), a reset or a timeout: the worker retries with exponential "
+        "backoff and jitter.",
+        "- REPORT_ACK, SNAPSHOT_ACK and LEASE are sent only once what they acknowledge is "
+        "fsynced in the server's journal; while the server's disk refuses writes they wait, "
+        "and once it takes them again the server sends RESEND: the worker sends again, in "
+        "order, every REPORT and SNAPSHOT not acknowledged (the server acknowledges a "
+        "duplicate again).",
+        "- HELLO's `incarnation` is drawn afresh by each worker process. A worker delivers "
+        "what a previous process of its id queued (REPORT, SNAPSHOT, RELEASE) before its "
+        "first HEARTBEAT or LEASE_REQUEST; with a new incarnation, the server then gives the "
+        "leases that worker id still holds back to the pool (REVOKE).",
+        "- Immigrant batches carry ids; REPORT's `consumed` names those that entered before "
+        "its batch. The server offers a batch not yet named again in the holder's next "
+        "session; a worker enters each id once.",
+        "",
     ]
     return "\n".join(out)
 

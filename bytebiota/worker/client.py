@@ -37,7 +37,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -349,10 +349,29 @@ class Worker:
         for result in results:
             await stream.send(result)
         done = asyncio.Event()
+        lost: list[Exception] = []
         async with asyncio.TaskGroup() as group:
-            group.create_task(self.heartbeats(stream, welcome["heartbeat_interval"], done))
-            group.create_task(self.receiver(stream, done))
+            group.create_task(self._until_lost(
+                self.heartbeats(stream, welcome["heartbeat_interval"], done), done, lost))
+            group.create_task(self._until_lost(self.receiver(stream, done), done, lost))
             group.create_task(self.runner(stream, done))
+        if lost:
+            raise lost[0]
+
+    @staticmethod
+    async def _until_lost(work: Coroutine[Any, Any, None], done: asyncio.Event,
+                          lost: list[Exception]) -> None:
+        """A lost connection (or a peer's protocol error) ends the session without
+        cancelling the runner: a batch cut off mid-way would leave its world advanced past
+        what any report says (its immigrants entered, part of its steps run), and every
+        later report of that island unreproducible (an honest worker disputed). The runner
+        sees ``done``, finishes its batch and queues the report."""
+        try:
+            await work
+        except (ConnectionError, OSError, RemoteProtocolError) as exc:
+            lost.append(exc)
+        finally:
+            done.set()
 
     async def heartbeats(self, stream: Stream, interval: float, done: asyncio.Event) -> None:
         while not done.is_set() and not self.stop.is_set() and stream.connection.ready:
@@ -488,12 +507,15 @@ class Worker:
             await stream.send(make("BYE", reason="worker stopping"))
 
     async def _send(self, stream: Stream | None, message: Message) -> None:
-        """Queue until acknowledged (on disk too while offline); send now when connected."""
+        """Queue until acknowledged (on disk too while offline); send now when connected.
+        A connection lost meanwhile is not this batch's concern (the receiver sees it): the
+        batch's bookkeeping goes on, or its next batch would reuse its seq."""
         self.unacked.append(message)
         if stream is not None and stream.connection.ready:
-            await stream.send(message)
-        else:
-            self._save_cache()
+            with contextlib.suppress(ConnectionError, OSError):
+                await stream.send(message)
+                return
+        self._save_cache()
 
     async def advance(self, world: World, immigrants: list[bytes], steps: int,
                       going: Callable[[], bool]) -> Outcome:
@@ -582,10 +604,11 @@ class Worker:
                     return  # stopping: the server gives the job to another worker
                 fingerprints.append(outcome.fingerprint())
         result = make("VALIDATION_RESULT", job=job["job"], fingerprints=fingerprints)
-        if done.is_set() or not stream.connection.ready:
-            self.results.append(result)  # delivered on reconnection
-        else:
-            await stream.send(result)
+        if not done.is_set() and stream.connection.ready:
+            with contextlib.suppress(ConnectionError, OSError):
+                await stream.send(result)
+                return
+        self.results.append(result)  # delivered on reconnection
 
     def _start_world(self, message: Message) -> World | None:
         """The world a LEASE or a VALIDATE starts from: its snapshot, or a fresh world of
