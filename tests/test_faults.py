@@ -145,13 +145,30 @@ def test_ctrl_c_and_sigterm_of_workers_never_lower_the_total(cluster: Cluster) -
     audit(cluster)
 
 
+def hold_the_handshake_slot(port: int) -> socket.socket:
+    """A silent connection the server keeps in its handshake (not one it closed on arrival
+    because the probe that saw it listening still held the only slot)."""
+    deadline = time.monotonic() + 60
+    while True:
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.settimeout(1.0)
+        try:
+            if s.recv(1) == b"":  # closed on arrival: the slot was taken
+                s.close()
+                assert time.monotonic() < deadline, "the handshake slot never freed"
+                continue
+        except TimeoutError:
+            return s  # held: the server waits for its HELLO
+        raise AssertionError("the server sent something before HELLO")
+
+
 def test_a_refused_worker_keeps_retrying_and_joins_once_a_slot_frees(
         cluster: Cluster) -> None:
     cluster.env.update({"MAX_PENDING_CONNECTIONS": "1", "HANDSHAKE_TIMEOUT": "600",
                         "MAX_WORKERS": "1", "AUTH_FAILURE_BURST": "100000",
                         "AUTH_FAILURE_RATE": "1000"})
     cluster.server()
-    silent = socket.create_connection(("127.0.0.1", cluster.port), timeout=10)  # the slot
+    silent = hold_the_handshake_slot(cluster.port)
     try:
         cluster.worker("w1")
         cluster.wait_log("w1", "closed before the challenge", 60)
