@@ -287,6 +287,9 @@ def test_a_new_incarnation_settles_the_old_leases_and_a_stalled_lease_is_freed()
     c.seen("b")  # heartbeats do not keep a lease that makes no progress
     assert c.stalled(60) == []
     clock.now += 20
+    c.holding["b"] = 99  # re-running a validation job: its leases wait
+    assert c.stalled(60) == []
+    del c.holding["b"]
     assert c.stalled(60) == [island.id] and island.holder is None
     assert ("revoke", "b", island.id, island.epoch - 1) in c.notices
 

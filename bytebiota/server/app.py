@@ -444,10 +444,10 @@ class Server:
         interval = self.config.server.checkpoint_interval
         # A validator has this long to re-run a span (a CHECKPOINT_INTERVAL of work, plus a
         # batch) before the job goes to someone else: four times that, for slower machines.
-        # A lease gets as long to show progress (an accepted report): its holder may be
-        # re-running such a span first.
+        # A lease gets twice that to show progress (an accepted report): its holder runs up
+        # to 4 islands in turn and re-runs such spans first, on a machine that may be busy.
         job_timeout = 4.0 * (interval + self.config.worker.target_interval_seconds)
-        progress_timeout = max(job_timeout, timeout)
+        progress_timeout = max(2.0 * job_timeout, timeout)
         last_checkpoint = last_stats = time.monotonic()
         while not self.stop.is_set():
             with contextlib.suppress(TimeoutError):

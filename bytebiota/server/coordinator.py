@@ -334,10 +334,12 @@ class Coordinator:
 
     def stalled(self, deadline: float) -> list[int]:
         """Leases with no accepted report for ``deadline`` seconds go back to the pool, even
-        while their holder heartbeats (a holder that lost track of them, or is stuck)."""
+        while their holder heartbeats (a holder that lost track of them, or is stuck); not
+        while it re-runs a validation job (which has a deadline of its own)."""
         now = self.clock()
         freed = sorted(i.id for i in self.islands.values()
-                       if i.holder is not None and now - i.progress > deadline)
+                       if i.holder is not None and i.holder not in self.holding
+                       and now - i.progress > deadline)
         for island_id in freed:
             island = self.islands[island_id]
             self.notices.append(("revoke", island.holder, island.id, island.epoch))
@@ -661,6 +663,9 @@ class Coordinator:
         if job.holder == worker_id:
             job.holder = None
             self.holding.pop(worker_id, None)
+            for island_id in self.workers[worker_id].islands if worker_id in self.workers \
+                    else ():  # its leases waited for the job: their deadline starts again
+                self.islands[island_id].progress = self.clock()
         first_difference = job.start.seq + next(
             (k for k, f in enumerate(fingerprints[:len(job.span)])
              if job.span.fingerprint(k) != f), min(len(fingerprints), len(job.span)))
