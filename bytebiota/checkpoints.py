@@ -8,8 +8,17 @@ A checkpoint is one file::
 
 It is written to a temporary file in the same directory, flushed and fsynced, then renamed
 over its final name (and the directory fsynced), so a crash leaves either the old set of
-checkpoints or the new one, never a torn file. Reading verifies the checksum before trusting
-a single byte; ``newest`` skips damaged files (reporting each) and falls back to older ones.
+checkpoints or the new one, never a torn file. A write that fails (a full disk) removes its
+temporary file and leaves the older checkpoints as they were; a temporary file left by a
+killed process is removed by the next writer (``remove_temporary``), which holds the
+directory's lock. Reading verifies the checksum before trusting a single byte; ``newest``
+skips damaged files (reporting each) and falls back to older ones.
+
+Names order by writing, never by content: ``PREFIX-SEQUENCE-TIME.ckpt``, the sequence one
+above the highest in the directory and the UTC time of writing, so the newest written is the
+newest, whatever its step (two runs' checkpoints once mixed in one directory were ordered by
+step, and the wrong run was resumed). Names of the old form, ``PREFIX-STEP.ckpt`` (16 digits),
+are still read, as older than any of the new form.
 """
 
 from __future__ import annotations
@@ -18,7 +27,9 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +38,10 @@ from bytebiota.errors import UserError, read_user_file
 
 MAGIC = b"BBCKPT1\n"
 SUFFIX = ".ckpt"
+TEMPORARY = ".tmp"
+SEQUENCE_DIGITS = 8  # 10**8 checkpoints: 380 years at one a minute; wider still sorts right
+# PREFIX-SEQUENCE-TIME.ckpt (this version) or PREFIX-STEP.ckpt (before: 16 digits, by step)
+_NAME = re.compile(rf"-(?:(\d{{{SEQUENCE_DIGITS},}})-\d{{8}}T\d{{6}}Z|(\d{{16}}))\{SUFFIX}$")
 
 
 class CheckpointError(UserError):
@@ -63,27 +78,65 @@ def decode(data: bytes, source: str) -> tuple[dict[str, Any], bytes]:
     return meta, payload
 
 
-def file_name(prefix: str, step: int) -> str:
-    return f"{prefix}-{step:016d}{SUFFIX}"
+def order(path: Path) -> tuple[int, int]:
+    """Sort key: (1, sequence) for names of this version, (0, step) for the old ones, and
+    (-1, 0) for a name of neither form."""
+    match = _NAME.search(path.name)
+    if match is None:
+        return (-1, 0)
+    if match.group(1) is not None:
+        return (1, int(match.group(1)))
+    return (0, int(match.group(2)))
 
 
-def write(directory: Path, prefix: str, step: int, meta: dict[str, Any], payload: bytes,
+def file_name(prefix: str, sequence: int, when: float | None = None) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(when))
+    return f"{prefix}-{sequence:0{SEQUENCE_DIGITS}d}-{stamp}{SUFFIX}"
+
+
+def write(directory: Path, prefix: str, meta: dict[str, Any], payload: bytes,
           *, keep: int) -> Path:
-    """Write atomically, then delete all but the ``keep`` newest checkpoints of ``prefix``."""
+    """Write atomically as the newest checkpoint of ``prefix``, then delete all but the
+    ``keep`` newest. On failure (OSError naming the checkpoint) nothing is left behind and
+    the older checkpoints are untouched."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / file_name(prefix, step)
-    tmp = directory / f".{path.name}.tmp"
+    existing = listing(directory, prefix)
+    newest_order = order(existing[0]) if existing else (0, 0)
+    sequence = newest_order[1] + 1 if newest_order[0] == 1 else 1
+    path = directory / file_name(prefix, sequence)
+    tmp = directory / f".{path.name}{TEMPORARY}"
     data = encode(meta, payload)
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename is None:
+            # a failed write() names no file: name the checkpoint
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
     _fsync_directory(directory)
     for old in listing(directory, prefix)[keep:]:
         with contextlib.suppress(FileNotFoundError):
             old.unlink()
     return path
+
+
+def remove_temporary(directory: Path, prefix: str) -> list[Path]:
+    """Delete the temporary files of checkpoints whose writer died (``kill -9`` mid-write);
+    only the holder of the directory's lock may call this. Returns what was removed."""
+    if not directory.is_dir():
+        return []
+    removed = []
+    for tmp in directory.glob(f".{prefix}-*{SUFFIX}{TEMPORARY}"):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -104,10 +157,11 @@ def read(path: Path) -> tuple[dict[str, Any], bytes]:
 
 
 def listing(directory: Path, prefix: str) -> list[Path]:
-    """Checkpoints of ``prefix`` in ``directory``, newest (highest step) first."""
+    """Checkpoints of ``prefix`` in ``directory``, newest (last written) first."""
     if not directory.is_dir():
         return []
-    return sorted(directory.glob(f"{prefix}-*{SUFFIX}"), reverse=True)
+    found = [p for p in directory.glob(f"{prefix}-*{SUFFIX}") if order(p)[0] >= 0]
+    return sorted(found, key=lambda p: (order(p), p.name), reverse=True)
 
 
 def newest(directory: Path, prefix: str,

@@ -652,7 +652,8 @@ def load(
 
 
 DERIVED_PATHS = {
-    "LOG_JSONL_PATH": ("checkpoints", "experiment.jsonl"),
+    # a run writes its journal in its own directory; this is where the latest one is
+    "LOG_JSONL_PATH": ("runs", "latest", "journal.jsonl"),
     "CHECKPOINT_DIR": ("checkpoints",),
 }
 

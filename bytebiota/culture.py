@@ -11,6 +11,7 @@ import argparse
 import json
 from dataclasses import asdict, dataclass
 
+from bytebiota import runs
 from bytebiota.config import Config
 from bytebiota.core.world import World
 from bytebiota.errors import UserError
@@ -52,7 +53,7 @@ def culture(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> Cultur
 def command(args: argparse.Namespace, config: Config) -> None:
     if config.global_.regime != "classic":
         raise UserError("culture runs in the classic regime; use --regime classic")
-    genome = asm.load(args.genome)
+    genome = asm.load(runs.genome_path(args.genome, config))
     result = culture(genome.code, config, args.steps)
     if args.json:
         print(json.dumps(asdict(result)))

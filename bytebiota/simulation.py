@@ -119,13 +119,19 @@ def new_world(config: Config, seed: int, *, mutations: bool = True) -> World:
     return world
 
 
-def save_genotype(directory: Path, name: str, parent: str, origin: int, genome: bytes) -> Path:
-    """Write a permanent genotype as ``NAME.asm`` with its header (atomically)."""
+def save_genotype(directory: Path, name: str, parent: str, origin: int, genome: bytes, *,
+                  run: str) -> Path:
+    """Write a permanent genotype as ``NAME.asm`` with its header, naming the run it is from
+    (atomically: a failed write leaves nothing behind)."""
     directory.mkdir(parents=True, exist_ok=True)
     text = asm.disassemble(asm.Genome(genome, {"name": name, "parent": parent,
                                                "origin": str(origin)}))
     path = directory / f"{name}.asm"
-    tmp = path.with_suffix(".asm.tmp")
-    tmp.write_text(f"; genotype {name}, saved by bytebiota\n" + text)
-    tmp.replace(path)
+    tmp = directory / f".{name}.asm.tmp"
+    try:
+        tmp.write_text(f"; genotype {name} of run {run}, saved by bytebiota\n" + text)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     return path

@@ -142,8 +142,8 @@ VARIABLES: tuple[Var, ...] = (
         "Delay between simulation steps (seconds), applied once per batch of work, "
         "never inside the VM loop", lo=0.0, hi=10.0),
     Var("DATA_BASE_DIR", P, "data", "global", "core",
-        "Base directory for all data files: logs/, checkpoints/server/, checkpoints/worker/, "
-        "cache/, reports/, genebank/ (created on demand)"),
+        "Base directory for all data files: runs/ (one directory per `run`), logs/, "
+        "checkpoints/server/, checkpoints/worker/, cache/, reports/ (created on demand)"),
     Var("REGIME", S, "ecology", "global", "core",
         "Simulation regime: 'ecology' (ByteBiota's own: environment, energy, tasks) or "
         "'classic' (faithful to Tierra, see docs); a regime carries its own defaults",
@@ -314,8 +314,10 @@ VARIABLES: tuple[Var, ...] = (
     # ---- logging --------------------------------------------------------------------------
     Var("LOG_INTERVAL_SLICES", I, 10000, "logging", "standard",
         "Journal a stats event every N slices", lo=1, hi=2**40),
-    Var("LOG_JSONL_PATH", P, None, "logging", "standard", "Path of the JSONL run journal",
-        unset="{DATA_BASE_DIR}/checkpoints/experiment.jsonl"),
+    Var("LOG_JSONL_PATH", P, None, "logging", "standard",
+        "Path of the JSONL run journal; unset, each run writes journal.jsonl in its own "
+        "directory, and runs/latest/journal.jsonl is the latest run's",
+        unset="{DATA_BASE_DIR}/runs/latest/journal.jsonl"),
     Var("CONSOLE_SUMMARY", B, True, "logging", "advanced",
         "Print periodic summary lines on the console"),
     Var("REFRESH_HZ", F, 4.0, "logging", "standard",
@@ -327,11 +329,13 @@ VARIABLES: tuple[Var, ...] = (
     Var("CHECKPOINT_ENABLED", B, True, "checkpoint", "standard", "Enable checkpointing"),
     Var("CHECKPOINT_DIR", P, None, "checkpoint", "standard",
         "Directory for checkpoint files; the server writes to server/ and workers to "
-        "worker/ under it", unset="{DATA_BASE_DIR}/checkpoints",
+        "worker/ under it; a `run` keeps its checkpoints in its own run directory unless "
+        "this is set (then that directory is the run's)", unset="{DATA_BASE_DIR}/checkpoints",
         note="the seed gives {data_dir}/checkpoints, and {data_dir}/checkpoints/worker for "
         "workers: one variable, with server/ and worker/ below it"),
     Var("CHECKPOINT_CADENCE_SECONDS", I, 120, "checkpoint", "standard",
-        "Seconds between checkpoints of a local run", lo=1, hi=10_000_000),
+        "Seconds between checkpoints of a local run (0: after every stats event, for tests "
+        "and tiny runs)", lo=0, hi=10_000_000),
     Var("CHECKPOINT_KEEP_LAST_N", I, 10, "checkpoint", "advanced",
         "Number of checkpoints to retain", lo=1, hi=100_000),
     # ---- server ---------------------------------------------------------------------------

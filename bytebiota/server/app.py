@@ -286,8 +286,8 @@ class Server:
         totals = self.coordinator.totals_view()
         self.journal.sync()
         path = checkpoints.write(
-            self.checkpoint_dir, CHECKPOINT_PREFIX, int(totals["steps"]),
-            {"kind": "server", "seed": self.seed, "coordinator": meta,
+            self.checkpoint_dir, CHECKPOINT_PREFIX,
+            {"kind": "server", "seed": self.seed, "coordinator": meta, "steps": totals["steps"],
              "bytebiota": __version__, "journal_offset": self.journal.tell()},
             payload, keep=self.config.checkpoint.checkpoint_keep_last_n,
         )
