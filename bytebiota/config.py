@@ -333,6 +333,7 @@ class DataLayout:
 
     @property
     def genebank(self) -> Path:
+        """The legacy layout's genebank; a run keeps its own (bytebiota/runs.py)."""
         return self.base / "genebank"
 
     @staticmethod
