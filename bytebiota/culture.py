@@ -36,14 +36,14 @@ def culture(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> Cultur
         mother = world.inject(genome, 0)
     except ValueError as exc:
         raise UserError(f"cannot culture this genome: {exc}") from None
-    gid = world.geno[mother]
+    gid = world.cells.geno[mother]
     first: int | None = None
     done = 0
     while done < steps:
         report = world.run(min(100_000, steps - done))
         done += report.steps
-        if first is None and world.alive[mother] and world.first_cost[mother] >= 0:
-            first = int(world.first_cost[mother])
+        if first is None and world.cells.alive[mother] and world.cells.first_cost[mother] >= 0:
+            first = int(world.cells.first_cost[mother])
         if report.extinct:
             break
     replicates = int(world.genebank.born[gid]) >= 2

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bytebiota.config import Config
-from bytebiota.core.isa import ECOLOGY_OPCODE_BITS
-from bytebiota.core.world import Params, World
+from bytebiota.config import Config, isolated
+from bytebiota.core.isa import ECOLOGY_OPCODE_BITS, OPCODE_BITS
+from bytebiota.core.params import Params
+from bytebiota.core.world import World
 from bytebiota.errors import ConfigError
 from bytebiota.genome import asm
 
@@ -22,74 +23,68 @@ WORK_CYCLE = 100_000
 GRADIENTS = ("sine", "linear", "hotspot")
 
 
+# Each field of the core's Params and the configuration variable it is read from (the table
+# in variables.py holds every default; the core has none). Fields not listed are derived in
+# ``params``: the regime, its instruction set, and two enumerations.
+PARAM_VARIABLES: dict[str, str] = {
+    "soup_size": "SOUP_SIZE", "slicer_power": "SLICER_POWER", "base_slice": "BASE_SLICE",
+    "max_slice": "MAX_SLICE", "copy_rate": "COPY_BIT_FLIP_RATE",
+    "background_interval": "BACKGROUND_FLIP_INTERVAL",
+    "indel_rate": "INSERTION_DELETION_RATE", "indel_insertion_bias": "INDEL_INSERTION_BIAS",
+    "max_mal_mult": "MAX_MAL_MULT", "search_mult": "SEARCH_LIMIT_MULTIPLIER",
+    "flaw_rate": "FLAW_RATE", "max_occupancy": "MAX_OCCUPANCY_RATIO",
+    "error_move_up": "ERROR_MOVE_UP", "success_move_down": "SUCCESS_MOVE_DOWN",
+    "reap_top_fraction": "REAP_TOP_FRACTION",
+    "energy_initial": "ENERGY_INITIAL", "energy_max": "ENERGY_MAX",
+    "cpu_cost": "CPU_COST_PER_INSTRUCTION", "rent": "MEMORY_RENT_PER_BYTE",
+    "harvest_multiplier": "HARVEST_MULTIPLIER", "harvest_yield": "ENV_HARVEST_YIELD",
+    "task_reward": "ENV_TASK_REWARD", "task_bonus": "TASK_BONUS",
+    "child_energy": "CHILD_ENERGY_REQUIREMENT", "boost_duration": "PRIORITY_BOOST_DURATION",
+    "env_length": "ENV_LENGTH", "regen_interval": "ENV_REGEN_INTERVAL",
+    "regen_amount": "ENV_REGEN_AMOUNT", "max_resource": "ENV_MAX_RESOURCE",
+    "decay_interval": "ENV_SIGNAL_DECAY_INTERVAL", "decay_factor": "ENV_SIGNAL_DECAY_FACTOR",
+    "storage_slots": "ENV_STORAGE_SLOTS", "gradients": "ENV_ENABLE_GRADIENTS",
+    "gradient_amplitude": "ENV_GRADIENT_AMPLITUDE", "hotspot_count": "ENV_HOTSPOT_COUNT",
+    "hotspot_size": "ENV_HOTSPOT_SIZE", "gradient_period": "ENV_GRADIENT_PERIOD",
+    "age_multiplier": "AGE_THRESHOLD_MULTIPLIER",
+    "error_multiplier": "ERROR_THRESHOLD_MULTIPLIER", "sweep_interval": "AGE_ERROR_INTERVAL",
+    "min_population_for_reap": "MIN_POPULATION_FOR_REAP",
+    "memory_reap_threshold": "MEMORY_REAP_THRESHOLD", "reap_chance": "REAP_CHANCE",
+    "repro_timeout": "REPRO_TIMEOUT_STEPS", "protect_current": "PROTECT_CURRENT_CALLER",
+    "repopulation_threshold": "REPOPULATION_THRESHOLD",
+    "repopulation_stop": "REPOPULATION_STOP_THRESHOLD",
+    "repopulation_batch": "REPOPULATION_BATCH",
+    "stagnation_interval": "STAGNATION_SPAWN_INTERVAL",
+    "stagnation_count": "STAGNATION_SPAWN_COUNT", "seed_bank_size": "SEED_BANK_SIZE",
+}
+# The fields ``mutations=False`` turns off (culture runs, the bench's ancestor workload).
+MUTATION_FIELDS = ("copy_rate", "background_interval", "indel_rate", "flaw_rate")
+
+
 def params(config: Config, *, mutations: bool = True) -> Params:
     """The world parameters a configuration asks for (``mutations=False``: all off)."""
-    m = config.mutation
-    p = Params(
-        soup_size=config.soup.soup_size,
-        slicer_power=config.scheduler.slicer_power,
-        base_slice=config.scheduler.base_slice,
-        max_slice=config.scheduler.max_slice,
-        copy_rate=m.copy_bit_flip_rate if mutations else 0.0,
-        background_interval=m.background_flip_interval if mutations else 0,
-        indel_rate=m.insertion_deletion_rate if mutations else 0.0,
-        indel_insertion_bias=m.indel_insertion_bias,
-        max_mal_mult=m.max_mal_mult,
-        search_mult=config.soup.search_limit_multiplier,
-        flaw_rate=m.flaw_rate if mutations else 0.0,
-        max_occupancy=config.soup.max_occupancy_ratio,
-        error_move_up=config.reaper.error_move_up,
-        success_move_down=config.reaper.success_move_down,
-        reap_top_fraction=config.reaper.reap_top_fraction,
-    )
-    if config.global_.regime == "ecology":
-        _ecology(p, config)
-    return p
+    fields: dict[str, float] = {}
+    for field, name in PARAM_VARIABLES.items():
+        value = config[name]
+        assert isinstance(value, (int, float)), name  # numbers and switches only
+        fields[field] = value
+    ecology = config.global_.regime == "ecology"
+    fields["ecology"] = 1 if ecology else 0
+    fields["opcode_bits"] = ECOLOGY_OPCODE_BITS if ecology else OPCODE_BITS
+    fields["mal_random"] = 1 if config.mutation.mal_placement == "random" else 0
+    fields["gradient_type"] = GRADIENTS.index(config.environment.env_gradient_type)
+    if not mutations:
+        for field in MUTATION_FIELDS:
+            fields[field] = 0
+    return Params(fields)
 
 
-def _ecology(p: Params, config: Config) -> None:
-    """The ecology regime's values: instruction set 1, energy, environment, reaper."""
-    en, env, r = config.energy, config.environment, config.reaper
-    p.ecology = 1
-    p.opcode_bits = ECOLOGY_OPCODE_BITS
-    p.mal_random = 1 if config.mutation.mal_placement == "random" else 0
-    p.energy_initial = float(en.energy_initial)
-    p.energy_max = float(en.energy_max)
-    p.cpu_cost = en.cpu_cost_per_instruction
-    p.rent = en.memory_rent_per_byte
-    p.harvest_multiplier = en.harvest_multiplier
-    p.harvest_yield = env.env_harvest_yield
-    p.task_reward = env.env_task_reward
-    p.task_bonus = en.task_bonus
-    p.child_energy = en.child_energy_requirement
-    p.boost_duration = en.priority_boost_duration
-    p.env_length = env.env_length
-    p.regen_interval = env.env_regen_interval
-    p.regen_amount = env.env_regen_amount
-    p.max_resource = env.env_max_resource
-    p.decay_interval = env.env_signal_decay_interval
-    p.decay_factor = env.env_signal_decay_factor
-    p.storage_slots = env.env_storage_slots
-    p.gradients = 1 if env.env_enable_gradients else 0
-    p.gradient_type = GRADIENTS.index(env.env_gradient_type)
-    p.gradient_amplitude = env.env_gradient_amplitude
-    p.hotspot_count = env.env_hotspot_count
-    p.hotspot_size = env.env_hotspot_size
-    p.gradient_period = env.env_gradient_period
-    p.age_multiplier = r.age_threshold_multiplier
-    p.error_multiplier = r.error_threshold_multiplier
-    p.sweep_interval = r.age_error_interval
-    p.min_population_for_reap = r.min_population_for_reap
-    p.memory_reap_threshold = r.memory_reap_threshold
-    p.reap_chance = r.reap_chance
-    p.repro_timeout = r.repro_timeout_steps
-    p.protect_current = 1 if r.protect_current_caller else 0
-    p.repopulation_threshold = r.repopulation_threshold
-    p.repopulation_stop = r.repopulation_stop_threshold
-    p.repopulation_batch = r.repopulation_batch
-    p.stagnation_interval = r.stagnation_spawn_interval
-    p.stagnation_count = r.stagnation_spawn_count
-    p.seed_bank_size = config.evolution.seed_bank_size
+def default_params(regime: str = "classic", *, mutations: bool = True,
+                   **changes: float) -> Params:
+    """The default configuration's parameters for ``regime``, with some fields changed (for
+    tests and tools that build small worlds by hand)."""
+    config = isolated(named_flags={"--regime": regime})
+    return params(config, mutations=mutations).replace(**changes)
 
 
 def fresh_seed() -> int:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 import bytebiota.core
+from bytebiota.core.params import Params
+from bytebiota.simulation import default_params
 from bytebiota.variables import ALIASES, BY_NAME
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,3 +55,13 @@ def cli(tmp_path: Path) -> Cli:
         )
 
     return run
+
+
+# The plain Tierra machine the VM and world tests reason about: the classic regime's defaults
+# (from the configuration table, like every world) with mutations off, no base slice, the
+# reaper's top cell always the victim, and even indel odds.
+PLAIN_CLASSIC = {"base_slice": 0, "reap_top_fraction": 0.0, "indel_insertion_bias": 0.5}
+
+
+def classic_params(**changes: float) -> Params:
+    return default_params("classic", mutations=False, **{**PLAIN_CLASSIC, **changes})

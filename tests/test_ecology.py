@@ -5,18 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bytebiota import config, health, simulation
+from bytebiota.core import reaper
+from bytebiota.core.arith import UNIT
+from bytebiota.core.cells import INPUTS
 from bytebiota.core.isa import CODES, TASK_NAMES
-from bytebiota.core.world import (
-    GRADIENT_HOTSPOT,
-    GRADIENT_LINEAR,
-    GRADIENT_SINE,
-    INPUTS,
-    READ,
-    UNIT,
-    Params,
-    World,
-    restore,
-)
+from bytebiota.core.params import GRADIENT_HOTSPOT, GRADIENT_LINEAR, GRADIENT_SINE, Params
+from bytebiota.core.tasks import READ
+from bytebiota.core.world import World, restore
 
 MASK = 0xFFFFFFFF
 
@@ -26,18 +21,12 @@ def code(program: str) -> bytes:
 
 
 def eco_params(**values: float) -> Params:
-    """A small ecology world with no costs and no scheduled events unless asked."""
-    p = Params(soup_size=4096)
-    p.ecology = 1
-    p.opcode_bits = 6
-    p.env_length = 64
-    p.cpu_cost = 0.0
-    p.rent = 0.0
-    for name in ("regen_interval", "decay_interval", "sweep_interval", "stagnation_interval"):
-        setattr(p, name, 0)
-    for name, value in values.items():
-        setattr(p, name, value)
-    return p
+    """A small ecology world on the real defaults (the configuration table), with no costs,
+    no mutations and no scheduled events unless asked."""
+    quiet = {"soup_size": 4096, "env_length": 64, "cpu_cost": 0.0, "rent": 0.0,
+             "regen_interval": 0, "decay_interval": 0, "sweep_interval": 0,
+             "stagnation_interval": 0}
+    return simulation.default_params("ecology", mutations=False, **{**quiet, **values})
 
 
 def machine(program: str, at: int = 640, **values: float) -> tuple[World, int]:
@@ -53,56 +42,56 @@ def signed(x: int) -> int:
 def test_harvest_takes_the_yield_from_the_field_cell_under_the_cell() -> None:
     world, c = machine("harvest harvest")
     e = 640 * 64 // 4096
-    before = world.energy[c]
+    before = world.cells.energy[c]
     world.run(1)
-    assert world.resource[e] == (50 - 10) * UNIT
-    assert world.energy[c] - before == 12 * UNIT  # 10 x HARVEST_MULTIPLIER 1.2
-    world.resource[e] = 3 * UNIT  # less than the yield: take what is there
+    assert world.env.resource[e] == (50 - 10) * UNIT
+    assert world.cells.energy[c] - before == 12 * UNIT  # 10 x HARVEST_MULTIPLIER 1.2
+    world.env.resource[e] = 3 * UNIT  # less than the yield: take what is there
     world.run(1)
-    assert world.resource[e] == 0 and world.energy[c] - before == (12 + 3.6) * UNIT
+    assert world.env.resource[e] == 0 and world.cells.energy[c] - before == (12 + 3.6) * UNIT
 
 
 def test_harvest_spills_above_energy_max() -> None:
     world, c = machine("harvest")
-    world.energy[c] = 395 * UNIT
+    world.cells.energy[c] = 395 * UNIT
     world.run(1)
-    assert world.energy[c] == 400 * UNIT and world.spilled == 7 * UNIT
+    assert world.cells.energy[c] == 400 * UNIT and world.ledger.spilled == 7 * UNIT
 
 
 def test_sense_reads_resource_and_signal_at_address_ax_and_emit_writes_under_the_cell() -> None:
     world, c = machine("sense_r sense_s emit")
-    world.ax[c] = 3000
+    world.cells.ax[c] = 3000
     far = 3000 * 64 // 4096
-    world.resource[far] = 17 * UNIT + 5
-    world.signal[far] = 99
+    world.env.resource[far] = 17 * UNIT + 5
+    world.env.signal[far] = 99
     world.run(1)
-    assert world.cx[c] == 17
+    assert world.cells.cx[c] == 17
     world.run(1)
-    assert world.cx[c] == 99
-    world.cx[c] = 0x12345
+    assert world.cells.cx[c] == 99
+    world.cells.cx[c] = 0x12345
     world.run(1)
-    assert world.signal[640 * 64 // 4096] == 0x2345
+    assert world.env.signal[640 * 64 // 4096] == 0x2345
 
 
 def test_store_and_load_share_storage_by_dx() -> None:
     world, c = machine("store zero load")
-    world.cx[c] = -77
-    world.dx[c] = 256 + 5  # modulo ENV_STORAGE_SLOTS (256)
+    world.cells.cx[c] = -77
+    world.cells.dx[c] = 256 + 5  # modulo ENV_STORAGE_SLOTS (256)
     world.run(1)
-    assert world.storage[5] == -77
+    assert world.env.storage[5] == -77
     world.run(2)
-    assert world.cx[c] == -77
+    assert world.cells.cx[c] == -77
 
 
 def test_in_reads_the_inputs_in_turn_and_shifts_cx_to_dx() -> None:
     world, c = machine("in in in in")
-    values = [signed(world.inputs[c * INPUTS + k]) for k in range(INPUTS)]
-    world.cx[c] = 5
+    values = [signed(world.cells.inputs[c * INPUTS + k]) for k in range(INPUTS)]
+    world.cells.cx[c] = 5
     world.run(2)
-    assert (world.dx[c], world.cx[c]) == (values[0], values[1])
+    assert (world.cells.dx[c], world.cells.cx[c]) == (values[0], values[1])
     world.run(2)
-    assert (world.dx[c], world.cx[c]) == (values[2], values[0])
-    assert all(world.inbuf[c * INPUTS + k] & READ for k in range(INPUTS))
+    assert (world.cells.dx[c], world.cells.cx[c]) == (values[2], values[0])
+    assert all(world.cells.inbuf[c * INPUTS + k] & READ for k in range(INPUTS))
 
 
 @pytest.mark.parametrize(("program", "cx", "dx", "expected"), [
@@ -113,16 +102,16 @@ def test_in_reads_the_inputs_in_turn_and_shifts_cx_to_dx() -> None:
 ])
 def test_logic_and_moves(program: str, cx: int, dx: int, expected: int) -> None:
     world, c = machine(program)
-    world.cx[c], world.dx[c] = cx, dx
+    world.cells.cx[c], world.cells.dx[c] = cx, dx
     world.run(1)
-    assert world.cx[c] == expected
+    assert world.cells.cx[c] == expected
 
 
 def test_swap_cd() -> None:
     world, c = machine("swap_cd")
-    world.cx[c], world.dx[c] = 1, 2
+    world.cells.cx[c], world.cells.dx[c] = 1, 2
     world.run(1)
-    assert (world.cx[c], world.dx[c]) == (2, 1)
+    assert (world.cells.cx[c], world.cells.dx[c]) == (2, 1)
 
 
 ANSWERS = {
@@ -135,8 +124,8 @@ LEVELS = {"NOT": 1, "NAND": 1, "AND": 2, "ORN": 2, "OR": 3, "ANDN": 3, "NOR": 4,
 
 
 def read_inputs(world: World, c: int, a: int, b: int) -> None:
-    world.inputs[c * INPUTS] = signed(a)
-    world.inputs[c * INPUTS + 1] = signed(b)
+    world.cells.inputs[c * INPUTS] = signed(a)
+    world.cells.inputs[c * INPUTS + 1] = signed(b)
     world.run(2)  # in in
 
 
@@ -146,59 +135,60 @@ def test_each_task_is_rewarded_once_per_gestation_with_its_level(task: str) -> N
     world, c = machine("in in out out", task_reward=60, task_bonus=7, boost_duration=5,
                        energy_max=1000.0)
     read_inputs(world, c, a, b)
-    world.cx[c] = signed(ANSWERS[task](a, b))
-    before = world.energy[c]
+    world.cells.cx[c] = signed(ANSWERS[task](a, b))
+    before = world.cells.energy[c]
     world.run(1)
     bit = 1 << TASK_NAMES.index(task)
-    assert world.done[c] & bit and world.ever[c] & bit
-    assert world.energy[c] - before == (60 * LEVELS[task] + 7) * UNIT
-    assert world.boost_left[c] == 5 and world.boost_level[c] == LEVELS[task]
+    assert world.cells.done[c] & bit and world.cells.ever[c] & bit
+    assert world.cells.energy[c] - before == (60 * LEVELS[task] + 7) * UNIT
+    assert world.cells.boost_left[c] == 5 and world.cells.boost_level[c] == LEVELS[task]
     assert world.task_counts()[task] == 1
     world.run(1)  # the same answer again: no second reward in this gestation
-    assert world.energy[c] - before == (60 * LEVELS[task] + 7) * UNIT
+    assert world.cells.energy[c] - before == (60 * LEVELS[task] + 7) * UNIT
 
 
 def test_answers_need_inputs_that_were_read() -> None:
     world, c = machine("out")
-    world.cx[c] = -1  # NOT of 0, but nothing was read
+    world.cells.cx[c] = -1  # NOT of 0, but nothing was read
     world.run(1)
-    assert world.done[c] == 0 and world.rewarded == 0
+    assert world.cells.done[c] == 0 and world.ledger.rewarded == 0
 
 
 def test_an_echo_or_a_wrong_answer_earns_nothing() -> None:
     world, c = machine("in in out")
     read_inputs(world, c, 0x0F0F1234, 0x00FF5678)
     world.run(1)  # cx is the second input itself
-    assert world.done[c] == 0
+    assert world.cells.done[c] == 0
 
 
 def test_a_boost_lengthens_the_next_slices() -> None:
     world, c = machine("nop_0 " * 40, boost_duration=2)
-    world.boost_left[c], world.boost_level[c] = 2, 3
-    assert world._slice_length(c) == 4 * world.slice_len[c]
-    assert world._slice_length(c) == 4 * world.slice_len[c]
-    assert world._slice_length(c) == world.slice_len[c] and world.boost_level[c] == 0
+    world.cells.boost_left[c], world.cells.boost_level[c] = 2, 3
+    assert world.ledger.slice_length(world.cells, c, world.steps) == 4 * world.cells.slice_len[c]
+    assert world.ledger.slice_length(world.cells, c, world.steps) == 4 * world.cells.slice_len[c]
+    assert world.ledger.slice_length(world.cells, c, world.steps) == world.cells.slice_len[c]
+    assert world.cells.boost_level[c] == 0
 
 
 def test_cpu_cost_by_family_and_rent_per_byte_per_step() -> None:
     world, c = machine("nop_0 harvest mal", cpu_cost=0.5, rent=0.01)
-    world.resource[640 * 64 // 4096] = 0
-    start = world.energy[c]
-    world.cx[c] = 0  # mal fails (size 0) but is charged as reproduction
+    world.env.resource[640 * 64 // 4096] = 0
+    start = world.cells.energy[c]
+    world.cells.cx[c] = 0  # mal fails (size 0) but is charged as reproduction
     world.run(3)
-    assert start - world.energy[c] == (0.5 * (1 + 2 + 5)) * UNIT
+    assert start - world.cells.energy[c] == (0.5 * (1 + 2 + 5)) * UNIT
     world.steps += 1000  # time passes while others run
-    world._slice_length(c)
-    assert start - world.energy[c] == (4 + 3 * 0.01 * 1003) * UNIT
+    world.ledger.slice_length(world.cells, c, world.steps)
+    assert start - world.cells.energy[c] == (4 + 3 * 0.01 * 1003) * UNIT
 
 
 def test_cells_in_debt_two_slice_ends_running_starve() -> None:
     world, c = machine("nop_0 " * 20, cpu_cost=1.0)
-    world.energy[c] = 3 * UNIT
-    world.run(20)  # one slice of 20 (BASE_SLICE 0): 20 energy, now in debt
-    assert world.population == 1 and world.arrears[c] == 1
-    world.run(20)
-    assert world.population == 0 and world.starved == 1
+    world.cells.energy[c] = 3 * UNIT
+    world.run(25)  # one slice of 20 + BASE_SLICE 5: 25 energy, now in debt
+    assert world.population == 1 and world.cells.arrears[c] == 1
+    world.run(25)
+    assert world.population == 0 and world.ledger.starved == 1
 
 
 def test_the_energy_ledger_balances_in_a_living_soup() -> None:
@@ -215,22 +205,22 @@ def test_the_energy_ledger_balances_in_a_living_soup() -> None:
 def test_daughters_get_half_the_mothers_energy() -> None:
     cfg = config.isolated(["SOUP_SIZE=200000", "ENV_LENGTH=256"])
     world = simulation.new_world(cfg, 1, mutations=False)
-    mother = world.cells()[0]
+    mother = world.living()[0]
     while world.births == 0:
-        before = world.energy[mother]
+        before = world.cells.energy[mother]
         world.run(1)
-    daughter = next(c for c in world.cells() if c != mother)
-    assert world.energy[daughter] + world.energy[mother] <= before
-    assert -UNIT <= world.energy[daughter] - world.energy[mother] <= UNIT
+    daughter = next(c for c in world.living() if c != mother)
+    assert world.cells.energy[daughter] + world.cells.energy[mother] <= before
+    assert -UNIT <= world.cells.energy[daughter] - world.cells.energy[mother] <= UNIT
 
 
 def test_regeneration_follows_the_profile_and_stops_at_the_maximum() -> None:
     world, _ = machine("nop_0", regen_interval=100, regen_amount=20, gradients=0)
     for e in range(64):
-        world.resource[e] = 0
-    world.resource[1] = 45 * UNIT
+        world.env.resource[e] = 0
+    world.env.resource[1] = 45 * UNIT
     world.run(100)
-    assert world.resource[0] == 20 * UNIT and world.resource[1] == 50 * UNIT
+    assert world.env.resource[0] == 20 * UNIT and world.env.resource[1] == 50 * UNIT
 
 
 @pytest.mark.parametrize("kind", [GRADIENT_SINE, GRADIENT_LINEAR, GRADIENT_HOTSPOT])
@@ -238,22 +228,22 @@ def test_gradients_vary_regeneration_and_move(kind: int) -> None:
     world, _ = machine("nop_0", regen_interval=100, regen_amount=10, gradient_type=kind,
                        gradient_amplitude=0.5, hotspot_count=4, hotspot_size=4,
                        gradient_period=1000)
-    first = list(world.regen)
+    first = list(world.env.regen)
     assert max(first) <= 15 * UNIT and min(first) >= 5 * UNIT and max(first) > min(first)
     for e in range(64):
-        world.resource[e] = 0
+        world.env.resource[e] = 0
     world.steps = 1000
-    world._regenerate()
-    assert list(world.resource) == first[-1:] + first[:-1]  # moved one field cell
+    world.env.regenerate(world.steps)
+    assert list(world.env.resource) == first[-1:] + first[:-1]  # moved one field cell
 
 
 def test_signals_decay() -> None:
     world, _ = machine("nop_0", decay_interval=50, decay_factor=0.5)
-    world.signal[3] = 1001
+    world.env.signal[3] = 1001
     world.run(50)
-    assert world.signal[3] == 500
+    assert world.env.signal[3] == 500
     world.run(50)
-    assert world.signal[3] == 250
+    assert world.env.signal[3] == 250
 
 
 def test_the_sweep_reaps_the_old_and_protects_the_current_cell() -> None:
@@ -264,15 +254,15 @@ def test_the_sweep_reaps_the_old_and_protects_the_current_cell() -> None:
     young = [world.inject(code("nop_0"), 100 * k) for k in range(1, 5)]
     old = world.inject(code("nop_0"), 900)
     for c in young:
-        world.born_at[c] = 0
-    world.born_at[old] = -1_000_000
+        world.cells.born_at[c] = 0
+    world.cells.born_at[old] = -1_000_000
     world.steps = 10
-    world.cur = old
-    world._sweep()
-    assert world.alive[old] == 1  # protected: the current cell
-    world.cur = young[0]
-    world._sweep()
-    assert world.alive[old] == 0 and world.reaped == 1 and world.population == 4
+    world.slicer.cur = old
+    reaper.sweep(world)
+    assert world.cells.alive[old] == 1  # protected: the current cell
+    world.slicer.cur = young[0]
+    reaper.sweep(world)
+    assert world.cells.alive[old] == 0 and world.reaped == 1 and world.population == 4
 
 
 def test_a_stalled_reproduction_is_released_and_reaped() -> None:
@@ -281,12 +271,12 @@ def test_a_stalled_reproduction_is_released_and_reaped() -> None:
     world = World(p, 1)
     a = world.inject(code("nop_0"), 100)
     b = world.inject(code("nop_0"), 200)
-    world.dstart[b], world.dsize[b] = 300, 20
-    world._alloc_at(300, 20)
-    world.executed[b] = 500
-    world.cur = a
-    world._sweep()
-    assert world.alive[b] == 0 and world.allocated == 1
+    world.cells.dstart[b], world.cells.dsize[b] = 300, 20
+    world.mem.alloc_at(300, 20)
+    world.cells.executed[b] = 500
+    world.slicer.cur = a
+    reaper.sweep(world)
+    assert world.cells.alive[b] == 0 and world.mem.allocated == 1
 
 
 def test_repopulation_refills_from_the_seed_bank() -> None:
@@ -295,13 +285,13 @@ def test_repopulation_refills_from_the_seed_bank() -> None:
     world = World(p, 1)
     c = world.inject(code("nop_0 nop_1"), 100)
     assert [name for name, _, _ in world.seed_bank()] == ["0002aaa"]
-    world._sweep()
+    reaper.sweep(world)
     assert world.population == 4 and world.repopulating == 1 and world.spawned == 3
-    world._sweep()
+    reaper.sweep(world)
     assert world.population == 7
-    world._sweep()
+    reaper.sweep(world)
     assert world.population == 7 and world.repopulating == 0
-    assert world.energy[world.cells()[-1]] == 50 * UNIT and world.alive[c]
+    assert world.cells.energy[world.living()[-1]] == 50 * UNIT and world.cells.alive[c]
 
 
 def test_the_seed_bank_keeps_the_best_with_a_quota_per_size_class() -> None:
@@ -312,7 +302,7 @@ def test_the_seed_bank_keeps_the_best_with_a_quota_per_size_class() -> None:
         genome = bytes([CODES["nop_0"]] * (12 + k % 2) + [44 + k])
         gid = bank.birth(genome, -1, 0)
         bank.max_alive[gid] = 10 + k
-        world._bank_offer(gid)
+        world.bank.offer(world.genebank, gid)
     entries = world.seed_bank()
     assert len(entries) == 10
     scores = sorted(score for _, score, _ in entries)
@@ -366,5 +356,5 @@ def test_the_ecology_ancestor_replicates_harvests_and_performs_no_task() -> None
     world = simulation.new_world(cfg, 2, mutations=False)
     world.run(3_000_000)
     assert world.births > 100 and world.population > 20
-    assert world.harvested > world.spent_cpu  # it earns more than its instructions cost
-    assert list(world.task_events) == [0] * 9 and world.rewarded == 0
+    assert world.ledger.harvested > world.ledger.spent_cpu  # it earns more than it spends
+    assert list(world.tasks.events) == [0] * 9 and world.ledger.rewarded == 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bytebiota.core.isa import CODES, INSTRUCTIONS, INSTRUCTIONS_ECOLOGY, MNEMONICS
-from bytebiota.core.world import Params, World
+from bytebiota.core.world import World
+from tests.conftest import classic_params
 
 SOUP = 1000
 AT = 100
@@ -16,15 +17,15 @@ def code(program: str) -> bytes:
 
 
 def machine(program: str, *, soup: int = SOUP, at: int = AT, **registers: int) -> tuple[World, int]:
-    world = World(Params(soup_size=soup), 1)
+    world = World(classic_params(soup_size=soup), 1)
     cell = world.inject(code(program), at)
     for name, value in registers.items():
-        getattr(world, name)[cell] = value
+        getattr(world.cells, name)[cell] = value
     return world, cell
 
 
 def regs(world: World, cell: int) -> dict[str, int]:
-    return {name: int(getattr(world, name)[cell]) for name in ("ax", "bx", "cx", "dx", "ip")}
+    return {name: int(getattr(world.cells, name)[cell]) for name in ("ax", "bx", "cx", "dx", "ip")}
 
 
 def test_the_table_is_instruction_set_0() -> None:
@@ -39,7 +40,7 @@ def test_nops_only_advance(nop: str) -> None:
     world, c = machine(f"{nop} zero", ax=5, bx=6, cx=7, dx=8)
     world.run(1)
     assert regs(world, c) == {"ax": 5, "bx": 6, "cx": 7, "dx": 8, "ip": AT + 1}
-    assert world.errors[c] == 0
+    assert world.cells.errors[c] == 0
 
 
 @pytest.mark.parametrize(
@@ -69,14 +70,14 @@ def test_register_instructions(program: str, before: dict[str, int],
     for name, value in after.items():
         assert state[name] == value, name
     assert state["ip"] == AT + 1
-    assert world.errors[c] == 0
+    assert world.cells.errors[c] == 0
 
 
 @pytest.mark.parametrize(("cx", "ip"), [(0, AT + 1), (1, AT + 2), (-3, AT + 2)])
 def test_if_cz_runs_the_next_instruction_only_when_cx_is_zero(cx: int, ip: int) -> None:
     world, c = machine("if_cz inc_a inc_b", cx=cx)
     world.run(1)
-    assert world.ip[c] == ip
+    assert world.cells.ip[c] == ip
 
 
 def test_push_and_pop_every_register() -> None:
@@ -90,76 +91,76 @@ def test_the_stack_is_ten_deep_and_circular() -> None:
     world, c = machine(" ".join(["inc_c", "push_cx"] * 11) + " pop_ax pop_bx" + " nop_0" * 9)
     world.run(24)
     # 11 pushes into 10 places: the 11th overwrote the 1st; pops see 11 then 10.
-    assert world.ax[c] == 11 and world.bx[c] == 10
+    assert world.cells.ax[c] == 11 and world.cells.bx[c] == 10
     world2, c2 = machine("pop_dx", dx=5)
     world2.run(1)
-    assert world2.dx[c2] == 0 and world2.errors[c2] == 0  # an empty stack pops zeros
+    assert world2.cells.dx[c2] == 0 and world2.cells.errors[c2] == 0  # an empty stack pops zeros
 
 
 def test_pop_into_address_registers_is_kept_in_the_soup() -> None:
     world, c = machine("push_cx pop_ax push_cx pop_bx", cx=SOUP + 7)
     world.run(4)
-    assert world.ax[c] == 7 and world.bx[c] == 7
+    assert world.cells.ax[c] == 7 and world.cells.bx[c] == 7
 
 
 def test_jmp_lands_past_the_nearest_complement_forward() -> None:
     # jmp 0 1 -> complement 1 0
     world, c = machine("jmp nop_0 nop_1 inc_a nop_1 nop_0 inc_b")
     world.run(1)
-    assert world.ip[c] == AT + 6
-    assert world.errors[c] == 0
+    assert world.cells.ip[c] == AT + 6
+    assert world.cells.errors[c] == 0
 
 
 def test_jmp_searches_backward_too_and_the_nearest_wins() -> None:
     prog = "nop_1 nop_0 inc_a jmp nop_0 nop_1 inc_b inc_b inc_b inc_b nop_1 nop_0"
     world, c = machine(prog, at=AT)
-    world.ip[c] = AT + 3
+    world.cells.ip[c] = AT + 3
     world.run(1)
-    assert world.ip[c] == AT + 2  # backward match (distance 2) beats forward (distance 4)
+    assert world.cells.ip[c] == AT + 2  # backward match (distance 2) beats forward (distance 4)
 
 
 def test_jmp_forward_wins_a_tie() -> None:
     prog = "nop_1 inc_a inc_a jmp nop_0 inc_b nop_1"
     world, c = machine(prog)
-    world.ip[c] = AT + 3
+    world.cells.ip[c] = AT + 3
     world.run(1)
-    assert world.ip[c] == AT + 7
+    assert world.cells.ip[c] == AT + 7
 
 
 def test_jmpb_searches_backward_only() -> None:
     prog = "nop_1 nop_1 inc_a jmpb nop_0 nop_0 inc_b nop_1 nop_1"
     world, c = machine(prog)
-    world.ip[c] = AT + 3
+    world.cells.ip[c] = AT + 3
     world.run(1)
-    assert world.ip[c] == AT + 2  # the forward match at distance 1 is not looked at
+    assert world.cells.ip[c] == AT + 2  # the forward match at distance 1 is not looked at
 
 
 def test_template_search_wraps_around_the_soup() -> None:
-    world = World(Params(soup_size=256), 1)
+    world = World(classic_params(soup_size=256), 1)
     c = world.inject(code("jmp nop_0 nop_0 inc_a"), 0)
     world.inject(code("inc_b nop_1 nop_1"), 250)  # the complement, behind address 0
-    world.cur = c
+    world.slicer.cur = c
     world.run(1)
-    assert world.ip[c] == 253 and world.errors[c] == 0
+    assert world.cells.ip[c] == 253 and world.cells.errors[c] == 0
 
 
 def test_a_failed_search_errs_and_skips_the_template() -> None:
     world, c = machine("jmp nop_0 nop_0 nop_0 inc_a")
     world.run(1)
-    assert world.ip[c] == AT + 4
-    assert world.errors[c] == 1 and world.flag[c] == 1
+    assert world.cells.ip[c] == AT + 4
+    assert world.cells.errors[c] == 1 and world.cells.flag[c] == 1
 
 
 def test_an_empty_template_fails() -> None:
     world, c = machine("jmp inc_a")
     world.run(1)
-    assert world.ip[c] == AT + 1 and world.errors[c] == 1
+    assert world.cells.ip[c] == AT + 1 and world.cells.errors[c] == 1
 
 
 def test_a_template_longer_than_ten_fails() -> None:
     world, c = machine("jmp " + "nop_0 " * 11 + "inc_a " + "nop_1 " * 11)
     world.run(1)
-    assert world.errors[c] == 1
+    assert world.cells.errors[c] == 1
 
 
 def test_the_search_limit_is_respected() -> None:
@@ -167,178 +168,166 @@ def test_the_search_limit_is_respected() -> None:
     world, c = machine(far)
     world.search_limit = 50
     world.run(1)
-    assert world.errors[c] == 1
+    assert world.cells.errors[c] == 1
     world2, c2 = machine(far)
     world2.search_limit = 70
     world2.run(1)
-    assert world2.errors[c2] == 0 and world2.ip[c2] == AT + 63
+    assert world2.cells.errors[c2] == 0 and world2.cells.ip[c2] == AT + 63
 
 
 def test_call_pushes_the_return_address_and_ret_pops_it() -> None:
     world, c = machine("call nop_0 inc_b nop_1 ret")
     world.run(1)
-    assert world.ip[c] == AT + 4
+    assert world.cells.ip[c] == AT + 4
     world.run(1)  # ret
-    assert world.ip[c] == AT + 2
+    assert world.cells.ip[c] == AT + 2
 
 
 @pytest.mark.parametrize(("op", "ip", "found"), [("adr", 3, 9), ("adrf", 3, 9), ("adrb", 3, 2)])
 def test_adr_family(op: str, ip: int, found: int) -> None:
     prog = f"nop_1 nop_0 inc_a {op} nop_0 nop_1 inc_b nop_1 nop_0 inc_a"
     world, c = machine(prog)
-    world.ip[c] = AT + ip
+    world.cells.ip[c] = AT + ip
     world.run(1)
-    assert world.ax[c] == AT + found and world.cx[c] == 2
-    assert world.ip[c] == AT + ip + 3
+    assert world.cells.ax[c] == AT + found and world.cells.cx[c] == 2
+    assert world.cells.ip[c] == AT + ip + 3
 
 
 def test_mov_iab_copies_bx_to_ax_within_own_memory() -> None:
     world, c = machine("mov_iab nop_0 inc_b", ax=AT + 1, bx=AT + 2)
     world.run(1)
-    assert world.soup[AT + 1] == CODES["inc_b"]
-    assert world.errors[c] == 0
+    assert world.mem.soup[AT + 1] == CODES["inc_b"]
+    assert world.cells.errors[c] == 0
 
 
 def test_mov_iab_may_read_but_not_write_another_cell() -> None:
     world, c = machine("mov_iab nop_0 nop_0")
     other = world.inject(code("inc_a inc_b"), 500)
-    world.ax[c] = AT + 1
-    world.bx[c] = 500
+    world.cells.ax[c] = AT + 1
+    world.cells.bx[c] = 500
     world.run(1)
-    assert world.soup[AT + 1] == CODES["inc_a"]  # reading another cell is allowed
-    world.ax[c] = 501
-    world.bx[c] = AT
-    world.ip[c] = AT
-    before = bytes(world.soup[500:502])
+    assert world.mem.soup[AT + 1] == CODES["inc_a"]  # reading another cell is allowed
+    world.cells.ax[c] = 501
+    world.cells.bx[c] = AT
+    world.cells.ip[c] = AT
+    before = bytes(world.mem.soup[500:502])
     world.run(1)
-    assert bytes(world.soup[500:502]) == before and world.errors[c] == 1
-    assert world.alive[other]
+    assert bytes(world.mem.soup[500:502]) == before and world.cells.errors[c] == 1
+    assert world.cells.alive[other]
 
 
 def test_mov_iab_may_not_write_free_memory() -> None:
     world, c = machine("mov_iab", ax=700, bx=AT)
     world.run(1)
-    assert world.soup[700] == 0 and world.errors[c] == 1
+    assert world.mem.soup[700] == 0 and world.cells.errors[c] == 1
 
 
 def test_mal_allocates_and_copying_into_the_daughter_counts() -> None:
     world, c = machine("mal mov_iab nop_0 nop_0", cx=4, bx=AT)
     world.run(1)
-    daughter = world.ax[c]
-    assert world.dstart[c] == daughter and world.dsize[c] == 4
-    assert world.owner[daughter] == c + 1
+    daughter = world.cells.ax[c]
+    assert world.cells.dstart[c] == daughter and world.cells.dsize[c] == 4
+    assert world.mem.owner[daughter] == c + 1
     world.run(1)
-    assert world.soup[daughter] == CODES["mal"] and world.moved[c] == 1
+    assert world.mem.soup[daughter] == CODES["mal"] and world.cells.moved[c] == 1
 
 
 @pytest.mark.parametrize("cx", [0, -1, 3 * 4 + 1])
 def test_mal_refuses_bad_sizes(cx: int) -> None:
     world, c = machine("mal nop_0 nop_0 nop_0", cx=cx)
     world.run(1)
-    assert world.dstart[c] == -1 and world.errors[c] == 1
+    assert world.cells.dstart[c] == -1 and world.cells.errors[c] == 1
 
 
 def test_one_daughter_block_at_a_time() -> None:
     world, c = machine("mal mal nop_0 nop_0", cx=4)
     world.run(2)
-    assert world.errors[c] == 1 and world.allocated == 8
+    assert world.cells.errors[c] == 1 and world.mem.allocated == 8
 
 
 def _grow(world: World, c: int, size: int) -> None:
     """Give cell c a daughter block of ``size`` bytes, all written by it."""
-    world.cx[c] = size
-    world.ip[c] = world.start[c]
-    world.soup[world.start[c]] = CODES["mal"]
+    world.cells.cx[c] = size
+    world.cells.ip[c] = world.cells.start[c]
+    world.mem.soup[world.cells.start[c]] = CODES["mal"]
     world.run(1)
-    world.moved[c] = size
+    world.cells.moved[c] = size
 
 
 def test_divide_makes_a_cell_and_names_it() -> None:
     genome = code("mal " + "nop_0 " * 12 + "divide")
-    world = World(Params(soup_size=SOUP), 1)
+    world = World(classic_params(soup_size=SOUP), 1)
     c = world.inject(genome, AT)
-    world.cx[c] = len(genome)
+    world.cells.cx[c] = len(genome)
     world.run(1)
-    d0 = world.dstart[c]
+    d0 = world.cells.dstart[c]
     for k in range(len(genome)):
-        world.soup[d0 + k] = genome[k]
-    world.moved[c] = len(genome)
-    world.ip[c] = AT + len(genome) - 1
+        world.mem.soup[d0 + k] = genome[k]
+    world.cells.moved[c] = len(genome)
+    world.cells.ip[c] = AT + len(genome) - 1
     world.run(1)
     assert world.population == 2 and world.births == 1
     names = [row[0] for row in world.genotype_counts()]
     assert names == ["0014aaa"]  # an identical daughter keeps its mother's genotype
-    daughter = next(x for x in world.cells() if x != c)
-    assert world.start[daughter] == d0 and world.owner[d0] == daughter + 1
-    assert world.dstart[c] == -1
+    daughter = next(x for x in world.living() if x != c)
+    assert world.cells.start[daughter] == d0 and world.mem.owner[d0] == daughter + 1
+    assert world.cells.dstart[c] == -1
 
 
 def test_divide_needs_seventy_percent_written_and_twelve_bytes() -> None:
     world, c = machine("mal divide " + "nop_0 " * 20)
     _grow(world, c, 20)
-    world.moved[c] = 13  # 65 % written
-    world.ip[c] = AT + 1
+    world.cells.moved[c] = 13  # 65 % written
+    world.cells.ip[c] = AT + 1
     world.run(1)
-    assert world.population == 1 and world.errors[c] == 1
-    world.moved[c] = 14  # 70 %
-    world.ip[c] = AT + 1
+    assert world.population == 1 and world.cells.errors[c] == 1
+    world.cells.moved[c] = 14  # 70 %
+    world.cells.ip[c] = AT + 1
     world.run(1)
     assert world.population == 2
     small, s = machine("mal divide " + "nop_0 " * 20)
     _grow(small, s, 11)
-    small.ip[s] = AT + 1
+    small.cells.ip[s] = AT + 1
     small.run(1)
-    assert small.population == 1 and small.errors[s] == 1
+    assert small.population == 1 and small.cells.errors[s] == 1
 
 
 def test_a_new_genome_gets_the_next_name_and_its_parent() -> None:
     world, c = machine("mal divide " + "nop_0 " * 10)
     _grow(world, c, 12)
-    world.ip[c] = AT + 1
+    world.cells.ip[c] = AT + 1
     world.run(1)
     rows = {row[0]: row for row in world.genotype_counts()}
     assert set(rows) == {"0012aaa", "0012aab"}
     assert rows["0012aab"][3] == "0012aaa" and rows["0012aaa"][3] == "0666god"
 
 
-def test_reaper_moves_and_victims() -> None:
-    world = World(Params(soup_size=SOUP), 1)
-    a = world.inject(code("jmp nop_0 nop_0"), 100)  # will err
-    b = world.inject(code("nop_0 nop_0"), 200)
-    assert world.reaper_order() == [a, b]
-    world.cur = b
-    world._error(b)  # 1 error >= 0 errors above: moves up
-    assert world.reaper_order() == [b, a]
-    world._success(b)  # a success moves it down again
-    assert world.reaper_order() == [a, b]
-    assert world._victim(-1) == a and world._victim(a) == b
-
-
 def test_mal_reaps_until_the_daughter_fits_never_the_requester() -> None:
-    world = World(Params(soup_size=256), 1)
+    world = World(classic_params(soup_size=256), 1)
     victims = [world.inject(code("nop_0 " * 50), 50 * k) for k in range(4)]
     requester = world.inject(code("mal " + "nop_0 " * 49), 200)
-    world.reap_top, world.reap_bottom = world.reap_top, world.reap_bottom
-    world.cur = requester
-    world.cx[requester] = 100
-    world.ip[requester] = 200
+    world.reaper.top, world.reaper.bottom = world.reaper.top, world.reaper.bottom
+    world.slicer.cur = requester
+    world.cells.cx[requester] = 100
+    world.cells.ip[requester] = 200
     world.run(1)
-    assert world.alive[requester] and world.dstart[requester] >= 0
-    assert world.deaths == 2 and not world.alive[victims[0]] and not world.alive[victims[1]]
+    assert world.cells.alive[requester] and world.cells.dstart[requester] >= 0
+    assert world.deaths == 2
+    assert not world.cells.alive[victims[0]] and not world.cells.alive[victims[1]]
 
 
 def test_mal_fails_when_only_the_requester_is_left() -> None:
     world, c = machine("mal nop_0", soup=128, at=0, cx=200)
     world.run(1)
-    assert world.errors[c] == 1 and world.population == 1
+    assert world.cells.errors[c] == 1 and world.population == 1
 
 
 def test_occupancy_cap_reaps_before_the_soup_is_full() -> None:
-    world = World(Params(soup_size=1000, max_occupancy=0.5), 1)
+    world = World(classic_params(soup_size=1000, max_occupancy=0.5), 1)
     old = world.inject(code("nop_0 " * 300), 0)
     c = world.inject(code("mal " + "nop_0 " * 99), 500)
-    world.cur = c
-    world.cx[c] = 150
-    world.ip[c] = 500
+    world.slicer.cur = c
+    world.cells.cx[c] = 150
+    world.cells.ip[c] = 500
     world.run(1)
-    assert not world.alive[old] and world.dstart[c] >= 0
+    assert not world.cells.alive[old] and world.cells.dstart[c] >= 0

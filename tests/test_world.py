@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bytebiota.core import life
 from bytebiota.core.genebank import genotype_name, letters
-from bytebiota.core.world import Params, SnapshotError, World, restore
+from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.genome import asm
+from tests.conftest import classic_params
 
 ANCESTOR = asm.ancestor("classic").code
 CLASSIC = {"soup_size": 60_000, "max_occupancy": 1.0, "reap_top_fraction": 0.3, "max_mal_mult": 3}
@@ -18,7 +20,7 @@ RAY = {**CLASSIC, "background_interval": 10_000, "copy_rate": 0.0005, "flaw_rate
 
 
 def ancestor_world(seed: int = 1, **params: object) -> World:
-    world = World(Params(**{**CLASSIC, **params}), seed)  # type: ignore[arg-type]
+    world = World(classic_params(**{**CLASSIC, **params}), seed)  # type: ignore[arg-type]
     world.inject(ANCESTOR, 0)
     return world
 
@@ -30,12 +32,12 @@ def test_the_ancestor_is_80_instructions() -> None:
 
 def test_ancestor_daughter_costs() -> None:
     world = ancestor_world()
-    mother = world.cur
+    mother = world.slicer.cur
     world.run(827)
-    assert world.births == 1 and world.first_cost[mother] == 827  # Tierra 6.02: 827
-    while world.nbirths[mother] < 2:
+    assert world.births == 1 and world.cells.first_cost[mother] == 827  # Tierra 6.02: 827
+    while world.cells.nbirths[mother] < 2:
         world.run(1)
-    assert world.executed[mother] == 827 + 809  # and 809 for each later daughter
+    assert world.cells.executed[mother] == 827 + 809  # and 809 for each later daughter
     assert [row[0] for row in world.genotype_counts()] == ["0080aaa"]
 
 
@@ -140,40 +142,40 @@ def test_permanent_genotypes_are_reported_once() -> None:
 
 
 def check_memory(world: World) -> None:
-    starts = list(world.fstart)
-    lengths = list(world.flen)
+    starts = list(world.mem.fstart)
+    lengths = list(world.mem.flen)
     assert starts == sorted(starts)
     for k in range(len(starts) - 1):
         assert starts[k] + lengths[k] < starts[k + 1], "free blocks must not touch or overlap"
     free = sum(lengths)
-    assert world.allocated + free == world.size
+    assert world.mem.allocated + free == world.size
     owned = [0] * world.size
-    for c in world.cells():
-        for a in range(world.start[c], world.start[c] + world.csize[c]):
+    for c in world.living():
+        for a in range(world.cells.start[c], world.cells.start[c] + world.cells.csize[c]):
             assert owned[a] == 0
             owned[a] = c + 1
-        if world.dstart[c] >= 0:
-            for a in range(world.dstart[c], world.dstart[c] + world.dsize[c]):
+        if world.cells.dstart[c] >= 0:
+            for a in range(world.cells.dstart[c], world.cells.dstart[c] + world.cells.dsize[c]):
                 assert owned[a] == 0
                 owned[a] = c + 1
-    assert owned == list(world.owner)
+    assert owned == list(world.mem.owner)
     for s, n in zip(starts, lengths, strict=True):
         assert all(owned[a] == 0 for a in range(s, s + n))
-    assert sorted(world.cells()) == sorted(world.reaper_order())
+    assert sorted(world.living()) == sorted(world.reaper_order())
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.integers(1, 60), st.integers(0, 10**6)),
                 max_size=60))
 def test_allocation_invariants(ops: list[tuple[bool, int, int]]) -> None:
-    world = World(Params(soup_size=512), 1)
+    world = World(classic_params(soup_size=512), 1)
     for inject, size, pick in ops:
-        cells = world.cells()
+        cells = world.living()
         if inject or not cells:
             with contextlib.suppress(ValueError):
                 world.inject(bytes(size), -1)
         else:
-            world.kill(cells[pick % len(cells)])
+            life.kill(world, cells[pick % len(cells)])
         check_memory(world)
 
 
@@ -186,7 +188,7 @@ def test_memory_stays_consistent_in_an_evolving_soup() -> None:
 
 
 def test_inject_refuses_what_does_not_fit() -> None:
-    world = World(Params(soup_size=128), 1)
+    world = World(classic_params(soup_size=128), 1)
     with pytest.raises(ValueError, match="not an opcode"):
         world.inject(bytes([40]))
     with pytest.raises(ValueError, match="no free room"):

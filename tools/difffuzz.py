@@ -64,16 +64,17 @@ def _receive(inp: IO[bytes]) -> tuple[dict[str, Any], bytes] | None:
 
 def _probe(world: Any) -> dict[str, Any]:
     """The current cell as the next instruction will find it."""
-    c = int(world.cur)
+    c = int(world.slicer.cur)
     if world.population == 0:
         return {"steps": int(world.steps), "cell": None}
-    ip = int(world.ip[c])
+    ip = int(world.cells.ip[c])
     return {
-        "steps": int(world.steps), "cell": c, "start": int(world.start[c]),
-        "size": int(world.csize[c]), "ip": ip, "opcode": int(world.soup[ip]),
-        "ax": int(world.ax[c]), "bx": int(world.bx[c]), "cx": int(world.cx[c]),
-        "dx": int(world.dx[c]), "sp": int(world.sp[c]), "slice_left": int(world.slice_left),
-        "energy": int(world.energy[c]) if world.eco else None,
+        "steps": int(world.steps), "cell": c, "start": int(world.cells.start[c]),
+        "size": int(world.cells.csize[c]), "ip": ip, "opcode": int(world.mem.soup[ip]),
+        "ax": int(world.cells.ax[c]), "bx": int(world.cells.bx[c]), "cx": int(world.cells.cx[c]),
+        "dx": int(world.cells.dx[c]), "sp": int(world.cells.sp[c]),
+        "slice_left": int(world.slicer.slice_left),
+        "energy": int(world.cells.energy[c]) if world.eco else None,
         "rng": list(world.rng.getstate()),
     }
 
@@ -121,7 +122,7 @@ def child_main() -> None:
                 if world.steps <= fault < world.steps + n:  # (a test of the fuzzer itself)
                     report = world.run(fault - world.steps, limit)
                     ran, births, permanent = report.steps, report.births, report.permanent
-                    world.cx[world.cur] = world.cx[world.cur] ^ 1
+                    world.cells.cx[world.slicer.cur] = world.cells.cx[world.slicer.cur] ^ 1
                 report = world.run(n - ran, limit)
                 reply["ran"] = int(ran + report.steps)
                 reply["births"] = int(births + report.births)

@@ -58,7 +58,7 @@ JOBS_PER_ISLAND = 2  # open validation jobs per island (each holds a start snaps
 
 
 def snapshot_digest(data: bytes) -> bytes | None:
-    """The digest a snapshot claims: a world snapshot (core/world.py) is its body followed by
+    """The digest a snapshot claims: a world snapshot (core/snapshot.py) is its body followed by
     the body's SHA-256, which is also ``World.digest()``. None when it is not a snapshot."""
     if len(data) <= 32 or hashlib.sha256(data[:-32]).digest() != data[-32:]:
         return None

@@ -1,0 +1,138 @@
+"""The energy economy of the ecology regime: the ledger, rent, boosts and starvation.
+
+Owns the prices (in millionths, ``UNIT``: CPU per instruction, rent per byte per step,
+harvest multiplier, endowment, ENERGY_MAX, the energy a daughter needs) and the ledger's
+running totals.
+
+Who calls: the VM charges the CPU cost in locals and inlines the harvest, and settles its
+totals into the ledger at the end of a slice; the scheduler calls ``slice_length`` (rent,
+boost) at the start of a cell's slice and ``in_debt_twice`` at its end; tasks.py credits
+rewards; life.py endows injected cells and records what dead cells held.
+
+Invariants: living energy == endowed + harvested + rewarded - cpu - rent - spilled - lost
+(tests/test_energy.py); totals saturate at +-LEDGER_LIMIT alike in both cores; rent owed
+beyond a cell's energy + ENERGY_MAX is forgiven (the cell is then ENERGY_MAX in debt: it
+starves at its next slice end either way, and the product stays in 64 bits).
+"""
+
+from __future__ import annotations
+
+from typing import Final, final
+
+from mypy_extensions import i64
+
+from bytebiota.core.arith import UNIT, ledger_add, units
+from bytebiota.core.cells import Cells
+from bytebiota.core.params import Params
+
+HARVEST_PRODUCT_MAX: Final = 1 << 62
+
+
+@final
+class Ledger:
+    e_initial: i64
+    e_max: i64
+    e_cpu: i64  # 0 in the classic regime (it has no energy)
+    e_rent: i64
+    e_harvest: i64
+    e_child: i64
+    small_harvest: bool  # take x HARVEST_MULTIPLIER fits in 63 bits: one multiply suffices
+    boost_duration: i64
+    endowed: i64
+    harvested: i64
+    rewarded: i64
+    spent_cpu: i64
+    spent_rent: i64
+    spilled: i64
+    lost: i64
+    starved: i64
+
+    def __init__(self, p: Params) -> None:
+        self.e_initial = units(p.energy_initial)
+        self.e_max = units(p.energy_max)
+        self.e_cpu = units(p.cpu_cost) if p.ecology != 0 else 0
+        self.e_rent = units(p.rent)
+        self.e_harvest = units(p.harvest_multiplier)
+        self.e_child = p.child_energy * UNIT
+        r_yield = p.harvest_yield * UNIT
+        self.small_harvest = r_yield <= HARVEST_PRODUCT_MAX // max(1, self.e_harvest)
+        self.boost_duration = p.boost_duration
+        self.endowed = 0
+        self.harvested = 0
+        self.rewarded = 0
+        self.spent_cpu = 0
+        self.spent_rent = 0
+        self.spilled = 0
+        self.lost = 0
+        self.starved = 0
+
+    def endow(self, cells: Cells, c: i64) -> None:
+        """An injected or spawned cell starts with ENERGY_INITIAL."""
+        cells.energy[c] = self.e_initial
+        self.endowed = ledger_add(self.endowed, self.e_initial)
+
+    def credit(self, cells: Cells, c: i64, amount: i64) -> i64:
+        """Add energy to cell c up to ENERGY_MAX; returns what was kept (the rest spills)."""
+        room = self.e_max - cells.energy[c]
+        if room < 0:
+            room = 0
+        kept = amount if amount <= room else room
+        cells.energy[c] += kept
+        self.spilled = ledger_add(self.spilled, amount - kept)
+        return kept
+
+    def forfeit(self, cells: Cells, c: i64) -> None:
+        """Cell c died: what it held is lost."""
+        self.lost = ledger_add(self.lost, cells.energy[c])
+        cells.energy[c] = 0
+
+    def settle(self, cpu: i64, harvested: i64, spilled: i64) -> None:
+        """A slice's totals from the VM."""
+        self.spent_cpu = ledger_add(self.spent_cpu, cpu)
+        self.harvested = ledger_add(self.harvested, harvested)
+        self.spilled = ledger_add(self.spilled, spilled)
+
+    def settle_rent(self, cells: Cells, c: i64, now: i64) -> None:
+        """Charge rent for the bytes cell c holds since it last paid (lazily, at its slices)."""
+        held = cells.csize[c] + cells.dsize[c]
+        per_step = held * self.e_rent  # < 2**30 bytes x 10**9: fits
+        steps = now - cells.paid_at[c]
+        # Rent beyond the cell's energy plus ENERGY_MAX is forgiven: the cell is left at
+        # least ENERGY_MAX in debt either way, and the product stays in 64 bits.
+        ceiling = (cells.energy[c] if cells.energy[c] > 0 else 0) + self.e_max
+        if per_step > 0 and steps > ceiling // per_step:
+            owed = ceiling
+        else:
+            owed = per_step * steps
+        cells.paid_at[c] = now
+        cells.energy[c] -= owed
+        self.spent_rent = ledger_add(self.spent_rent, owed)
+
+    def slice_length(self, cells: Cells, c: i64, now: i64) -> i64:
+        """Start cell c's slice: settle its rent, apply a task boost; returns the length."""
+        self.settle_rent(cells, c, now)
+        n = cells.slice_len[c]
+        if cells.boost_left[c] > 0:
+            n *= 1 + cells.boost_level[c]
+            cells.boost_left[c] -= 1
+            if cells.boost_left[c] == 0:
+                cells.boost_level[c] = 0
+        return n
+
+    def starves(self, cells: Cells, c: i64) -> bool:
+        """At the end of cell c's slice: a cell in debt at two slice ends in a row starves."""
+        if cells.energy[c] > 0:
+            cells.arrears[c] = 0
+            return False
+        if cells.arrears[c] != 0:
+            self.starved += 1
+            return True
+        cells.arrears[c] = 1
+        return False
+
+    def boost(self, cells: Cells, c: i64, level: i64) -> None:
+        """A task done: PRIORITY_BOOST_DURATION slices at (1 + the best level) x length."""
+        if self.boost_duration > 0:
+            cells.boost_left[c] = self.boost_duration
+            if level > cells.boost_level[c]:
+                cells.boost_level[c] = level

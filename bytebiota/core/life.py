@@ -1,0 +1,201 @@
+"""Life and death (the seed's OSCalls): making a cell, killing one, MAL and DIVIDE, injecting
+genomes and spawning from the seed bank.
+
+Functions of the World (the composition root), because each touches several components:
+memory, cells, slicer, reaper, genebank, energy, seed bank. Called per event: by the VM
+(``mal``, ``divide``), by the scheduler and the sweep (``kill``, ``spawn``), and by the public
+API (``inject``).
+
+Invariants kept here: a living cell's memory and daughter block are allocated and owned by
+it; population, ``total_cell_bytes`` and the search limit follow every birth and death; the
+genebank sees every birth and death; a cell's energy is never created or destroyed outside
+the ledger (a dead cell's is ``lost``, a newborn's is half its mother's).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from mypy_extensions import i64, u8
+
+from bytebiota.core.arith import wrap32
+from bytebiota.core.cells import INPUTS
+from bytebiota.core.mutation import MIN_CELL
+
+if TYPE_CHECKING:  # annotations only: world.py imports this module
+    from bytebiota.core.world import World
+
+WRITTEN_NUM: Final = 7  # divide needs >= 7/10 of the daughter written by the mother
+WRITTEN_DEN: Final = 10
+
+
+def make_cell(w: World, start: i64, size: i64, genome: bytes, parent_gid: i64,
+              born: i64) -> i64:
+    """A new cell over [start, start + size), already allocated and written, born at step
+    ``born``; it enters the reaper queue at the bottom (the caller places it in the ring)."""
+    cells = w.cells
+    c = cells.new_slot()
+    cells.reset(c, start, size, born)
+    cells.slice_len[c] = w.slicer.slice_for(size)
+    for k in range(INPUTS):
+        cells.inputs[c * INPUTS + k] = wrap32(w.rng.next_u32()) if w.eco != 0 else 0
+    w.mem.claim(start, size, c)
+    gid = w.genebank.birth(genome, parent_gid, born)
+    cells.geno[c] = gid
+    w.population += 1
+    w.total_cell_bytes += size
+    w.update_search_limit()
+    w.reaper.push_bottom(c)
+    if w.genebank.becomes_permanent(gid, w.population):
+        w.new_permanent.append(w.genebank.names[gid])
+        if w.eco != 0:
+            w.bank.offer(w.genebank, gid)
+    return c
+
+
+def kill(w: World, v: i64) -> bool:
+    """Remove cell v: its memory and daughter block are freed (the bytes stay). Returns
+    whether it was the current cell (the scheduler then does not move on: the slicer has)."""
+    cells = w.cells
+    was_current = v == w.slicer.cur
+    w.ledger.forfeit(cells, v)
+    w.mem.free(cells.start[v], cells.csize[v])
+    if cells.dstart[v] >= 0:
+        w.mem.free(cells.dstart[v], cells.dsize[v])
+        cells.dstart[v] = -1
+        cells.dsize[v] = 0
+    w.slicer.remove(v)
+    w.reaper.remove(v)
+    w.genebank.death(cells.geno[v])
+    cells.release(v)
+    w.population -= 1
+    w.total_cell_bytes -= cells.csize[v]
+    w.deaths += 1
+    w.update_search_limit()
+    return was_current
+
+
+def mal(w: World, c: i64, request: i64) -> i64:
+    """Allocate a daughter block of ``request`` bytes for cell c (first fit from its own
+    start, or from a random address under MAL_PLACEMENT=random), reaping until it fits;
+    returns its address, or -1 (the caller counts the error)."""
+    cells = w.cells
+    mem = w.mem
+    if cells.dstart[c] >= 0 or request <= 0:
+        return -1
+    if request > w.p.max_mal_mult * cells.csize[c] or request > mem.occupancy_cap:
+        return -1
+    near = cells.start[c]
+    scatter = False
+    if w.eco != 0:
+        if cells.energy[c] < 0:
+            return -1  # in arrears: no reproduction
+        if w.p.mal_random != 0:
+            near = w.rng.below(mem.size)
+            scatter = True
+    while True:
+        if mem.allocated + request <= mem.occupancy_cap:
+            a = mem.alloc_from(request, near) if scatter else mem.alloc(request, near)
+            if a >= 0:
+                break
+        v = w.reaper.victim(w.rng, w.population, c)
+        if v < 0 or v == c:
+            return -1
+        kill(w, v)
+    cells.dstart[c] = a
+    cells.dsize[c] = request
+    cells.moved[c] = 0
+    mem.claim(a, request, c)
+    w.reaper.on_success(c)
+    return a
+
+
+def divide(w: World, c: i64, done: i64) -> bool:
+    """Cell c's daughter block becomes a cell, if it is at least MIN_CELL bytes and 7/10
+    written (and, in the ecology, the mother has CHILD_ENERGY_REQUIREMENT). ``done``:
+    instructions of the current slice executed before this one (the birth step is exact)."""
+    cells = w.cells
+    d0 = cells.dstart[c]
+    if d0 < 0:
+        return False
+    ds = cells.dsize[c]
+    if ds < MIN_CELL or cells.moved[c] * WRITTEN_DEN < ds * WRITTEN_NUM:
+        return False
+    if w.eco != 0 and cells.energy[c] < w.ledger.e_child:
+        return False
+    ds = w.mut.indel(w.mem, w.rng, w.opcode_limit, d0, ds)
+    cells.dsize[c] = ds
+    genome = bytes(w.mem.soup[d0 : d0 + ds])
+    cells.dstart[c] = -1
+    cells.dsize[c] = 0
+    cells.moved[c] = 0
+    d = make_cell(w, d0, ds, genome, cells.geno[c], w.steps + done)
+    if w.eco != 0:
+        share = cells.energy[c] // 2
+        cells.energy[c] -= share
+        cells.energy[d] = share
+        cells.done[c] = 0
+        cells.exec_mark[c] = cells.executed[c] + done + 1
+    w.slicer.insert_before(d, c)
+    w.births += 1
+    if cells.nbirths[c] == 0:
+        cells.first_cost[c] = cells.executed[c] + done + 1
+    cells.nbirths[c] += 1
+    w.reaper.on_success(c)
+    return True
+
+
+def place(w: World, a: i64, genome: bytes) -> i64:
+    """Write ``genome`` at ``a`` (already allocated) as a new cell just before the current
+    one, endowed with ENERGY_INITIAL in the ecology; returns its slot."""
+    soup = w.mem.soup
+    size = i64(len(genome))
+    for k in range(size):
+        soup[a + k] = u8(genome[k])
+    c = make_cell(w, a, size, genome, -1, w.steps)
+    if w.eco != 0:
+        w.ledger.endow(w.cells, c)
+    w.slicer.insert_before(c, w.slicer.cur)
+    return c
+
+
+def spawn(w: World, count: i64) -> None:
+    """Inject ``count`` genomes drawn from the seed bank (repopulation, stagnation)."""
+    bank = w.bank
+    n = i64(len(bank.genomes))
+    if n == 0:
+        return
+    for _ in range(count):
+        genome = bank.genomes[w.rng.below(n)]
+        a = w.mem.alloc_from(i64(len(genome)), w.rng.below(w.mem.size))
+        if a < 0:
+            return
+        place(w, a, genome)
+        w.spawned += 1
+
+
+def inject(w: World, genome: bytes, address: i64) -> i64:
+    """Place a genome in free memory (at ``address``, or the first fit) as a new cell.
+
+    Returns its slot. Raises ValueError if it does not fit or holds non-opcode bytes.
+    """
+    size = i64(len(genome))
+    if size < 1:
+        raise ValueError("an empty genome cannot be injected")
+    limit = w.opcode_limit
+    for b in genome:
+        if b >= limit:
+            raise ValueError(f"byte {b} is not an opcode of this instruction set")
+    mem = w.mem
+    if address >= 0:
+        if address + size > mem.size or not mem.alloc_at(address, size):
+            raise ValueError(f"no free room for {size} bytes at address {address}")
+        a = address
+    else:
+        a = mem.alloc(size, 0)
+        if a < 0:
+            raise ValueError(f"no free room for {size} bytes")
+    c = place(w, a, genome)
+    if w.eco != 0:
+        w.bank.offer(w.genebank, w.cells.geno[c])
+    return c

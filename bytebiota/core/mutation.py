@@ -1,0 +1,153 @@
+"""Mutations (the seed's MutationEngine): when they strike and what they do.
+
+Owns the three schedules (background flips every BACKGROUND_FLIP_INTERVAL instructions on
+average, copy flips every 1/COPY_BIT_FLIP_RATE bytes copied, flaws every 1/FLAW_RATE
+instructions), kept as countdowns drawn from the world's RNG, the insertion/deletion odds at
+DIVIDE, and the counts of each kind.
+
+Who calls: the VM decrements ``copy_cd`` in a local during a slice and calls ``copy_flip``
+when it reaches 0; the scheduler (``world.run``) cuts slices at the background and flaw
+countdowns and calls ``background_flip`` and ``flaw`` between slices, so the loop never asks
+"is it time yet?"; ``divide`` calls ``indel``.
+
+Invariants: a countdown is -1 (never), or >= 1; gaps are integers uniform in
+1 .. 2 x mean - 1 (not exponential: runs stay exact on every machine); every draw comes
+from the world's RNG, in a fixed order.
+"""
+
+from __future__ import annotations
+
+from typing import Final, final
+
+from librt.vecs import vec
+from mypy_extensions import i64, u8
+
+from bytebiota.core.arith import pow2, wrap32
+from bytebiota.core.cells import Cells
+from bytebiota.core.isa import REG_AX, REG_BX, REG_CX, REG_DX, flaw_targets
+from bytebiota.core.memory import Memory
+from bytebiota.core.params import Params
+from bytebiota.core.rng import Rng, threshold32
+
+MIN_CELL: Final = 12  # a daughter shorter than this cannot divide (Tierra)
+
+
+def mean_gap(rate: float) -> i64:
+    """The mean gap between events of probability ``rate`` (0: never)."""
+    if rate <= 0.0:
+        return 0
+    if rate >= 1.0:
+        return 1
+    return i64(round(1.0 / rate))
+
+
+def gap(rng: Rng, mean: i64) -> i64:
+    """Events a mean of ``mean`` apart: a gap uniform in 1 .. 2 * mean - 1; -1 = never.
+
+    Integer draws (not the exponential distribution) keep runs exact across machines.
+    """
+    if mean <= 0:
+        return -1
+    if mean == 1:
+        return 1
+    return 1 + rng.below(2 * mean - 1)
+
+
+@final
+class Mutation:
+    opcode_bits: i64
+    background_interval: i64
+    copy_mean: i64
+    flaw_mean: i64
+    indel_threshold: i64
+    insertion_threshold: i64
+    flaw_target: vec[i64]
+    # countdowns
+    bg_cd: i64
+    copy_cd: i64
+    flaw_cd: i64
+    # counts
+    background_flips: i64
+    copy_flips: i64
+    flaws: i64
+    insertions: i64
+    deletions: i64
+
+    def __init__(self, p: Params, rng: Rng) -> None:
+        copy_mean = mean_gap(p.copy_rate)
+        flaw_mean = mean_gap(p.flaw_rate)
+        self.opcode_bits = p.opcode_bits
+        self.background_interval = p.background_interval
+        self.copy_mean = copy_mean
+        self.flaw_mean = flaw_mean
+        self.indel_threshold = threshold32(p.indel_rate)
+        self.insertion_threshold = threshold32(p.indel_insertion_bias)
+        self.flaw_target = vec[i64](flaw_targets())
+        # the first draws of a world's RNG, in this order
+        self.bg_cd = gap(rng, p.background_interval)
+        self.copy_cd = gap(rng, copy_mean)
+        self.flaw_cd = gap(rng, flaw_mean)
+        self.background_flips = 0
+        self.copy_flips = 0
+        self.flaws = 0
+        self.insertions = 0
+        self.deletions = 0
+
+    def copy_flip(self, rng: Rng, b: i64) -> i64:
+        """The byte ``b`` being copied, with one bit flipped; the next copy flip scheduled."""
+        b ^= pow2(rng.below(self.opcode_bits))
+        self.copy_flips += 1
+        self.copy_cd = gap(rng, self.copy_mean)
+        return b
+
+    def background_flip(self, mem: Memory, rng: Rng) -> None:
+        """Flip one bit of a random byte of the soup; the next one scheduled."""
+        a = rng.below(mem.size)
+        mem.soup[a] = u8(i64(mem.soup[a]) ^ pow2(rng.below(self.opcode_bits)))
+        self.background_flips += 1
+        self.bg_cd = gap(rng, self.background_interval)
+
+    def flaw(self, cells: Cells, rng: Rng, size: i64, c: i64, op: i64) -> None:
+        """Perturb by +-1 the register the instruction ``op`` of cell c just wrote; the next
+        flaw scheduled."""
+        target = self.flaw_target[op] if 0 <= op < len(self.flaw_target) else 0
+        if target != 0:
+            delta: i64 = 1 if rng.below(2) == 0 else -1
+            if target == REG_AX:
+                cells.ax[c] = (cells.ax[c] + delta) % size
+            elif target == REG_BX:
+                cells.bx[c] = (cells.bx[c] + delta) % size
+            elif target == REG_CX:
+                cells.cx[c] = wrap32(cells.cx[c] + delta)
+            elif target == REG_DX:
+                cells.dx[c] = wrap32(cells.dx[c] + delta)
+            self.flaws += 1
+        self.flaw_cd = gap(rng, self.flaw_mean)
+
+    def indel(self, mem: Memory, rng: Rng, opcode_limit: i64, d0: i64, ds: i64) -> i64:
+        """At DIVIDE, with chance INSERTION_DELETION_RATE: one insertion (a random opcode at
+        a random place, if the byte after the daughter is free) or deletion in the daughter
+        at [d0, d0 + ds); returns the new size."""
+        if self.indel_threshold <= 0 or not rng.chance(self.indel_threshold):
+            return ds
+        soup = mem.soup
+        if rng.chance(self.insertion_threshold):
+            end = d0 + ds
+            if end < mem.size and mem.owner[end] == 0 and mem.alloc_at(end, 1):
+                at = d0 + rng.below(ds + 1)
+                k = end
+                while k > at:
+                    soup[k] = soup[k - 1]
+                    k -= 1
+                soup[at] = u8(rng.below(opcode_limit))
+                self.insertions += 1
+                return ds + 1
+            return ds
+        if ds <= MIN_CELL:
+            return ds
+        at = d0 + rng.below(ds)
+        for k in range(at, d0 + ds - 1):
+            soup[k] = soup[k + 1]
+        mem.free(d0 + ds - 1, 1)
+        self.deletions += 1
+        return ds - 1

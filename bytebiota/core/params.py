@@ -1,0 +1,149 @@
+"""World parameters: what a world needs to know of the configuration.
+
+Owns ``Params`` (one flat record, ``@final``), ``PARAM_FIELDS`` (every field, in snapshot
+order, with its struct code) and their packing for snapshots.
+
+Invariants: a ``Params`` has no defaults of its own. It is built complete from a mapping that
+names every field exactly once (``bytebiota.simulation.params`` builds that mapping from the
+configuration table, the one place defaults live; a test checks it); a missing or unknown
+field is a ValueError. ``pack()`` then ``unpack()`` gives back an equal record.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from typing import Final, final
+
+from mypy_extensions import i64
+
+
+class SnapshotError(ValueError):
+    """A snapshot that is truncated, corrupted, or of another format version."""
+
+
+MIN_SOUP: Final = 64
+GRADIENT_SINE: Final = 0
+GRADIENT_LINEAR: Final = 1
+GRADIENT_HOTSPOT: Final = 2
+
+PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
+    ("soup_size", "q"), ("slicer_power", "d"), ("base_slice", "q"), ("max_slice", "q"),
+    ("copy_rate", "d"), ("background_interval", "q"), ("indel_rate", "d"),
+    ("indel_insertion_bias", "d"), ("max_mal_mult", "q"), ("search_mult", "q"),
+    ("flaw_rate", "d"), ("error_move_up", "q"), ("success_move_down", "q"),
+    ("opcode_bits", "q"), ("reap_top_fraction", "d"), ("max_occupancy", "d"),
+    # the ecology regime (ecology == 0: none of what follows applies)
+    ("ecology", "q"), ("mal_random", "q"),
+    ("energy_initial", "d"), ("energy_max", "d"), ("cpu_cost", "d"), ("rent", "d"),
+    ("harvest_multiplier", "d"), ("harvest_yield", "q"), ("task_reward", "q"),
+    ("task_bonus", "q"), ("child_energy", "q"), ("boost_duration", "q"),
+    ("env_length", "q"), ("regen_interval", "q"), ("regen_amount", "q"),
+    ("max_resource", "q"), ("decay_interval", "q"), ("decay_factor", "d"),
+    ("storage_slots", "q"), ("gradients", "q"), ("gradient_type", "q"),
+    ("gradient_amplitude", "d"), ("hotspot_count", "q"), ("hotspot_size", "q"),
+    ("gradient_period", "q"),
+    ("age_multiplier", "d"), ("error_multiplier", "d"), ("sweep_interval", "q"),
+    ("min_population_for_reap", "q"), ("memory_reap_threshold", "d"), ("reap_chance", "d"),
+    ("repro_timeout", "q"), ("protect_current", "q"), ("repopulation_threshold", "q"),
+    ("repopulation_stop", "q"), ("repopulation_batch", "q"), ("stagnation_interval", "q"),
+    ("stagnation_count", "q"), ("seed_bank_size", "q"),
+)
+PARAM_NAMES: Final = frozenset(name for name, _ in PARAM_FIELDS)
+_PARAMS: Final = struct.Struct("<" + "".join(code for _, code in PARAM_FIELDS))
+
+
+@final
+class Params:
+    """Every parameter of a world; ``ecology == 0`` (classic) ignores the ecology fields."""
+
+    soup_size: i64
+    slicer_power: float
+    base_slice: i64
+    max_slice: i64
+    copy_rate: float
+    background_interval: i64
+    indel_rate: float
+    indel_insertion_bias: float
+    max_mal_mult: i64
+    search_mult: i64
+    flaw_rate: float
+    max_occupancy: float
+    error_move_up: i64
+    success_move_down: i64
+    reap_top_fraction: float
+    opcode_bits: i64
+    ecology: i64
+    mal_random: i64
+    energy_initial: float
+    energy_max: float
+    cpu_cost: float
+    rent: float
+    harvest_multiplier: float
+    harvest_yield: i64
+    task_reward: i64
+    task_bonus: i64
+    child_energy: i64
+    boost_duration: i64
+    env_length: i64
+    regen_interval: i64
+    regen_amount: i64
+    max_resource: i64
+    decay_interval: i64
+    decay_factor: float
+    storage_slots: i64
+    gradients: i64
+    gradient_type: i64
+    gradient_amplitude: float
+    hotspot_count: i64
+    hotspot_size: i64
+    gradient_period: i64
+    age_multiplier: float
+    error_multiplier: float
+    sweep_interval: i64
+    min_population_for_reap: i64
+    memory_reap_threshold: float
+    reap_chance: float
+    repro_timeout: i64
+    protect_current: i64
+    repopulation_threshold: i64
+    repopulation_stop: i64
+    repopulation_batch: i64
+    stagnation_interval: i64
+    stagnation_count: i64
+    seed_bank_size: i64
+
+    def __init__(self, fields: Mapping[str, float]) -> None:
+        missing = [name for name, _ in PARAM_FIELDS if name not in fields]
+        unknown = sorted(name for name in fields if name not in PARAM_NAMES)
+        if missing or unknown:
+            raise ValueError("world parameters: " + "; ".join(
+                part for part in (f"missing {', '.join(missing)}" if missing else "",
+                                  f"unknown {', '.join(unknown)}" if unknown else "") if part))
+        for name, code in PARAM_FIELDS:
+            value = fields[name]
+            setattr(self, name, int(value) if code == "q" else float(value))
+        if self.soup_size < MIN_SOUP:
+            raise ValueError(f"soup_size must be >= {MIN_SOUP}, got {self.soup_size}")
+
+    def fields(self) -> dict[str, float]:
+        """Every field by name (what ``Params`` was, or could have been, built from)."""
+        return {name: getattr(self, name) for name, _ in PARAM_FIELDS}
+
+    def replace(self, **changes: float) -> Params:
+        """A copy with some fields changed."""
+        return Params({**self.fields(), **changes})
+
+    def pack(self) -> bytes:
+        return _PARAMS.pack(*[getattr(self, name) for name, _ in PARAM_FIELDS])
+
+    @staticmethod
+    def unpack(data: bytes) -> Params:
+        values = _PARAMS.unpack(data)
+        fields = {name: value for (name, _), value in zip(PARAM_FIELDS, values, strict=True)}
+        if int(fields["soup_size"]) < MIN_SOUP:
+            raise SnapshotError(f"snapshot has soup_size {fields['soup_size']}")
+        return Params(fields)
+
+
+PACKED_SIZE: Final = _PARAMS.size

@@ -1,0 +1,91 @@
+"""The slicer (the seed's Scheduler): whose turn it is, and for how long.
+
+Owns the ring of living cells (``snext``/``sprev`` in Cells, circular, doubly linked), the
+current cell and what is left of its slice, and each cell's slice length, fixed at birth:
+``ceil(size ** SLICER_POWER) + BASE_SLICE``, at most MAX_SLICE, at least 1. The ecology's
+per-slice adjustments (rent, boosts) are applied by the scheduler (``world.run``) through
+energy.py.
+
+Invariants: ``cur`` is a living slot, or -1 exactly when no cell lives; a newborn enters the
+ring just before its mother (so it runs last in this round), an injected cell just before
+``cur``; a death moves ``cur`` on to the next cell with a fresh slice.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import final
+
+from mypy_extensions import i64
+
+from bytebiota.core.cells import Cells
+
+
+@final
+class Slicer:
+    cells: Cells
+    cur: i64
+    slice_left: i64
+    power: float
+    base_slice: i64
+    max_slice: i64
+
+    def __init__(self, cells: Cells, power: float, base_slice: i64, max_slice: i64) -> None:
+        self.cells = cells
+        self.cur = -1
+        self.slice_left = 0
+        self.power = power
+        self.base_slice = base_slice
+        self.max_slice = max_slice
+
+    def slice_for(self, size: i64) -> i64:
+        if self.power == 1.0:
+            n = size
+        else:
+            n = i64(math.ceil(float(size) ** self.power))
+        n += self.base_slice
+        if n > self.max_slice:
+            n = self.max_slice
+        return n if n >= 1 else 1
+
+    def insert_before(self, c: i64, m: i64) -> None:
+        """Put cell c in the ring just before m (m = -1: c is alone and current)."""
+        cells = self.cells
+        if m < 0:
+            cells.snext[c] = c
+            cells.sprev[c] = c
+            self.cur = c
+            self.slice_left = 0
+            return
+        p = cells.sprev[m]
+        cells.snext[p] = c
+        cells.sprev[c] = p
+        cells.snext[c] = m
+        cells.sprev[m] = c
+
+    def remove(self, v: i64) -> None:
+        """Take cell v out of the ring; if it was current, the next cell's slice begins."""
+        cells = self.cells
+        nxt = cells.snext[v]
+        if nxt == v:
+            self.cur = -1
+        else:
+            prv = cells.sprev[v]
+            cells.snext[prv] = nxt
+            cells.sprev[nxt] = prv
+            if self.cur == v:
+                self.cur = nxt
+                self.slice_left = 0
+
+    def advance(self) -> None:
+        """The current slice is over: the next cell's turn."""
+        self.cur = self.cells.snext[self.cur]
+
+    def order(self, population: i64) -> list[i64]:
+        """Living cells' slots in slicer order, starting at the current one."""
+        out: list[i64] = []
+        c = self.cur
+        for _ in range(population):
+            out.append(c)
+            c = self.cells.snext[c]
+        return out

@@ -1,0 +1,416 @@
+"""The virtual CPU (the seed's ISA interpreter): the one hot function of the core.
+
+``run_slice`` runs one cell for a budget of instructions with its registers in ``i64``
+locals and an ``if/elif`` chain ordered by how often the ancestor executes each opcode (a
+table of handlers is about half as fast under mypyc: docs/performance.md). Rare events are
+calls into the components: template search (templates.py), copy flips (mutation.py), errors
+(reaper.py), MAL and DIVIDE (life.py), OUT (tasks.py). Background flips, flaws, rent,
+boosts and the environment's events happen between slices (world.run), so the loop never
+asks "is it time yet?".
+
+Invariants: a cell never dies inside ``run_slice`` (MAL reaps others; starvation is judged
+at the slice's end); the result does not depend on where ``world.run`` cut a slice (the CPU
+cost is charged before energy is read or moved); every per-slot vector held in a local is
+loaded again after a DIVIDE, which may grow them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mypy_extensions import i32, i64, u8
+
+from bytebiota.core.arith import MASK16, MASK32, UNIT, wrap32
+from bytebiota.core.cells import INPUTS
+from bytebiota.core.isa import (
+    ADD_CD,
+    ADR,
+    ADRB,
+    ADRF,
+    CALL,
+    COST_ADDRESS,
+    COST_ENVIRONMENT,
+    COST_REPRODUCTION,
+    DEC_C,
+    DIVIDE,
+    EMIT,
+    HARVEST,
+    IF_CZ,
+    IN,
+    INC_A,
+    INC_B,
+    INC_C,
+    JMP,
+    JMPB,
+    LOAD,
+    MAL,
+    MOV_AB,
+    MOV_CD,
+    MOV_DC,
+    MOV_IAB,
+    NAND,
+    NOP_1,
+    NOPX_FIRST,
+    OR1,
+    OUT,
+    POP_AX,
+    POP_BX,
+    POP_CX,
+    POP_DX,
+    PUSH_AX,
+    PUSH_BX,
+    PUSH_CX,
+    PUSH_DX,
+    RET,
+    SENSE_R,
+    SENSE_S,
+    SH1,
+    STACK_DEPTH,
+    STORE,
+    SUB_AB,
+    SUB_AC,
+    SWAP_CD,
+    ZERO,
+)
+from bytebiota.core.life import divide, mal
+from bytebiota.core.tasks import READ
+from bytebiota.core.templates import SEARCH_BACK, SEARCH_BOTH, SEARCH_FWD, search
+
+if TYPE_CHECKING:  # annotations only: world.py imports this module
+    from bytebiota.core.world import World
+
+
+def run_slice(w: World, c: i64, budget: i64) -> i64:
+    """Run cell c for ``budget`` instructions (it never dies meanwhile); returns how many ran.
+
+    Everything the loop touches per instruction is in locals for the call: the soup, the
+    ownership map, the stack, the registers, the daughter block's bounds, the copy-flip
+    countdown, the cell's energy and the cost accumulators, the environment's vectors.
+    Components are called per event only (template search, copy flip, error, MAL, DIVIDE,
+    OUT). A DIVIDE may grow every per-slot vector (a new slot): the locals that hold them are
+    loaded again after it, never written through a stale one.
+    """
+    cells = w.cells
+    mem = w.mem
+    mut = w.mut
+    env = w.env
+    ledger = w.ledger
+    reaper = w.reaper
+    rng = w.rng
+    soup = mem.soup
+    owner = mem.owner
+    S = mem.size
+    stack = cells.stack
+    inputs = cells.inputs
+    inbuf = cells.inbuf
+    in_next = cells.in_next
+    me = i32(c + 1)
+    ax = cells.ax[c]
+    bx = cells.bx[c]
+    cx = cells.cx[c]
+    dx = cells.dx[c]
+    ip = cells.ip[c]
+    sp = cells.sp[c]
+    flag = cells.flag[c]
+    dstart = cells.dstart[c]
+    dend = dstart + cells.dsize[c] if dstart >= 0 else -1
+    moved = cells.moved[c]
+    copy_cd = mut.copy_cd
+    search_limit = w.search_limit
+    base = c * STACK_DEPTH
+    ibase = c * INPUTS
+    extra: i64 = 0  # base costs owed beyond one per instruction (costly families)
+    # the ecology regime: harvests are inlined (the ancestor harvests every ~10 steps)
+    energy = cells.energy[c]
+    env_len = env.env_len
+    res = env.resource
+    signal = env.signal
+    storage = env.storage
+    nstore = i64(len(storage))
+    home = cells.start[c] * env_len // S  # the field cell under the cell (harvest, emit)
+    r_yield = env.r_yield
+    e_harvest = ledger.e_harvest
+    small_harvest = ledger.small_harvest
+    e_max = ledger.e_max
+    harvested: i64 = 0
+    spilled: i64 = 0
+    # The CPU cost is charged lazily, but always before energy is read or moved (harvest
+    # at ENERGY_MAX, OUT's reward, MAL, DIVIDE): then no result depends on where a
+    # run() call cut the slice. ``charged``: instructions of this call already paid. (Four
+    # places settle it with the same three lines: mypyc does not inline functions, and the
+    # block updates three locals.)
+    e_cpu = ledger.e_cpu  # 0 in the classic regime (it has no energy)
+    charged: i64 = 0
+    spent: i64 = 0
+    n: i64 = 0
+    while n < budget:
+        op = i64(soup[ip])
+        flag = 0
+        if op <= NOP_1:
+            ip += 1
+        elif op == MOV_IAB:
+            if owner[ax] == me:
+                b = soup[bx]
+                if copy_cd > 0:
+                    copy_cd -= 1
+                    if copy_cd == 0:
+                        b = u8(mut.copy_flip(rng, i64(b)))
+                        copy_cd = mut.copy_cd
+                soup[ax] = b
+                if dstart <= ax < dend:
+                    moved += 1
+            else:
+                flag = 1
+                reaper.on_error(c)
+            ip += 1
+        elif op == DEC_C:
+            cx = wrap32(cx - 1)
+            ip += 1
+        elif op == IF_CZ:
+            ip += 1 if cx == 0 else 2
+            if ip >= S:
+                ip -= S
+        elif op == INC_A:
+            ax += 1
+            if ax == S:
+                ax = 0
+            ip += 1
+        elif op == INC_B:
+            bx += 1
+            if bx == S:
+                bx = 0
+            ip += 1
+        elif op == JMP or op == JMPB or op == CALL:
+            t = ip + 1
+            if t == S:
+                t = 0
+            found, tlen = search(soup, S, t, SEARCH_BACK if op == JMPB else SEARCH_BOTH,
+                                 search_limit)
+            if found >= 0:
+                if op == CALL:
+                    sp += 1
+                    if sp == STACK_DEPTH:
+                        sp = 0
+                    ret = t + tlen
+                    stack[base + sp] = ret - S if ret >= S else ret
+                ip = found + tlen
+            else:
+                flag = 1
+                reaper.on_error(c)
+                ip = t + tlen
+            if ip >= S:
+                ip -= S
+        elif op >= PUSH_AX and op <= PUSH_DX:
+            sp += 1
+            if sp == STACK_DEPTH:
+                sp = 0
+            if op == PUSH_AX:
+                stack[base + sp] = ax
+            elif op == PUSH_BX:
+                stack[base + sp] = bx
+            elif op == PUSH_CX:
+                stack[base + sp] = cx
+            else:
+                stack[base + sp] = dx
+            ip += 1
+        elif op >= POP_AX and op <= POP_DX:
+            v = stack[base + sp]
+            sp -= 1
+            if sp < 0:
+                sp = STACK_DEPTH - 1
+            if op == POP_AX:
+                ax = v % S
+            elif op == POP_BX:
+                bx = v % S
+            elif op == POP_CX:
+                cx = v
+            else:
+                dx = v
+            ip += 1
+        elif op == RET:
+            v = stack[base + sp]
+            sp -= 1
+            if sp < 0:
+                sp = STACK_DEPTH - 1
+            ip = v % S
+        elif op == ADR or op == ADRB or op == ADRF:
+            t = ip + 1
+            if t == S:
+                t = 0
+            mode = SEARCH_BOTH if op == ADR else (SEARCH_BACK if op == ADRB else SEARCH_FWD)
+            extra += COST_ADDRESS - 1
+            found, tlen = search(soup, S, t, mode, search_limit)
+            if found >= 0:
+                ax = found + tlen
+                if ax >= S:
+                    ax -= S
+                cx = tlen
+            else:
+                flag = 1
+                reaper.on_error(c)
+            ip = t + tlen
+            if ip >= S:
+                ip -= S
+        elif op == MOV_CD:
+            dx = cx
+            ip += 1
+        elif op == MOV_AB:
+            bx = ax
+            ip += 1
+        elif op == SUB_AB:
+            cx = ax - bx
+            ip += 1
+        elif op == SUB_AC:
+            ax = (ax - cx) % S
+            ip += 1
+        elif op == OR1:
+            cx ^= 1
+            ip += 1
+        elif op == SH1:
+            cx = wrap32(cx << 1)
+            ip += 1
+        elif op == ZERO:
+            cx = 0
+            ip += 1
+        elif op == INC_C:
+            cx = wrap32(cx + 1)
+            ip += 1
+        elif op == MAL:
+            extra += COST_REPRODUCTION - 1
+            owed = (n - charged + extra) * e_cpu
+            energy -= owed
+            spent += owed
+            charged = n
+            extra = 0
+            mut.copy_cd = copy_cd
+            cells.energy[c] = energy
+            a = mal(w, c, cx)
+            search_limit = w.search_limit  # MAL may have reaped cells for room
+            if a >= 0:
+                ax = a
+                dstart = a
+                dend = a + cx
+                moved = 0
+            else:
+                flag = 1
+                reaper.on_error(c)
+            ip += 1
+        elif op == DIVIDE:
+            extra += COST_REPRODUCTION - 1
+            owed = (n - charged + extra) * e_cpu
+            energy -= owed
+            spent += owed
+            charged = n
+            extra = 0
+            cells.moved[c] = moved
+            mut.copy_cd = copy_cd
+            cells.energy[c] = energy
+            divided = divide(w, c, n)
+            energy = cells.energy[c]
+            if divided:
+                dstart = -1
+                dend = -1
+                moved = 0
+                # a new slot may have grown the per-slot vectors into new vecs: never
+                # write through the stale ones
+                stack = cells.stack
+                inputs = cells.inputs
+                inbuf = cells.inbuf
+                in_next = cells.in_next
+                search_limit = w.search_limit
+            else:
+                flag = 1
+                reaper.on_error(c)
+            ip += 1
+        elif op >= NOPX_FIRST:
+            ip += 1  # filler
+        elif op == HARVEST:
+            extra += COST_ENVIRONMENT - 1
+            r = res[home]
+            if r > 0:
+                owed = (n - charged + extra) * e_cpu
+                energy -= owed
+                spent += owed
+                charged = n
+                extra = 0
+                take = r if r < r_yield else r_yield
+                res[home] = r - take
+                if small_harvest:
+                    gain = take * e_harvest // UNIT
+                else:  # the same value without the up to 10**21 product (docs)
+                    gain = (take // UNIT) * e_harvest + (take % UNIT) * e_harvest // UNIT
+                harvested += gain
+                if energy + gain > e_max:
+                    kept = e_max - energy if energy < e_max else 0
+                    spilled += gain - kept
+                    gain = kept
+                energy += gain
+            ip += 1
+        elif op == IN:
+            dx = cx
+            k = in_next[c]
+            cx = inputs[ibase + k]
+            inbuf[ibase + k] = (cx & MASK32) | READ
+            in_next[c] = k + 1 if k + 1 < INPUTS else 0
+            ip += 1
+        elif op == OUT:
+            owed = (n - charged + extra) * e_cpu
+            energy -= owed
+            spent += owed
+            charged = n
+            extra = 0
+            cells.energy[c] = energy
+            w.tasks.output(cells, ledger, c, cx)
+            energy = cells.energy[c]
+            ip += 1
+        elif op == NAND:
+            cx = wrap32(~(cx & dx))
+            ip += 1
+        elif op == MOV_DC:
+            cx = dx
+            ip += 1
+        elif op == SWAP_CD:
+            v = cx
+            cx = dx
+            dx = v
+            ip += 1
+        elif op == ADD_CD:
+            cx = wrap32(cx + dx)
+            ip += 1
+        elif op == SENSE_R or op == SENSE_S:
+            extra += COST_ENVIRONMENT - 1
+            e = ax * env_len // S
+            cx = res[e] // UNIT if op == SENSE_R else signal[e]
+            ip += 1
+        elif op == EMIT:
+            extra += COST_ENVIRONMENT - 1
+            signal[home] = cx & MASK16
+            ip += 1
+        elif op == LOAD:
+            extra += COST_ENVIRONMENT - 1
+            cx = storage[dx % nstore]
+            ip += 1
+        elif op == STORE:
+            extra += COST_ENVIRONMENT - 1
+            storage[dx % nstore] = cx
+            ip += 1
+        else:
+            ip += 1  # bytes above the instruction set do nothing
+        if ip == S:
+            ip = 0
+        n += 1
+    cells.ax[c] = ax
+    cells.bx[c] = bx
+    cells.cx[c] = cx
+    cells.dx[c] = dx
+    cells.ip[c] = ip
+    cells.sp[c] = sp
+    cells.flag[c] = flag
+    cells.moved[c] = moved
+    cells.executed[c] += n
+    mut.copy_cd = copy_cd
+    if w.eco != 0:
+        cost = (n - charged + extra) * e_cpu
+        cells.energy[c] = energy - cost
+        ledger.settle(cost + spent, harvested, spilled)
+    return n

@@ -1,0 +1,31 @@
+"""The compiled hot loop, read in the C mypyc generated (tools/codegen_check.py): no generic
+attribute lookups and no "is it defined?" checks in ``vm.run_slice`` (the pre-split
+``World._exec`` had 34 of the latter)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+import bytebiota.core
+from tests.conftest import REPO
+
+_spec = importlib.util.spec_from_file_location("codegen_check", REPO / "tools" / "codegen_check.py")
+assert _spec is not None and _spec.loader is not None
+codegen_check = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(codegen_check)
+
+
+def test_function_source_finds_a_definition_not_a_prototype() -> None:
+    text = "int64_t f(int x);\nint64_t f(int x) {\n    return CPY_GET_ATTR(y);\n}\n"
+    body = codegen_check.function_source(text, "f")
+    assert body.startswith("int64_t f(int x) {") and codegen_check.counts(body)[
+        "generic_lookups"] == 1
+
+
+@pytest.mark.skipif(not bytebiota.core.COMPILED, reason="no compiled core in this run")
+def test_the_hot_loop_has_no_generic_lookups_and_no_definedness_checks() -> None:
+    text = codegen_check.GENERATED.read_text()  # `make install` leaves it in build/
+    found = codegen_check.counts(codegen_check.function_source(text, codegen_check.HOT))
+    assert found["generic_lookups"] == 0 and found["definedness_checks"] == 0, found

@@ -1,0 +1,53 @@
+"""Golden digests: fixed runs of the bench's three workloads and a resumed run end on recorded
+digests, in both cores. Any change to the core that is meant to keep behaviour (a refactor, a
+speed-up) must leave every one of them unchanged; a change meant to alter behaviour updates
+them in the same commit and says why.
+
+The runs are short (the pure core runs them too); the long compiled = pure checks live in
+tests/test_exactness.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bytebiota import simulation
+from bytebiota.config import isolated
+from bytebiota.core.world import World, restore
+
+STEPS = 600_000
+
+# workload -> digest after STEPS instructions from seed 1 (bench.py's workloads, no warm-up)
+GOLDEN = {
+    "ancestor": "63d7ddb110ea726588d19e6c57d71d4222d859652db35554e767f47b3b59c3e5",
+    "classic": "27390a610832b3ee29d670c882b0b73dc118f2d0285b61f54e7fcd7c6f03ee23",
+    "ecology": "b47c7c7bfe9c2be86eb33ff1b962fbfe2c366a30f48a625093b04cc81f3e2bca",
+}
+WORKLOADS = {
+    "ancestor": ("classic", False),
+    "classic": ("classic", True),
+    "ecology": ("ecology", True),
+}
+
+
+def _world(name: str) -> World:
+    regime, mutations = WORKLOADS[name]
+    config = isolated(named_flags={"--regime": regime})
+    return simulation.new_world(config, 1, mutations=mutations)
+
+
+@pytest.mark.parametrize("name", sorted(WORKLOADS))
+def test_a_fixed_run_ends_on_its_golden_digest(name: str) -> None:
+    world = _world(name)
+    world.run(STEPS)
+    assert world.digest() == GOLDEN[name]
+
+
+@pytest.mark.parametrize("name", ["classic", "ecology"])
+def test_a_run_resumed_from_a_snapshot_ends_on_the_same_golden_digest(name: str) -> None:
+    world = _world(name)
+    world.run(STEPS // 3)
+    resumed = restore(world.snapshot())
+    del world
+    resumed.run(STEPS - STEPS // 3)
+    assert resumed.digest() == GOLDEN[name]

@@ -1,0 +1,84 @@
+"""core/mutation.py (MutationEngine): schedules, flips, flaws and indels."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bytebiota.core.cells import Cells
+from bytebiota.core.isa import CODES
+from bytebiota.core.memory import Memory
+from bytebiota.core.mutation import MIN_CELL, Mutation, gap, mean_gap
+from bytebiota.core.rng import Rng
+from tests.conftest import classic_params
+
+
+def test_mean_gaps() -> None:
+    assert (mean_gap(0.0), mean_gap(-1.0), mean_gap(1.0), mean_gap(2.0)) == (0, 0, 1, 1)
+    assert mean_gap(0.001) == 1000 and mean_gap(0.00004) == 25_000
+
+
+def test_gaps_are_uniform_in_one_to_twice_the_mean() -> None:
+    rng = Rng(3)
+    assert gap(rng, 0) == -1 and gap(rng, 1) == 1
+    draws = [gap(rng, 10) for _ in range(20_000)]
+    assert min(draws) == 1 and max(draws) == 19
+    assert abs(sum(draws) / len(draws) - 10) < 0.2
+    assert len(Counter(draws)) == 19
+
+
+def test_no_rates_no_schedules() -> None:
+    m = Mutation(classic_params(), Rng(1))
+    assert (m.bg_cd, m.copy_cd, m.flaw_cd, m.indel_threshold) == (-1, -1, -1, 0)
+
+
+def test_a_copy_flip_flips_one_bit_within_the_instruction_set() -> None:
+    p = classic_params(copy_rate=0.01)
+    m = Mutation(p, Rng(5))
+    rng = Rng(9)
+    for b in range(32):
+        flipped = m.copy_flip(rng, b)
+        assert bin(flipped ^ b).count("1") == 1 and 0 <= flipped < 32
+        assert 1 <= m.copy_cd <= 199
+    assert m.copy_flips == 32
+
+
+def test_a_background_flip_changes_one_bit_of_the_soup() -> None:
+    m = Mutation(classic_params(background_interval=100), Rng(1))
+    mem = Memory(1000, 1.0)
+    m.background_flip(mem, Rng(2))
+    assert sum(bin(x).count("1") for x in bytes(mem.soup)) == 1
+    assert m.background_flips == 1 and 1 <= m.bg_cd <= 199
+
+
+def test_a_flaw_nudges_the_register_the_instruction_wrote() -> None:
+    m = Mutation(classic_params(flaw_rate=0.01), Rng(1))
+    cells = Cells()
+    c = cells.new_slot()
+    cells.ax[c] = 0
+    m.flaw(cells, Rng(4), 1000, c, CODES["inc_a"])
+    assert cells.ax[c] in (1, 999) and m.flaws == 1
+    m.flaw(cells, Rng(4), 1000, c, CODES["nop_0"])  # writes no register: no flaw
+    assert m.flaws == 1
+
+
+def test_indels_grow_or_shrink_the_daughter_by_one() -> None:
+    p = classic_params(indel_rate=1.0, indel_insertion_bias=0.5)
+    m = Mutation(p, Rng(1))
+    rng = Rng(11)
+    sizes: Counter[int] = Counter()
+    for _ in range(200):
+        mem = Memory(200, 1.0)
+        assert mem.alloc_at(50, 20)
+        size = m.indel(mem, rng, 32, 50, 20)
+        sizes[size] += 1
+        assert mem.allocated == size
+    assert set(sizes) == {19, 21} and m.insertions + m.deletions == 200
+
+
+def test_no_insertion_without_a_free_byte_after_and_no_deletion_below_the_minimum() -> None:
+    m = Mutation(classic_params(indel_rate=1.0, indel_insertion_bias=1.0), Rng(1))
+    mem = Memory(200, 1.0)
+    assert mem.alloc_at(50, 21)
+    assert m.indel(mem, Rng(2), 32, 50, 20) == 20  # byte 70 is taken
+    m = Mutation(classic_params(indel_rate=1.0, indel_insertion_bias=0.0), Rng(1))
+    assert m.indel(mem, Rng(2), 32, 50, MIN_CELL) == MIN_CELL

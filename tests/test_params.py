@@ -1,0 +1,67 @@
+"""core/params.py: a world's parameters have no defaults of their own; every field comes from
+the configuration table (variables.py, plus the regime's defaults in config.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bytebiota import simulation
+from bytebiota.config import REGIME_DEFAULTS, isolated
+from bytebiota.core.params import PARAM_FIELDS, PARAM_NAMES, Params, SnapshotError
+from bytebiota.variables import BY_NAME
+
+# Fields simulation.params derives instead of reading one variable.
+DERIVED = {"ecology", "opcode_bits", "mal_random", "gradient_type"}
+
+
+def test_params_cannot_be_built_from_nothing() -> None:
+    with pytest.raises(TypeError):
+        Params()  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="missing soup_size, slicer_power"):
+        Params({})
+
+
+def test_an_unknown_or_missing_field_is_named() -> None:
+    fields = simulation.default_params().fields()
+    with pytest.raises(ValueError, match="unknown soup_sise"):
+        Params({**fields, "soup_sise": 1})
+    del fields["reap_chance"]
+    with pytest.raises(ValueError, match=r"missing reap_chance$"):
+        Params(fields)
+
+
+def test_every_field_is_read_from_one_variable_or_derived() -> None:
+    assert set(simulation.PARAM_VARIABLES) | DERIVED == PARAM_NAMES
+    assert not set(simulation.PARAM_VARIABLES) & DERIVED
+    for name in simulation.PARAM_VARIABLES.values():
+        assert name in BY_NAME
+
+
+@pytest.mark.parametrize("regime", sorted(REGIME_DEFAULTS))
+def test_a_regimes_params_are_the_tables_defaults(regime: str) -> None:
+    fields = simulation.params(isolated(named_flags={"--regime": regime})).fields()
+    for field, name in simulation.PARAM_VARIABLES.items():
+        expected = REGIME_DEFAULTS[regime].get(name, BY_NAME[name].default)
+        assert fields[field] == expected, (field, name)
+    assert fields["ecology"] == (1 if regime == "ecology" else 0)
+
+
+def test_the_ecology_defaults_once_drifted_in_the_core_are_the_tables() -> None:
+    p = simulation.default_params("ecology")
+    assert p.rent == BY_NAME["MEMORY_RENT_PER_BYTE"].default == 0.00001
+    assert p.regen_amount == BY_NAME["ENV_REGEN_AMOUNT"].default == 50
+    assert p.reap_chance == BY_NAME["REAP_CHANCE"].default == 0.01
+
+
+def test_pack_then_unpack_is_the_same_record() -> None:
+    p = simulation.default_params("ecology", soup_size=1234, rent=0.5)
+    q = Params.unpack(p.pack())
+    assert q.fields() == p.fields()
+    assert [name for name, _ in PARAM_FIELDS] == list(q.fields())
+
+
+def test_a_packed_soup_below_the_minimum_is_a_snapshot_error() -> None:
+    p = simulation.default_params()
+    p.soup_size = 10
+    with pytest.raises(SnapshotError, match="soup_size 10"):
+        Params.unpack(p.pack())

@@ -1,0 +1,59 @@
+"""Read the C that mypyc generated for the core's hot function and count what costs there.
+
+    python tools/codegen_check.py [--c build/bytebiota/core/__native__native.c]
+
+Counts, in ``vm.run_slice`` (the instruction loop): generic attribute lookups and method
+calls through a vtable (``CPY_GET_ATTR``, ``CPY_GET_METHOD``, ``PyObject_GetAttr``) and
+"is this attribute defined?" checks (mypyc emits them for attributes it cannot prove are
+assigned in ``__init__``: an ``AttributeError`` with "undefined", or ``CPy_AttributeError``).
+All must be 0 (tests/test_codegen.py); docs/performance.md explains why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "build" / "bytebiota" / "core" / "__native__native.c"
+HOT = "CPyDef_vm___run_slice"
+GENERIC = ("CPY_GET_ATTR", "CPY_GET_METHOD", "PyObject_GetAttr")
+
+
+def function_source(c_source: str, name: str) -> str:
+    """The body of the C function ``name`` (its definition, not its prototype)."""
+    match = re.search(rf"^\w[\w \*]*\b{name}\(.*\)\s*{{\s*$", c_source, re.MULTILINE)
+    if match is None:
+        raise LookupError(f"{name} is not defined in the generated C")
+    end = c_source.index("\n}\n", match.end())
+    return c_source[match.start() : end + 2]
+
+
+def counts(body: str) -> dict[str, int]:
+    definedness = len(re.findall(r"undefined\"\)|CPy_AttributeError\(", body))
+    return {
+        "lines": body.count("\n"),
+        "generic_lookups": sum(body.count(token) for token in GENERIC),
+        "definedness_checks": definedness,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--c", type=Path, default=GENERATED, help="the generated C file")
+    args = parser.parse_args(argv)
+    try:
+        text = args.c.read_text()
+    except OSError as exc:
+        print(f"codegen_check: cannot read {args.c}: {exc.strerror} (run `make install`)",
+              file=sys.stderr)
+        return 1
+    found = counts(function_source(text, HOT))
+    print(" ".join(f"{k}={v}" for k, v in found.items()))
+    return 0 if found["generic_lookups"] == 0 and found["definedness_checks"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
