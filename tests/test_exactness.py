@@ -49,7 +49,7 @@ def test_no_shift_of_a_literal_by_a_variable_in_the_core() -> None:
             if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.LShift)
                     and _literal(node.left) and not isinstance(node.right, ast.Constant)):
                 offenders.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
-    assert not offenders, "use world._pow2 (a typed variable shifted): " + "; ".join(offenders)
+    assert not offenders, "use arith.pow2 (a typed variable shifted): " + "; ".join(offenders)
 
 
 def _fuzz(*args: str, env: dict[str, str] | None = None

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -446,19 +447,33 @@ def _opname(op: int) -> str:
     return isa.MNEMONICS[op] if 0 <= op < len(isa.MNEMONICS) else "?"
 
 
+def _fields(obj: Any, prefix: str, seen: set[int]) -> Iterator[tuple[str, Any]]:
+    """(dotted name, value) of every data attribute of a world, descending into its
+    components (``cells.ax``, ``mem.soup``...), each component once."""
+    seen.add(id(obj))
+    for name in sorted(n for n in dir(obj) if not n.startswith("__")):
+        try:
+            value = getattr(obj, name)
+        except AttributeError:
+            continue
+        if callable(value) or name in ("p", "genebank", "rng"):
+            continue
+        if type(value).__module__.startswith("bytebiota.core."):
+            if id(value) not in seen:
+                yield from _fields(value, f"{prefix}{name}.", seen)
+            continue
+        yield prefix + name, value
+
+
 def field_diff(a: bytes, b: bytes, limit: int = 20) -> list[str]:
     """Every world field that differs between two snapshots (restored in this process)."""
     from bytebiota.core import world as W
 
     wa, wb = W.restore(a), W.restore(b)
     out: list[str] = []
-    for name in sorted(n for n in dir(wa) if not n.startswith("__")):
-        try:
-            x, y = getattr(wa, name), getattr(wb, name)
-        except AttributeError:
-            continue
-        if callable(x) or name in ("p", "genebank", "rng"):
-            continue
+    others: dict[str, Any] = dict(_fields(wb, "", set()))
+    for name, x in _fields(wa, "", set()):
+        y: Any = others.get(name)
         try:
             xs, ys = list(x), list(y)
         except TypeError:

@@ -113,7 +113,9 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
     sp = cells.sp[c]
     flag = cells.flag[c]
     dstart = cells.dstart[c]
-    dend = dstart + cells.dsize[c] if dstart >= 0 else -1
+    # (Typed locals where a conditional mixes an i64 and a literal: mypyc would otherwise
+    # box the value and compare it as a Python int on every use.)
+    dend: i64 = dstart + cells.dsize[c] if dstart >= 0 else -1
     moved = cells.moved[c]
     copy_cd = mut.copy_cd
     search_limit = w.search_limit
@@ -167,7 +169,10 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             cx = wrap32(cx - 1)
             ip += 1
         elif op == IF_CZ:
-            ip += 1 if cx == 0 else 2
+            if cx == 0:
+                ip += 1
+            else:
+                ip += 2
             if ip >= S:
                 ip -= S
         elif op == INC_A:
@@ -184,8 +189,10 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             t = ip + 1
             if t == S:
                 t = 0
-            found, tlen = search(soup, S, t, SEARCH_BACK if op == JMPB else SEARCH_BOTH,
-                                 search_limit)
+            mode: i64 = SEARCH_BOTH
+            if op == JMPB:
+                mode = SEARCH_BACK
+            found, tlen = search(soup, S, t, mode, search_limit)
             if found >= 0:
                 if op == CALL:
                     sp += 1
@@ -237,7 +244,12 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             t = ip + 1
             if t == S:
                 t = 0
-            mode = SEARCH_BOTH if op == ADR else (SEARCH_BACK if op == ADRB else SEARCH_FWD)
+            if op == ADR:
+                mode = SEARCH_BOTH
+            elif op == ADRB:
+                mode = SEARCH_BACK
+            else:
+                mode = SEARCH_FWD
             extra += COST_ADDRESS - 1
             found, tlen = search(soup, S, t, mode, search_limit)
             if found >= 0:
@@ -341,7 +353,7 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
                     gain = (take // UNIT) * e_harvest + (take % UNIT) * e_harvest // UNIT
                 harvested += gain
                 if energy + gain > e_max:
-                    kept = e_max - energy if energy < e_max else 0
+                    kept: i64 = e_max - energy if energy < e_max else 0
                     spilled += gain - kept
                     gain = kept
                 energy += gain
