@@ -51,7 +51,7 @@ COMMANDS: dict[str, Command] = {
     "run": Command("bytebiota.run:command", "run one world here, with journal and checkpoints"),
     "culture": Command(
         "bytebiota.culture:command",
-        "isolation test: does a genome replicate alone in a fresh classic soup?",
+        "isolation test (does a genome replicate alone?) and co-cultures (--with)",
         implied=(("--regime", "classic"),),
     ),
     "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin",
@@ -180,8 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     culture.add_argument("genome", metavar="GENOME", help=".asm or .bin file (or 'classic')")
     culture.add_argument("--steps", type=_positive_int, default=2_000_000,
                          help="instructions to run (default 2,000,000)")
+    culture.add_argument("--with", dest="others", action="append", default=[],
+                         metavar="OTHER", help="co-culture: place OTHER beside GENOME "
+                         "(repeatable) and report who begets whom")
     culture.add_argument("--json", action="store_true",
-                         help='print {"replicates", "cells", "first_daughter_instructions"}')
+                         help='print {"replicates", "cells", "first_daughter_instructions"} '
+                         "(with --with: genotypes, begets, steps, populations, persists)")
 
     assemble = commands.add_parser("asm", help=COMMANDS["asm"].summary)
     assemble.add_argument("file", metavar="FILE.asm")

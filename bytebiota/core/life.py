@@ -130,6 +130,10 @@ def divide(w: World, c: i64, done: i64) -> bool:
     cells.dsize[c] = 0
     cells.moved[c] = 0
     d = make_cell(w, d0, ds, genome, cells.geno[c], w.steps + done)
+    if w.record_begets:
+        names = w.genebank.names
+        key = (names[cells.geno[c]], names[cells.geno[d]])
+        w.begets[key] = w.begets.get(key, 0) + 1
     if w.eco != 0:
         share = cells.energy[c] // 2
         cells.energy[c] -= share
