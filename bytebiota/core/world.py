@@ -133,7 +133,7 @@ class World:
         self.opcode_limit = pow2(params.opcode_bits)
         self.rng = rng
         self.genebank = Genebank()
-        self.mem = Memory(params.soup_size, params.max_occupancy)
+        self.mem = Memory(params.soup_size, params.max_occupancy, params.write_free != 0)
         self.cells = cells
         self.slicer = Slicer(cells, params.slicer_power, params.base_slice, params.max_slice)
         self.reaper = ReaperQueue(cells, params.error_move_up, params.success_move_down,
