@@ -53,7 +53,7 @@ COMMANDS: dict[str, Command] = {
                     "list the runs: id, regime, seed, steps, size, state"),
     "culture": Command(
         "bytebiota.culture:command",
-        "isolation test: does a genome replicate alone in a fresh classic soup?",
+        "isolation test (does a genome replicate alone?) and co-cultures (--with)",
         implied=(("--regime", "classic"),),
     ),
     "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin",
@@ -188,8 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
                          "e.g. latest:0045aaa), or 'classic'")
     culture.add_argument("--steps", type=_positive_int, default=2_000_000,
                          help="instructions to run (default 2,000,000)")
+    culture.add_argument("--with", dest="others", action="append", default=[],
+                         metavar="OTHER", help="co-culture: place OTHER beside GENOME "
+                         "(repeatable) and report who begets whom")
     culture.add_argument("--json", action="store_true",
-                         help='print {"replicates", "cells", "first_daughter_instructions"}')
+                         help='print {"replicates", "cells", "first_daughter_instructions"} '
+                         "(with --with: genotypes, begets, steps, populations, persists)")
 
     assemble = commands.add_parser("asm", help=COMMANDS["asm"].summary)
     assemble.add_argument("file", metavar="FILE.asm")

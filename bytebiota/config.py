@@ -143,6 +143,8 @@ class MutationConfig:
     flaw_rate: float
     max_mal_mult: int
     mal_placement: str
+    mal_replaces_daughter: bool
+    write_free_memory: bool
 
 
 @dataclass(frozen=True, slots=True)

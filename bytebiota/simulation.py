@@ -56,7 +56,10 @@ PARAM_VARIABLES: dict[str, str] = {
     "repopulation_batch": "REPOPULATION_BATCH",
     "stagnation_interval": "STAGNATION_SPAWN_INTERVAL",
     "stagnation_count": "STAGNATION_SPAWN_COUNT", "seed_bank_size": "SEED_BANK_SIZE",
+    "mal_replaces": "MAL_REPLACES_DAUGHTER", "write_free": "WRITE_FREE_MEMORY",
 }
+# MAL_PLACEMENT's choices, by the core's number for them (params.MAL_NEAR, _RANDOM, _BETTER).
+MAL_PLACEMENTS = ("near", "random", "better")
 # The fields ``mutations=False`` turns off (culture runs, the bench's ancestor workload).
 MUTATION_FIELDS = ("copy_rate", "background_interval", "indel_rate", "flaw_rate")
 
@@ -71,7 +74,7 @@ def params(config: Config, *, mutations: bool = True) -> Params:
     ecology = config.global_.regime == "ecology"
     fields["ecology"] = 1 if ecology else 0
     fields["opcode_bits"] = ECOLOGY_OPCODE_BITS if ecology else OPCODE_BITS
-    fields["mal_random"] = 1 if config.mutation.mal_placement == "random" else 0
+    fields["mal_mode"] = MAL_PLACEMENTS.index(config.mutation.mal_placement)
     fields["gradient_type"] = GRADIENTS.index(config.environment.env_gradient_type)
     if not mutations:
         for field in MUTATION_FIELDS:

@@ -191,9 +191,18 @@ VARIABLES: tuple[Var, ...] = (
     Var("MAX_MAL_MULT", I, 6, "mutation", "standard",
         "MAL fails for a request above this multiple of the mother's size", lo=1, hi=100),
     Var("MAL_PLACEMENT", S, "random", "mutation", "standard",
-        "Where MAL looks for room: 'near' the mother (first fit from her address, Tierra) or "
-        "from a 'random' address (offspring spread over the whole resource field)",
-        choices=("near", "random"), new=True),
+        "Where MAL looks for room: 'near' the mother (first fit from her address), from a "
+        "'random' address (offspring spread over the whole resource field), or the "
+        "'better' fit anywhere (the smallest free block that fits: Tierra 6.02's MalMode 1)",
+        choices=("near", "random", "better"), new=True),
+    Var("MAL_REPLACES_DAUGHTER", B, False, "mutation", "advanced",
+        "A MAL while the cell holds a daughter block frees that block and allocates anew "
+        "(Tierra 6.02; a MAL of the same size as the block held fails); off: it fails",
+        new=True),
+    Var("WRITE_FREE_MEMORY", B, False, "mutation", "advanced",
+        "mov_iab may write into free memory (Tierra's MemModeFree 0: only other cells' "
+        "memory is protected); off: only into the cell's own memory and daughter block",
+        new=True),
     # ---- reaper ---------------------------------------------------------------------------
     Var("ERROR_MOVE_UP", B, True, "reaper", "standard",
         "Move organisms up the reaper queue when an instruction errs"),

@@ -19,9 +19,9 @@ STEPS = 600_000
 
 # workload -> digest after STEPS instructions from seed 1 (bench.py's workloads, no warm-up)
 GOLDEN = {
-    "ancestor": "63d7ddb110ea726588d19e6c57d71d4222d859652db35554e767f47b3b59c3e5",
-    "classic": "27390a610832b3ee29d670c882b0b73dc118f2d0285b61f54e7fcd7c6f03ee23",
-    "ecology": "b47c7c7bfe9c2be86eb33ff1b962fbfe2c366a30f48a625093b04cc81f3e2bca",
+    "ancestor": "5ef64e691b322535436f40c29f8afd40e0695426023b7786f5fc123cf2563576",
+    "classic": "dcbbe353c0c8b30c1ff0ac8c3aa7a40013bb54ce151628f9196e5b43cdbadfc2",
+    "ecology": "3289c86d22e38810a908fb82a6790162443864bb306cd91b2cb48cb3ac5b39b9",
 }
 WORKLOADS = {
     "ancestor": ("classic", False),

@@ -117,6 +117,9 @@ def test_genebanks_are_per_run_and_say_which_run(cli: Cli, tmp_path: Path) -> No
     assert asm.assemble(text).code == asm.load(one / "genebank" / f"{name}.asm").code
     culture = json.loads(ok(cli("culture", f"{one.name}:{name}", "--json", "--steps", "20000")))
     assert set(culture) == {"replicates", "cells", "first_daughter_instructions"}
+    mixed = json.loads(ok(cli("culture", f"{one.name}:{name}", "--with", "latest:0080aaa",
+                              "--json", "--steps", "20000")))
+    assert len(mixed["genotypes"]) == 2
     descent = [line for line in ok(cli("lineage", f"{one.name}:{name}")).splitlines()
                if not line.startswith(" ")]
     assert descent[0].startswith("0080aaa  from 0666god") and descent[-1].startswith(name)

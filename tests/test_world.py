@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import struct
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 
 from bytebiota.core import life
 from bytebiota.core.genebank import genotype_name, letters
+from bytebiota.core.params import LEGACY_FIELDS, PARAM_FIELDS, packed_size
+from bytebiota.core.snapshot import SNAPSHOT_MAGIC, SNAPSHOT_VERSION
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.genome import asm
 from tests.conftest import classic_params
@@ -195,3 +199,24 @@ def test_inject_refuses_what_does_not_fit() -> None:
         world.inject(bytes(100), 50)
     with pytest.raises(ValueError, match="empty"):
         world.inject(b"")
+
+
+def test_a_format_2_snapshot_is_read_with_the_semantics_it_had() -> None:
+    # A checkpoint written before MAL_REPLACES_DAUGHTER and WRITE_FREE_MEMORY existed: its
+    # packed parameters lack them; it resumes with both off, as it ran.
+    world = ancestor_world(3, **RAY)
+    world.run(200_000)
+    data = world.snapshot()
+    body = data[:-32]
+    start = len(SNAPSHOT_MAGIC) + 2
+    legacy = dict(LEGACY_FIELDS[2])
+    old_params = b"".join(struct.pack("<" + code, getattr(world.p, name))
+                          for name, code in PARAM_FIELDS if name not in legacy)
+    old_body = (SNAPSHOT_MAGIC + struct.pack("<H", 2) + old_params
+                + body[start + packed_size(SNAPSHOT_VERSION):])
+    old = restore(old_body + hashlib.sha256(old_body).digest())
+    assert (old.p.mal_replaces, old.p.write_free) == (0, 0)
+    assert old.digest() == world.digest()
+    old.run(100_000)
+    world.run(100_000)
+    assert old.digest() == world.digest()

@@ -210,17 +210,20 @@ def _pick(rnd: random.Random, lo: float, hi: float, log: bool = False) -> float:
     return rnd.uniform(lo, hi)
 
 
-# (name, default, top of the documented range): the energy economy's amounts and rates
-ENERGY_AMOUNTS = (
-    ("ENERGY_INITIAL", 200, 1_000_000), ("ENERGY_MAX", 400, 1_000_000),
-    ("ENV_TASK_REWARD", 60, 1_000_000), ("TASK_BONUS", 60, 1_000_000),
-    ("CHILD_ENERGY_REQUIREMENT", 25, 1_000_000), ("ENV_REGEN_AMOUNT", 50, 1_000_000),
-    ("ENV_MAX_RESOURCE", 50, 1_000_000), ("ENV_HARVEST_YIELD", 10, 1_000_000),
-)
-ENERGY_RATES = (
-    ("CPU_COST_PER_INSTRUCTION", 0.04, 1000.0), ("MEMORY_RENT_PER_BYTE", 0.00001, 1000.0),
-    ("HARVEST_MULTIPLIER", 1.2, 1000.0),
-)
+# The energy economy's amounts and rates: drawn around their defaults, or up to the top of
+# their documented ranges (both read from the configuration table).
+ENERGY_AMOUNTS = ("ENERGY_INITIAL", "ENERGY_MAX", "ENV_TASK_REWARD", "TASK_BONUS",
+                  "CHILD_ENERGY_REQUIREMENT", "ENV_REGEN_AMOUNT", "ENV_MAX_RESOURCE",
+                  "ENV_HARVEST_YIELD")
+ENERGY_RATES = ("CPU_COST_PER_INSTRUCTION", "MEMORY_RENT_PER_BYTE", "HARVEST_MULTIPLIER")
+
+
+def _default_and_top(name: str) -> tuple[float, float]:
+    from bytebiota.variables import BY_NAME
+
+    var = BY_NAME[name]
+    assert isinstance(var.default, (int, float)) and var.hi is not None, name
+    return float(var.default), float(var.hi)
 
 
 def random_settings(rnd: random.Random) -> list[str]:
@@ -239,8 +242,10 @@ def random_settings(rnd: random.Random) -> list[str]:
     s["REAP_TOP_FRACTION"] = f"{rnd.uniform(0.0, 1.0):.3g}"
     s["MAX_OCCUPANCY_RATIO"] = f"{rnd.uniform(0.3, 1.0):.3g}"
     s["SEARCH_LIMIT_MULTIPLIER"] = rnd.choice((1, 5, 40))
+    s["MAL_PLACEMENT"] = rnd.choice(("near", "random", "better"))
+    s["MAL_REPLACES_DAUGHTER"] = rnd.choice(("true", "false"))
+    s["WRITE_FREE_MEMORY"] = rnd.choice(("true", "false"))
     if regime == "ecology":
-        s["MAL_PLACEMENT"] = rnd.choice(("near", "random"))
         s["SOUP_SIZE"] = rnd.choice((5_000, 12_000, 60_000, 250_000, 1_000_000, 5_000_000))
         length = rnd.choice((1, 16, 100, 1000, 4096))
         s["ENV_LENGTH"] = length
@@ -259,10 +264,12 @@ def random_settings(rnd: random.Random) -> list[str]:
         # energy: mostly near the defaults, sometimes at the top of the documented ranges
         # (the 64-bit bounds of docs/opcode-reference.md, "Arithmetic")
         extreme = rnd.random() < 0.25
-        for name, amount, top_amount in ENERGY_AMOUNTS:
-            s[name] = (rnd.choice((0, amount, top_amount, rnd.randrange(top_amount + 1)))
+        for name in ENERGY_AMOUNTS:
+            amount, top = (int(x) for x in _default_and_top(name))
+            s[name] = (rnd.choice((0, amount, top, rnd.randrange(top + 1)))
                        if extreme else int(_pick(rnd, amount / 4, amount * 4, log=True)))
-        for name, rate, top_rate in ENERGY_RATES:
+        for name in ENERGY_RATES:
+            rate, top_rate = _default_and_top(name)
             value = (rnd.choice((0.0, rate, top_rate, rnd.uniform(0, top_rate))) if extreme
                      else _pick(rnd, rate / 10, rate * 10, log=True))
             s[name] = f"{value:.6g}"

@@ -100,6 +100,7 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
     soup = mem.soup
     owner = mem.owner
     S = mem.size
+    write_free = mem.write_free  # WRITE_FREE_MEMORY: mov_iab may write free bytes
     stack = cells.stack
     inputs = cells.inputs
     inbuf = cells.inbuf
@@ -151,7 +152,7 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
         if op <= NOP_1:
             ip += 1
         elif op == MOV_IAB:
-            if owner[ax] == me:
+            if owner[ax] == me or (write_free and owner[ax] == 0):
                 b = soup[bx]
                 if copy_cd > 0:
                     copy_cd -= 1

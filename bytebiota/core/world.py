@@ -117,6 +117,10 @@ class World:
     births_at_check: i64
     repopulating: i64
     new_permanent: list[str]
+    # Who begets whom, for co-cultures (culture --with): (the mother's genotype, the
+    # daughter's) -> daughters. Off unless asked for; not part of snapshots or digests.
+    record_begets: bool
+    begets: dict[tuple[str, str], i64]
 
     def __init__(self, params: Params, seed: int) -> None:
         # Every attribute is assigned from locals before anything is called on self, so
@@ -129,7 +133,7 @@ class World:
         self.opcode_limit = pow2(params.opcode_bits)
         self.rng = rng
         self.genebank = Genebank()
-        self.mem = Memory(params.soup_size, params.max_occupancy)
+        self.mem = Memory(params.soup_size, params.max_occupancy, params.write_free != 0)
         self.cells = cells
         self.slicer = Slicer(cells, params.slicer_power, params.base_slice, params.max_slice)
         self.reaper = ReaperQueue(cells, params.error_move_up, params.success_move_down,
@@ -151,6 +155,8 @@ class World:
         self.births_at_check = 0
         self.repopulating = 0
         self.new_permanent = []
+        self.record_begets = False
+        self.begets = {}
 
     # ---- the scheduler -------------------------------------------------------------------
 
