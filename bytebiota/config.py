@@ -144,6 +144,7 @@ class MutationConfig:
     max_mal_mult: int
     mal_placement: str
     mal_replaces_daughter: bool
+    relabel_changed_genomes: bool
     write_free_memory: bool
 
 

@@ -199,6 +199,11 @@ VARIABLES: tuple[Var, ...] = (
         "A MAL while the cell holds a daughter block frees that block and allocates anew "
         "(Tierra 6.02; a MAL of the same size as the block held fails); off: it fails",
         new=True),
+    Var("RELABEL_CHANGED_GENOMES", B, False, "mutation", "advanced",
+        "A cell whose genome changes in place (it writes into its own body, or a background "
+        "flip strikes it) becomes a cell of the new genotype, as in Tierra (a death and a "
+        "birth in the genebank, the old genotype its parent); off: it keeps its birth label",
+        new=True),
     Var("WRITE_FREE_MEMORY", B, False, "mutation", "advanced",
         "mov_iab may write into free memory (Tierra's MemModeFree 0: only other cells' "
         "memory is protected); off: only into the cell's own memory and daughter block",

@@ -19,9 +19,9 @@ STEPS = 600_000
 
 # workload -> digest after STEPS instructions from seed 1 (bench.py's workloads, no warm-up)
 GOLDEN = {
-    "ancestor": "5ef64e691b322535436f40c29f8afd40e0695426023b7786f5fc123cf2563576",
-    "classic": "dcbbe353c0c8b30c1ff0ac8c3aa7a40013bb54ce151628f9196e5b43cdbadfc2",
-    "ecology": "3289c86d22e38810a908fb82a6790162443864bb306cd91b2cb48cb3ac5b39b9",
+    "ancestor": "840403c9c322324e3296f32a1d5a852628bf0b13625a78f1ed5347fde245e2b3",
+    "classic": "b0578817e47c6df8e917d914554fcf90e424cb48b6df74c30a52e8b544ea7c5d",
+    "ecology": "5c97cbd2f1f07b72d8e41ba881027c4dc7d99dca4eb6d71e6cc781fe86ff35ce",
 }
 WORKLOADS = {
     "ancestor": ("classic", False),

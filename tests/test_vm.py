@@ -377,3 +377,12 @@ def test_occupancy_cap_reaps_before_the_soup_is_full() -> None:
     world.cells.ip[c] = 500
     world.run(1)
     assert not world.cells.alive[old] and world.cells.dstart[c] >= 0
+
+
+def test_a_cell_writing_into_its_own_body_changes_genotype_when_relabelling() -> None:
+    for relabel, expected in ((0, "0004aaa"), (1, "0004aab")):
+        world, c = machine_with(classic_params(soup_size=SOUP, relabel=relabel),
+                                "mov_iab nop_0 nop_1 inc_a", ax=AT + 1, bx=AT + 3)
+        world.run(1)
+        assert world.mem.soup[AT + 1] == CODES["inc_a"] and world.cells.errors[c] == 0
+        assert world.genebank.names[world.cells.geno[c]] == expected

@@ -220,3 +220,30 @@ def test_a_format_2_snapshot_is_read_with_the_semantics_it_had() -> None:
     old.run(100_000)
     world.run(100_000)
     assert old.digest() == world.digest()
+
+
+def test_with_relabelling_every_cell_is_labelled_with_the_genome_it_holds() -> None:
+    # RELABEL_CHANGED_GENOMES (Tierra): a cell whose body changes, by a background flip or
+    # by writing into itself, becomes a cell of its new genotype.
+    world = ancestor_world(5, **{**RAY, "background_interval": 50, "relabel": 1})
+    bank = world.genebank
+    world.run(400_000)
+    assert world.mut.background_flips > 5000
+    for c in world.living():
+        assert bank.genomes[world.cells.geno[c]] == world.genome_of(c)
+    assert sum(int(x) for x in bank.alive) == world.population
+    plain = ancestor_world(5, **{**RAY, "background_interval": 50})
+    plain.run(400_000)
+    assert any(plain.genebank.genomes[plain.cells.geno[c]] != plain.genome_of(c)
+               for c in plain.living())  # without it, struck cells keep their birth label
+
+
+def test_a_relabelled_cell_descends_from_its_old_genotype() -> None:
+    world = ancestor_world(1, relabel=1)
+    c = world.living()[0]
+    world.mem.soup[world.cells.start[c] + 5] ^= 1  # as a background flip would
+    life.struck(world, world.cells.start[c] + 5)
+    gid = world.cells.geno[c]
+    assert world.genebank.names[gid] == "0080aab"
+    assert world.genebank.parents[gid] == "0080aaa"
+    assert world.genebank.alive[gid] == 1 and world.genebank.living == 1

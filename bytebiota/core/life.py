@@ -47,11 +47,40 @@ def make_cell(w: World, start: i64, size: i64, genome: bytes, parent_gid: i64,
     w.total_cell_bytes += size
     w.update_search_limit()
     w.reaper.push_bottom(c)
+    _check_permanent(w, gid)
+    return c
+
+
+def _check_permanent(w: World, gid: i64) -> None:
     if w.genebank.becomes_permanent(gid, w.population):
         w.new_permanent.append(w.genebank.names[gid])
         if w.eco != 0:
             w.bank.offer(w.genebank, gid)
-    return c
+
+
+def relabel(w: World, c: i64, step: i64) -> None:
+    """Cell c's genome changed in place at ``step`` (it wrote into its own body, or a
+    background flip struck it; RELABEL_CHANGED_GENOMES): it becomes a cell of its new
+    genotype, as in Tierra 6.02 (bookeep.c's CellMutBookeep): a birth of the new genotype,
+    the old one its parent, and a death of the old."""
+    cells = w.cells
+    old = cells.geno[c]
+    gid = w.genebank.birth(w.genome_of(c), old, step)  # before the death: old stays named
+    w.genebank.death(old)
+    cells.geno[c] = gid
+    _check_permanent(w, gid)
+
+
+def struck(w: World, a: i64) -> None:
+    """Address ``a`` changed outside any instruction (a background flip): relabel the cell
+    whose body holds it, if any."""
+    o = i64(w.mem.owner[a])
+    if o == 0:
+        return
+    c = o - 1
+    start = w.cells.start[c]
+    if start <= a < start + w.cells.csize[c]:  # the body, not a daughter block
+        relabel(w, c, w.steps)
 
 
 def kill(w: World, v: i64) -> bool:

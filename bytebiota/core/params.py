@@ -49,12 +49,12 @@ PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("repopulation_stop", "q"), ("repopulation_batch", "q"), ("stagnation_interval", "q"),
     ("stagnation_count", "q"), ("seed_bank_size", "q"),
     # since snapshot format 3 (Tierra 6.02's semantics, docs/fidelity.md)
-    ("mal_replaces", "q"), ("write_free", "q"),
+    ("mal_replaces", "q"), ("write_free", "q"), ("relabel", "q"),
 )
 # Fields a snapshot of an older format lacks, with the value that reproduces how the world
 # behaved then: {format: ((name, value), ...)} for each format before the current one.
 LEGACY_FIELDS: Final[dict[int, tuple[tuple[str, int], ...]]] = {
-    2: (("mal_replaces", 0), ("write_free", 0)),
+    2: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0)),
 }
 MAL_NEAR: Final = 0  # first fit at or after the mother's address (wrapping)
 MAL_RANDOM: Final = 1  # first fit at or after a random address
@@ -124,6 +124,7 @@ class Params:
     seed_bank_size: i64
     mal_replaces: i64  # a second MAL frees the daughter block it holds (Tierra)
     write_free: i64  # mov_iab may write into free memory (Tierra's MemModeFree 0)
+    relabel: i64  # a cell whose genome changes in place changes genotype (Tierra)
 
     def __init__(self, fields: Mapping[str, float]) -> None:
         missing = [name for name, _ in PARAM_FIELDS if name not in fields]

@@ -94,6 +94,7 @@ class World:
     size: i64
     eco: i64  # 1: the ecology regime (energy, environment, tasks, sweep, seed bank)
     opcode_limit: i64  # bytes at or above this are not opcodes of the instruction set
+    relabel: bool  # RELABEL_CHANGED_GENOMES
     rng: Rng
     genebank: Genebank
     mem: Memory
@@ -131,6 +132,7 @@ class World:
         self.size = params.soup_size
         self.eco = params.ecology
         self.opcode_limit = pow2(params.opcode_bits)
+        self.relabel = params.relabel != 0
         self.rng = rng
         self.genebank = Genebank()
         self.mem = Memory(params.soup_size, params.max_occupancy, params.write_free != 0)
@@ -211,7 +213,9 @@ class World:
             if mut.bg_cd > 0:
                 mut.bg_cd -= ran
                 if mut.bg_cd == 0:
-                    mut.background_flip(self.mem, self.rng)
+                    struck = mut.background_flip(self.mem, self.rng)
+                    if self.relabel:
+                        life.struck(self, struck)
             if eco:
                 died = False  # the current cell died (starved or reaped): the slicer moved on
                 if slicer.slice_left <= 0 and ledger.starves(cells, c):
