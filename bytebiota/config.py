@@ -130,6 +130,8 @@ class SoupConfig:
 class SchedulerConfig:
     slicer_power: float
     base_slice: int
+    slice_fixed_fraction: float
+    slice_random_fraction: float
     max_slice: int
     repeat_slices: int | None
 

@@ -163,6 +163,14 @@ VARIABLES: tuple[Var, ...] = (
         lo=0.0, hi=2.0),
     Var("BASE_SLICE", I, 5, "scheduler", "standard",
         "Base number of instructions per time slice", lo=0, hi=1_000_000),
+    Var("SLICE_FIXED_FRACTION", F, 1.0, "scheduler", "advanced",
+        "A slice is this fraction of the length above (rounded down) plus a uniform draw "
+        "in 0 .. SLICE_RANDOM_FRACTION x the length, at each slice (Tierra's SlicFixFrac)",
+        lo=0.0, hi=10.0, new=True),
+    Var("SLICE_RANDOM_FRACTION", F, 0.0, "scheduler", "advanced",
+        "The random part of each slice, as a fraction of the length (Tierra's SlicRanFrac; "
+        "Tierra 6.02's soup_in: 2, with a fixed fraction of 0 and a length of 25)",
+        lo=0.0, hi=10.0, new=True),
     Var("MAX_SLICE", I, 1000, "scheduler", "advanced",
         "Cap on the instructions of one slice", lo=1, hi=1_000_000, new=True),
     Var("REPEAT_SLICES", I, None, "scheduler", "advanced",

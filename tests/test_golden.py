@@ -19,9 +19,9 @@ STEPS = 600_000
 
 # workload -> digest after STEPS instructions from seed 1 (bench.py's workloads, no warm-up)
 GOLDEN = {
-    "ancestor": "840403c9c322324e3296f32a1d5a852628bf0b13625a78f1ed5347fde245e2b3",
-    "classic": "b0578817e47c6df8e917d914554fcf90e424cb48b6df74c30a52e8b544ea7c5d",
-    "ecology": "5c97cbd2f1f07b72d8e41ba881027c4dc7d99dca4eb6d71e6cc781fe86ff35ce",
+    "ancestor": "e790957158b3d9ff0debc481debad18b0491054e174d3c06f3d96acf6192b69e",
+    "classic": "b1bc01fc226828c6595fa5632839854c2f06b6e2992d21aa8871452cd12352cb",
+    "ecology": "78e3b63b600d63e1a3d30545d9d585466933f1279208cc07b9098a90fe2d7e01",
 }
 WORKLOADS = {
     "ancestor": ("classic", False),

@@ -246,6 +246,9 @@ def random_settings(rnd: random.Random) -> list[str]:
     s["MAL_REPLACES_DAUGHTER"] = rnd.choice(("true", "false"))
     s["WRITE_FREE_MEMORY"] = rnd.choice(("true", "false"))
     s["RELABEL_CHANGED_GENOMES"] = rnd.choice(("true", "false"))
+    if rnd.random() < 0.4:
+        s["SLICE_FIXED_FRACTION"] = rnd.choice(("0", "0.5", "1"))
+        s["SLICE_RANDOM_FRACTION"] = rnd.choice(("0.3", "1", "2"))
     if regime == "ecology":
         s["SOUP_SIZE"] = rnd.choice((5_000, 12_000, 60_000, 250_000, 1_000_000, 5_000_000))
         length = rnd.choice((1, 16, 100, 1000, 4096))

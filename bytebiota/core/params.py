@@ -50,11 +50,13 @@ PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("stagnation_count", "q"), ("seed_bank_size", "q"),
     # since snapshot format 3 (Tierra 6.02's semantics, docs/fidelity.md)
     ("mal_replaces", "q"), ("write_free", "q"), ("relabel", "q"),
+    ("slice_fixed", "d"), ("slice_random", "d"),
 )
 # Fields a snapshot of an older format lacks, with the value that reproduces how the world
 # behaved then: {format: ((name, value), ...)} for each format before the current one.
-LEGACY_FIELDS: Final[dict[int, tuple[tuple[str, int], ...]]] = {
-    2: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0)),
+LEGACY_FIELDS: Final[dict[int, tuple[tuple[str, float], ...]]] = {
+    2: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0), ("slice_fixed", 1.0),
+        ("slice_random", 0.0)),
 }
 MAL_NEAR: Final = 0  # first fit at or after the mother's address (wrapping)
 MAL_RANDOM: Final = 1  # first fit at or after a random address
@@ -125,6 +127,8 @@ class Params:
     mal_replaces: i64  # a second MAL frees the daughter block it holds (Tierra)
     write_free: i64  # mov_iab may write into free memory (Tierra's MemModeFree 0)
     relabel: i64  # a cell whose genome changes in place changes genotype (Tierra)
+    slice_fixed: float  # a slice: fixed x length + a uniform draw in 0 .. random x length
+    slice_random: float
 
     def __init__(self, fields: Mapping[str, float]) -> None:
         missing = [name for name, _ in PARAM_FIELDS if name not in fields]

@@ -137,7 +137,8 @@ class World:
         self.genebank = Genebank()
         self.mem = Memory(params.soup_size, params.max_occupancy, params.write_free != 0)
         self.cells = cells
-        self.slicer = Slicer(cells, params.slicer_power, params.base_slice, params.max_slice)
+        self.slicer = Slicer(cells, params.slicer_power, params.base_slice, params.max_slice,
+                             params.slice_fixed, params.slice_random)
         self.reaper = ReaperQueue(cells, params.error_move_up, params.success_move_down,
                                   params.reap_top_fraction)
         self.mut = Mutation(params, rng)  # the RNG's first draws
@@ -187,10 +188,10 @@ class World:
                     break
             c = slicer.cur
             if slicer.slice_left <= 0:
+                n_slice = slicer.draw(c, self.rng)
                 if eco:
-                    slicer.slice_left = ledger.slice_length(cells, c, self.steps)
-                else:
-                    slicer.slice_left = cells.slice_len[c]
+                    n_slice = ledger.slice_length(cells, c, self.steps, n_slice)
+                slicer.slice_left = n_slice
             if mut.flaw_cd == 1:
                 op = i64(self.mem.soup[cells.ip[c]])
                 ran = run_slice(self, c, 1)
