@@ -6,8 +6,11 @@ site 42 made a nop_1, the mutation that founds the 45-byte parasites of Tierra a
 classic regime), each in a fresh mutation-free classic soup (culture.py):
 
 - **self-replicator**: replicates alone;
-- **hyper-parasite**: replicates alone, and beside the parasite the parasite's CPUs make its
-  daughters (the parasite's CPU, running this genome's code, builds this genome);
+- **hyper-parasite**: replicates alone, and beside the parasite the parasite's CPUs make at
+  least as many of its daughters as of their own (the parasite's CPU, running this genome's
+  code, builds this genome *instead of* the parasite: Ray's signature). A few such daughters
+  are no sign: under Tierra's semantics the ancestor itself gets 20 from parasite CPUs that
+  make 201 of their own in 1 M instructions;
 - **resistant host**: replicates alone, and beside it the parasite makes no daughter;
 - **parasite**: fails alone, and replicates beside the host;
 - **social**: fails alone and beside the host, and replicates beside a copy of itself;
@@ -53,7 +56,8 @@ def verdict(evidence: dict[str, object]) -> str:
     if evidence.get("replicates_alone"):
         mixed = evidence.get("with_parasite")
         if isinstance(mixed, dict):
-            if mixed["parasite_cpus_made_ours"] > 0:
+            turned = mixed["parasite_cpus_made_ours"]
+            if turned > 0 and turned >= mixed["parasite_daughters"]:
                 return "hyper-parasite"
             if mixed["parasite_daughters"] == 0:
                 return "resistant host"

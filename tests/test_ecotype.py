@@ -42,8 +42,11 @@ def test_a_genome_that_copies_nothing_is_a_non_replicator() -> None:
 @pytest.mark.parametrize(("evidence", "kind"), [
     ({"replicates_alone": True}, "self-replicator"),
     ({"replicates_alone": True, "with_parasite": {
-        "own_daughters": 9, "parasite_cpus_made_ours": 3, "parasite_daughters": 5}},
+        "own_daughters": 9, "parasite_cpus_made_ours": 5, "parasite_daughters": 5}},
      "hyper-parasite"),
+    ({"replicates_alone": True, "with_parasite": {
+        "own_daughters": 508, "parasite_cpus_made_ours": 20, "parasite_daughters": 201}},
+     "self-replicator"),
     ({"replicates_alone": True, "with_parasite": {
         "own_daughters": 9, "parasite_cpus_made_ours": 0, "parasite_daughters": 0}},
      "resistant host"),
