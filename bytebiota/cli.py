@@ -56,6 +56,12 @@ COMMANDS: dict[str, Command] = {
         "isolation test (does a genome replicate alone?) and co-cultures (--with)",
         implied=(("--regime", "classic"),),
     ),
+    "classify": Command(
+        "bytebiota.ecotype:command",
+        "ecotype of a genome: self-replicator, parasite, hyper-parasite, social ... with the "
+        "evidence of its cultures",
+        implied=(("--regime", "classic"),),
+    ),
     "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin",
                    needs_config=False),
     "disasm": Command("bytebiota.genome.asm:command_disasm", "print a genome as assembly"),
@@ -194,6 +200,19 @@ def build_parser() -> argparse.ArgumentParser:
     culture.add_argument("--json", action="store_true",
                          help='print {"replicates", "cells", "first_daughter_instructions"} '
                          "(with --with: genotypes, begets, steps, populations, persists)")
+
+    classify = commands.add_parser(
+        "classify", parents=[config_options], help=COMMANDS["classify"].summary,
+        description="Culture GENOME alone, beside the classic ancestor and beside the classic "
+        "parasite (each in a fresh mutation-free classic soup) and name its ecotype: "
+        "self-replicator, hyper-parasite, resistant host, parasite, social or non-replicator.",
+    )
+    classify.add_argument("genome", metavar="GENOME",
+                          help=".asm or .bin file, RUN:GENOTYPE (e.g. latest:0045aaa), or "
+                          "'classic'")
+    classify.add_argument("--steps", type=_positive_int, default=1_000_000,
+                          help="instructions per culture (default 1,000,000)")
+    classify.add_argument("--json", action="store_true", help='print {"kind", "evidence"}')
 
     assemble = commands.add_parser("asm", help=COMMANDS["asm"].summary)
     assemble.add_argument("file", metavar="FILE.asm")

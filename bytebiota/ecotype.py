@@ -21,10 +21,14 @@ Each verdict carries its evidence: the daughters made in each culture, by whose 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import argparse
+import json
+from dataclasses import asdict, dataclass, field
 
+from bytebiota import runs
 from bytebiota.config import Config
 from bytebiota.culture import CocultureResult, coculture, culture
+from bytebiota.errors import UserError
 from bytebiota.genome import asm
 
 KINDS = ("self-replicator", "hyper-parasite", "resistant host", "parasite", "social",
@@ -96,3 +100,22 @@ def classify(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> Ecoty
     me = str(pair.genotypes[0]["name"])
     evidence["with_itself"] = {"own_daughters": _made(pair, me, me)}
     return Ecotype(verdict(evidence), evidence)
+
+
+def command(args: argparse.Namespace, config: Config) -> None:
+    if config.global_.regime != "classic":
+        raise UserError("classify runs in the classic regime; use --regime classic")
+    genome = asm.load(runs.genome_path(args.genome, config))
+    try:
+        result = classify(genome.code, config, args.steps)
+    except ValueError as exc:
+        raise UserError(f"cannot classify {args.genome}: {exc}") from None
+    if args.json:
+        print(json.dumps(asdict(result)))
+        return
+    name = genome.name or args.genome
+    print(f"{name} ({len(genome.code)} bytes): {result.kind}")
+    for key, value in result.evidence.items():
+        shown = (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items())
+                 if isinstance(value, dict) else value)
+        print(f"  {key.replace('_', ' ')}: {shown}")

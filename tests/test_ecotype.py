@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bytebiota.config import isolated
 from bytebiota.ecotype import KINDS, classify, reference_parasite, verdict
 from bytebiota.genome import asm
-from tests.conftest import REPO
+from tests.conftest import REPO, Cli
 
 DATA = REPO / "tests" / "data"
 STEPS = 300_000
@@ -61,3 +63,14 @@ def test_a_genome_that_copies_nothing_is_a_non_replicator() -> None:
 ])
 def test_the_verdicts(evidence: dict[str, object], kind: str) -> None:
     assert verdict(evidence) == kind and kind in KINDS
+
+
+def test_the_command_names_the_kind_and_its_evidence(cli: Cli) -> None:
+    result = cli("classify", str(DATA / "parasite-0079aaf.asm"), "--steps", str(STEPS))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "0079aaf (79 bytes): parasite"
+    assert "with host: own daughters" in result.stdout
+    data = json.loads(cli("classify", "classic", "--steps", "200000", "--json").stdout)
+    assert data["kind"] == "self-replicator" and data["evidence"]["replicates_alone"] is True
+    bad = cli("classify", "nowhere.asm")
+    assert bad.returncode == 2 and "nowhere.asm" in bad.stderr and "Traceback" not in bad.stderr
