@@ -49,15 +49,22 @@ COMMANDS: dict[str, Command] = {
         "print the effective configuration and where each value came from",
     ),
     "run": Command("bytebiota.run:command", "run one world here, with journal and checkpoints"),
+    "runs": Command("bytebiota.runs:command",
+                    "list the runs: id, regime, seed, steps, size, state"),
     "culture": Command(
         "bytebiota.culture:command",
-        "isolation test: does a genome replicate alone in a fresh classic soup?",
+        "isolation test (does a genome replicate alone?) and co-cultures (--with)",
+        implied=(("--regime", "classic"),),
+    ),
+    "classify": Command(
+        "bytebiota.ecotype:command",
+        "ecotype of a genome: self-replicator, parasite, hyper-parasite, social ... with the "
+        "evidence of its cultures",
         implied=(("--regime", "classic"),),
     ),
     "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin",
                    needs_config=False),
-    "disasm": Command("bytebiota.genome.asm:command_disasm", "print a genome as assembly",
-                      needs_config=False),
+    "disasm": Command("bytebiota.genome.asm:command_disasm", "print a genome as assembly"),
     "genome": Command("bytebiota.genome.diff:command",
                       "genome tools: `genome diff A B` aligns two genomes side by side",
                       needs_config=False),
@@ -157,14 +164,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run", parents=[config_options], help=COMMANDS["run"].summary,
-        description="Run one world on this machine. Writes the JSONL journal "
-        "(LOG_JSONL_PATH) and checkpoints (CHECKPOINT_DIR) every CHECKPOINT_CADENCE_SECONDS, "
-        "on SIGTERM, SIGHUP or Ctrl-C, when stdout is closed, and at MAX_STEPS.",
+        description="Run one world on this machine, in a directory of its own, "
+        "DATA_BASE_DIR/runs/DATE-REGIME-seedSEED (`bytebiota runs` lists them): its JSONL "
+        "journal, its genebank, and checkpoints at its start, every "
+        "CHECKPOINT_CADENCE_SECONDS, on SIGTERM, SIGHUP or Ctrl-C, when stdout is closed, "
+        "and at MAX_STEPS.",
     )
-    run.add_argument("--journal", metavar="PATH", help="journal path (sets LOG_JSONL_PATH)")
-    run.add_argument("--resume", nargs="?", const="", default=None, metavar="CHECKPOINT",
-                     help="continue from a checkpoint (the newest in CHECKPOINT_DIR if none "
-                     "is named), appending to its journal")
+    run.add_argument("--journal", metavar="PATH",
+                     help="write the journal here instead (sets LOG_JSONL_PATH)")
+    run.add_argument("--resume", nargs="?", const="", default=None, metavar="RUN",
+                     help="continue a run from its newest valid checkpoint: the latest run "
+                     "if none is named, else a run id (see `bytebiota runs`), a run "
+                     "directory, `legacy` (data/checkpoints of older versions) or a "
+                     "checkpoint file; flags that would change its world are refused")
     run.add_argument("--no-mutations", action="store_true",
                      help="turn every mutation off (background, copy, flaw, indel)")
     run.add_argument("--headless", action="store_true",
@@ -177,18 +189,46 @@ def build_parser() -> argparse.ArgumentParser:
         "and report whether it replicates alone, the cells reached and the cost of its "
         "first daughter.",
     )
-    culture.add_argument("genome", metavar="GENOME", help=".asm or .bin file (or 'classic')")
+    culture.add_argument("genome", metavar="GENOME",
+                         help=".asm or .bin file, RUN:GENOTYPE (a run's saved genotype, "
+                         "e.g. latest:0045aaa), or 'classic'")
     culture.add_argument("--steps", type=_positive_int, default=2_000_000,
                          help="instructions to run (default 2,000,000)")
+    culture.add_argument("--with", dest="others", action="append", default=[],
+                         metavar="OTHER", help="co-culture: place OTHER beside GENOME "
+                         "(repeatable) and report who begets whom")
     culture.add_argument("--json", action="store_true",
-                         help='print {"replicates", "cells", "first_daughter_instructions"}')
+                         help='print {"replicates", "cells", "first_daughter_instructions"} '
+                         "(with --with: genotypes, begets, steps, populations, persists)")
+
+    classify = commands.add_parser(
+        "classify", parents=[config_options], help=COMMANDS["classify"].summary,
+        description="Culture GENOME alone, beside the classic ancestor and beside the classic "
+        "parasite (each in a fresh mutation-free classic soup) and name its ecotype: "
+        "self-replicator, hyper-parasite, resistant host, parasite, social or non-replicator.",
+    )
+    classify.add_argument("genome", metavar="GENOME",
+                          help=".asm or .bin file, RUN:GENOTYPE (e.g. latest:0045aaa), or "
+                          "'classic'")
+    classify.add_argument("--steps", type=_positive_int, default=1_000_000,
+                          help="instructions per culture (default 1,000,000)")
+    classify.add_argument("--json", action="store_true", help='print {"kind", "evidence"}')
 
     assemble = commands.add_parser("asm", help=COMMANDS["asm"].summary)
     assemble.add_argument("file", metavar="FILE.asm")
     assemble.add_argument("-o", "--output", metavar="FILE.bin",
                           help="output (default: FILE.bin beside the input)")
-    disassemble = commands.add_parser("disasm", help=COMMANDS["disasm"].summary)
-    disassemble.add_argument("file", metavar="FILE", help=".bin or .asm genome")
+    disassemble = commands.add_parser("disasm", parents=[config_options],
+                                      help=COMMANDS["disasm"].summary)
+    disassemble.add_argument("file", metavar="FILE",
+                             help=".bin or .asm genome, or RUN:GENOTYPE (latest:0045aaa)")
+    commands.add_parser(
+        "runs", parents=[config_options], help=COMMANDS["runs"].summary,
+        description="The runs in DATA_BASE_DIR/runs, oldest first, the latest marked *: "
+        "id, regime, seed, steps, size on disk, and state (running, with the process; "
+        "ended; stopped: killed or crashed, resumable). Data of older versions "
+        "(DATA_BASE_DIR/checkpoints) is listed as `legacy`.",
+    )
 
     genome = commands.add_parser("genome", help=COMMANDS["genome"].summary)
     genome_commands = genome.add_subparsers(dest="genome_command", metavar="TOOL", required=True)
@@ -247,12 +287,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     lineage = commands.add_parser(
         "lineage", parents=[config_options], help=COMMANDS["lineage"].summary,
-        description="From a run's checkpoint (the newest in CHECKPOINT_DIR, or --checkpoint): "
+        description="From a run's checkpoint (the newest of the latest run, of RUN in "
+        "RUN:GENOTYPE or --run RUN, or --checkpoint FILE): "
         "GENOTYPE's line of descent through the permanent genotypes, with the mutations "
         "between each step; --export writes every permanent genotype in the ALife phylogeny "
         "data standard (id, ancestor_list, origin_time, ...).",
     )
-    lineage.add_argument("genotype", metavar="GENOTYPE", nargs="?", help="e.g. 0097aab")
+    lineage.add_argument("genotype", metavar="GENOTYPE", nargs="?",
+                         help="e.g. 0097aab, or RUN:0097aab for another run than the latest")
+    lineage.add_argument("--run", metavar="RUN", help="a run id (`bytebiota runs`), a run "
+                         "directory, or `legacy`")
     lineage.add_argument("--export", metavar="CSV", help="write the phylogeny here")
     lineage.add_argument("--checkpoint", metavar="FILE", help="a run checkpoint to read")
     replay = commands.add_parser(
@@ -261,7 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
         "re-simulates it from its header's seed and configuration and checks every digest "
         "(exit 0 if all match, 1 at the first divergence).",
     )
-    replay.add_argument("journal", metavar="JOURNAL")
+    replay.add_argument("journal", metavar="JOURNAL",
+                        help="a journal file, a run directory, or a run id (`latest`)")
     mode = replay.add_mutually_exclusive_group()
     mode.add_argument("--summary", action="store_true", help="final tables, no animation "
                       "(also what a non-terminal gets)")

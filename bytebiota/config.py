@@ -130,6 +130,8 @@ class SoupConfig:
 class SchedulerConfig:
     slicer_power: float
     base_slice: int
+    slice_fixed_fraction: float
+    slice_random_fraction: float
     max_slice: int
     repeat_slices: int | None
 
@@ -143,6 +145,9 @@ class MutationConfig:
     flaw_rate: float
     max_mal_mult: int
     mal_placement: str
+    mal_replaces_daughter: bool
+    relabel_changed_genomes: bool
+    write_free_memory: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +338,7 @@ class DataLayout:
 
     @property
     def genebank(self) -> Path:
+        """The legacy layout's genebank; a run keeps its own (bytebiota/runs.py)."""
         return self.base / "genebank"
 
     @staticmethod
@@ -652,7 +658,8 @@ def load(
 
 
 DERIVED_PATHS = {
-    "LOG_JSONL_PATH": ("checkpoints", "experiment.jsonl"),
+    # a run writes its journal in its own directory; this is where the latest one is
+    "LOG_JSONL_PATH": ("runs", "latest", "journal.jsonl"),
     "CHECKPOINT_DIR": ("checkpoints",),
 }
 

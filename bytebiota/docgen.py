@@ -155,14 +155,24 @@ def configuration_markdown() -> str:
         "",
         "```",
         "{DATA_BASE_DIR}/",
+        "  runs/                 one directory per `bytebiota run` (`bytebiota runs` lists them)",
+        "    2026-12-01-classic-seed1/   a run: date, regime, seed (-2, -3 ... if taken)",
+        "      journal.jsonl     its journal (docs/journal.md)",
+        "      run-*.ckpt        its checkpoints, the last CHECKPOINT_KEEP_LAST_N",
+        "      genebank/         its permanent genotypes as NAME.asm",
+        "    latest              a link to the run last started or resumed",
         "  logs/                 server and worker logs",
-        "  checkpoints/          CHECKPOINT_DIR unless set; the run journal lives here too",
+        "  checkpoints/          CHECKPOINT_DIR unless set",
         "    server/             server checkpoints",
         "    worker/             worker checkpoints",
         "  cache/                the worker's offline cache",
         "  reports/              tuning and analysis reports",
-        "  genebank/             permanent genotypes as NAME.asm",
         "```",
+        "",
+        "Data of versions before run directories (the *legacy* layout: `checkpoints/` "
+        "holding the journal `experiment.jsonl` and `run-*.ckpt`, `genebank/` beside it) is "
+        "still read: `runs` lists it as `legacy`, `run --resume` (or `--resume legacy`) "
+        "continues it in place, `replay` and `lineage --run legacy` read it.",
         "",
         "Path variables derived from it unless set: "
         + ", ".join(

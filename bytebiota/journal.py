@@ -1,9 +1,11 @@
 """The JSONL run journal: a header line, then one event per line (docs/journal.md).
 
 Append-only and streamable, like asciinema's recordings: each line is one JSON object with
-an ``"event"`` key. Lines are written whole and flushed, so a crash can cut off at most the
-last line; readers skip such a tail. Journals carry no wall-clock time, so the same seed and
-configuration give the same journal.
+an ``"event"`` key. Lines are written whole and unbuffered, straight to the file, so a crash
+can cut off at most the last line and a failed write (a full disk) raises at once, naming the
+journal. Readers skip a cut-off tail; a resumed run cuts it off (``repair``) before it
+appends, so nothing is ever appended after a torn line. Journals carry no wall-clock time,
+so the same seed and configuration give the same journal.
 """
 
 from __future__ import annotations
@@ -14,22 +16,25 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 FORMAT = 1
-EVENTS = ("header", "stats", "genotype", "resume", "cut", "end")
+EVENTS = ("header", "stats", "health", "genotype", "resume", "cut", "end")
 
 
 class Journal:
     """Writes events to a journal file: each line with whole ``write`` calls on an unbuffered
     binary file, so a line is either in the file or (a write refused: disk full, EFBIG, EIO)
-    cut off again and the error raised; ``tell`` is the end of the last whole line."""
+    cut off again and the error raised, naming the journal; ``tell`` is the end of the last
+    whole line."""
 
     def __init__(self, path: Path, *, append: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # O_APPEND: every write goes to the end, also after a refused one was cut off
-        self._handle = open(path, "ab", buffering=0)  # noqa: SIM115
+        # Unbuffered: each event is one write() of whole lines, never held back in a buffer
+        # that a later flush (or the interpreter's exit) could fail to write. O_APPEND: every
+        # write goes to the end, also after a refused one was cut off.
+        self._handle: BinaryIO = open(path, "ab", buffering=0)  # noqa: SIM115
         if not append:
             os.ftruncate(self._handle.fileno(), 0)
         self.end = os.fstat(self._handle.fileno()).st_size
@@ -44,14 +49,17 @@ class Journal:
             while view:
                 written = self._handle.write(view)
                 view = view[written or 0 :]
-        except OSError:
+        except OSError as exc:  # a full disk: name the journal, not just "no space left"
             with contextlib.suppress(OSError):
                 os.ftruncate(self._handle.fileno(), self.end)
-            raise
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         self.end += len(record)
 
     def sync(self) -> None:
-        os.fsync(self._handle.fileno())
+        try:
+            os.fsync(self._handle.fileno())
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
 
     def fileno(self) -> int:
         return self._handle.fileno()
@@ -76,28 +84,6 @@ def read_events(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not line.endswith("\n"):
                 return
             yield number, json.loads(line)
-
-
-def truncate_after(path: Path, step: int) -> None:
-    """Drop everything after the last event at or before ``step`` (and any ``end`` event):
-    a resumed run re-creates those events exactly, so the journal ends up as if the run had
-    never stopped (plus a ``resume`` line)."""
-    keep = 0
-    offset = 0
-    with open(path, "rb") as handle:
-        for raw in handle:
-            offset += len(raw)
-            if not raw.endswith(b"\n"):
-                break
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                break
-            if event.get("event") == "end" or event.get("step", -1) > step:
-                break
-            keep = offset
-    with open(path, "r+b") as handle:
-        handle.truncate(keep)
 
 
 def parse_line(raw: bytes) -> dict[str, Any] | None:
@@ -152,6 +138,22 @@ def scan(path: Path) -> Scan:
             events += 1
             end += len(raw)
     return Scan(end, events, size, header, problem)
+
+
+def position_at_step(path: Path, step: int, limit: int) -> int:
+    """The offset after the last event at or before ``step`` (and before any ``end``), within
+    the first ``limit`` bytes: where a checkpoint without a recorded position resumes."""
+    keep = offset = 0
+    with open(path, "rb") as handle:
+        for raw in handle:
+            offset += len(raw)
+            event = parse_line(raw)
+            if offset > limit or event is None:
+                break
+            if event["event"] == "end" or event.get("step", -1) > step:
+                break
+            keep = offset
+    return keep
 
 
 def cut(path: Path, offset: int) -> None:

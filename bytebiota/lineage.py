@@ -1,12 +1,13 @@
 """``bytebiota lineage``: the line of descent of a permanent genotype, and the phylogeny of a
 run in the ALife community's phylogeny data standard.
 
-The data is the genebank of a run's checkpoint (the newest in CHECKPOINT_DIR, or
-``--checkpoint FILE``): every genotype that was ever permanent, with its nearest permanent
-ancestor (``Genebank.lineage``) and the step it appeared. The export is a CSV with the
-standard's ``id`` and ``ancestor_list`` (``[NONE]`` for a root), its optional
-``origin_time``, ``num_orgs`` (living cells at the checkpoint) and ``total_orgs`` (cells ever
-born), and our own ``name``, ``size`` and ``sequence`` (the genome in hex) columns.
+The data is the genebank of a run's checkpoint (the newest of the latest run, of the run
+``RUN`` in ``RUN:GENOTYPE`` or ``--run RUN``, or ``--checkpoint FILE``): every genotype that
+was ever permanent, with its nearest permanent ancestor (``Genebank.lineage``) and the step
+it appeared. The export is a CSV with the standard's ``id`` and ``ancestor_list``
+(``[NONE]`` for a root), its optional ``origin_time``, ``num_orgs`` (living cells at the
+checkpoint) and ``total_orgs`` (cells ever born), and our own ``name``, ``size`` and
+``sequence`` (the genome in hex) columns.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bytebiota.config import Config
 from bytebiota.core.genebank import GOD, Genebank
 from bytebiota.errors import UserError
 from bytebiota.genome import asm, diff
-from bytebiota.run import open_checkpoint
+from bytebiota.run import checkpoint_source, open_checkpoint
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,10 @@ def write_csv(taxa: dict[str, Taxon], path: Path) -> None:
 
 
 def command(args: argparse.Namespace, config: Config) -> None:
-    world, _, path = open_checkpoint(config, args.checkpoint,
+    run, colon, genotype = (args.genotype or "").rpartition(":")
+    if colon:  # RUN:GENOTYPE
+        args.genotype = genotype
+    world, _, path = open_checkpoint(checkpoint_source(config, run or args.run, args.checkpoint),
                                      "no run checkpoint to read")
     bank = world.genebank
     taxa = phylogeny(bank)

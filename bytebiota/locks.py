@@ -57,6 +57,27 @@ def _this_process() -> bytes:
     return json.dumps(record).encode() + b"\n"
 
 
+def holder(directory: Path, file_name: str = LOCK_FILE) -> str | None:
+    """Who holds ``directory``'s lock now (``pid N on HOST (COMMAND)``), or None, judged
+    from the lock file's content and whether that process lives. It takes no lock, even for
+    a moment, so asking (``bytebiota runs``) never makes a starting process find the place
+    in use; a holder on another host is reported as holding it."""
+    try:
+        raw = (directory / file_name).read_bytes().strip()
+        record = json.loads(raw) if raw else {}
+        pid, host = int(record["pid"]), str(record["host"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if host == socket.gethostname():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None  # it died; its lock went with it
+        except PermissionError:
+            pass  # alive, another user's
+    return holder_text(raw)
+
+
 class Locks:
     """The locks one process holds, released together (``with Locks() as locks:``)."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ class NotAJournal(UserError):
     """The file is not a ByteBiota journal."""
 
 
-def read_journal(path: Path) -> list[dict[str, Any]]:
-    """Every whole event of the journal; warns about a cut-off last line."""
+def read_journal(path: Path, *, strict: bool = False) -> list[dict[str, Any]]:
+    """Every whole event of the journal; warns about a cut-off last line. ``strict``
+    (``--verify``): a journal with anything but whole events in it fails (exit status 1),
+    a cut-off last line included: verifying a damaged journal would vouch for it."""
     lines = read_user_file(path, NotAJournal).split(b"\n")
     tail = lines.pop()  # after the last newline: empty, or a line cut off by a crash
     events: list[dict[str, Any]] = []
@@ -32,15 +35,23 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
         try:
             event = json.loads(raw)
         except ValueError:
+            if strict and events:
+                raise Failure(f"{path}:{number}: not a JSON event: the journal is damaged "
+                              "(`run --resume` cuts a damaged tail off)") from None
             raise NotAJournal(f"{path}:{number}: not a JSON event; not a journal?") from None
         if not isinstance(event, dict) or "event" not in event:
             raise NotAJournal(f"{path}:{number}: a line without an \"event\"; not a journal?")
         if number == 1 and event["event"] != "header":
             raise NotAJournal(f"{path}: the first line is not a journal header")
+        if number > 1 and event["event"] == "header" and strict:
+            raise Failure(f"{path}:{number}: a second header: two runs mixed in one journal")
         events.append(event)
     if tail:
         if not events:
             raise NotAJournal(f"{path}: not a journal (no complete line)")
+        if strict:
+            raise Failure(f"{path}:{len(lines) + 1}: the last line is cut off (a crashed run?): "
+                          "the journal is damaged (`run --resume` cuts it off)")
         print(f"bytebiota: warning: {path}: the last line is cut off (a crashed run?); "
               f"replaying the {len(events)} whole events", file=sys.stderr)
     if not events:
@@ -98,7 +109,7 @@ def verify(events: list[dict[str, Any]]) -> tuple[bool, int, int]:
             continue
         step = int(event["step"])
         if step < world.steps:
-            continue  # a repeated event (from before a resume)
+            return False, checked, step  # steps never go back: two runs mixed?
         world.run(step - int(world.steps))
         if world.digest() != event["digest"]:
             return False, checked, step
@@ -195,9 +206,26 @@ def parse_speed(text: str) -> float | None:
     return value
 
 
+def journal_path(text: str) -> Path:
+    """A journal named as a file, a run directory, or a run id in DATA_BASE_DIR/runs (from
+    the environment, else ``data``): ``replay latest``."""
+    from bytebiota.runs import JOURNAL, LEGACY_JOURNAL, RUNS
+
+    path = Path(text)
+    if not path.exists() and os.sep not in text:
+        run = Path(os.environ.get("DATA_BASE_DIR") or "data") / RUNS / text
+        path = run if run.is_dir() else path
+    if path.is_dir():
+        for name in (JOURNAL, LEGACY_JOURNAL):
+            if (path / name).is_file():
+                return path / name
+        raise NotAJournal(f"{path}: a directory without a journal ({JOURNAL})")
+    return path
+
+
 def command(args: argparse.Namespace) -> None:
-    path = Path(args.journal)
-    events = read_journal(path)
+    path = journal_path(args.journal)
+    events = read_journal(path, strict=args.verify)
     if args.verify:
         ok, checked, step = verify(events)
         if not ok:

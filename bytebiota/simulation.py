@@ -56,7 +56,12 @@ PARAM_VARIABLES: dict[str, str] = {
     "repopulation_batch": "REPOPULATION_BATCH",
     "stagnation_interval": "STAGNATION_SPAWN_INTERVAL",
     "stagnation_count": "STAGNATION_SPAWN_COUNT", "seed_bank_size": "SEED_BANK_SIZE",
+    "mal_replaces": "MAL_REPLACES_DAUGHTER", "write_free": "WRITE_FREE_MEMORY",
+    "relabel": "RELABEL_CHANGED_GENOMES", "slice_fixed": "SLICE_FIXED_FRACTION",
+    "slice_random": "SLICE_RANDOM_FRACTION",
 }
+# MAL_PLACEMENT's choices, by the core's number for them (params.MAL_NEAR, _RANDOM, _BETTER).
+MAL_PLACEMENTS = ("near", "random", "better")
 # The fields ``mutations=False`` turns off (culture runs, the bench's ancestor workload).
 MUTATION_FIELDS = ("copy_rate", "background_interval", "indel_rate", "flaw_rate")
 
@@ -71,7 +76,7 @@ def params(config: Config, *, mutations: bool = True) -> Params:
     ecology = config.global_.regime == "ecology"
     fields["ecology"] = 1 if ecology else 0
     fields["opcode_bits"] = ECOLOGY_OPCODE_BITS if ecology else OPCODE_BITS
-    fields["mal_random"] = 1 if config.mutation.mal_placement == "random" else 0
+    fields["mal_mode"] = MAL_PLACEMENTS.index(config.mutation.mal_placement)
     fields["gradient_type"] = GRADIENTS.index(config.environment.env_gradient_type)
     if not mutations:
         for field in MUTATION_FIELDS:
@@ -114,13 +119,19 @@ def new_world(config: Config, seed: int, *, mutations: bool = True) -> World:
     return world
 
 
-def save_genotype(directory: Path, name: str, parent: str, origin: int, genome: bytes) -> Path:
-    """Write a permanent genotype as ``NAME.asm`` with its header (atomically)."""
+def save_genotype(directory: Path, name: str, parent: str, origin: int, genome: bytes, *,
+                  run: str) -> Path:
+    """Write a permanent genotype as ``NAME.asm`` with its header, naming the run it is from
+    (atomically: a failed write leaves nothing behind)."""
     directory.mkdir(parents=True, exist_ok=True)
     text = asm.disassemble(asm.Genome(genome, {"name": name, "parent": parent,
                                                "origin": str(origin)}))
     path = directory / f"{name}.asm"
-    tmp = path.with_suffix(".asm.tmp")
-    tmp.write_text(f"; genotype {name}, saved by bytebiota\n" + text)
-    tmp.replace(path)
+    tmp = directory / f".{name}.asm.tmp"
+    try:
+        tmp.write_text(f"; genotype {name} of run {run}, saved by bytebiota\n" + text)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     return path

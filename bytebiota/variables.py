@@ -142,8 +142,8 @@ VARIABLES: tuple[Var, ...] = (
         "Delay between simulation steps (seconds), applied once per batch of work, "
         "never inside the VM loop", lo=0.0, hi=10.0),
     Var("DATA_BASE_DIR", P, "data", "global", "core",
-        "Base directory for all data files: logs/, checkpoints/server/, checkpoints/worker/, "
-        "cache/, reports/, genebank/ (created on demand)"),
+        "Base directory for all data files: runs/ (one directory per `run`), logs/, "
+        "checkpoints/server/, checkpoints/worker/, cache/, reports/ (created on demand)"),
     Var("REGIME", S, "ecology", "global", "core",
         "Simulation regime: 'ecology' (ByteBiota's own: environment, energy, tasks) or "
         "'classic' (faithful to Tierra, see docs); a regime carries its own defaults",
@@ -163,6 +163,14 @@ VARIABLES: tuple[Var, ...] = (
         lo=0.0, hi=2.0),
     Var("BASE_SLICE", I, 5, "scheduler", "standard",
         "Base number of instructions per time slice", lo=0, hi=1_000_000),
+    Var("SLICE_FIXED_FRACTION", F, 1.0, "scheduler", "advanced",
+        "A slice is this fraction of the length above (rounded down) plus a uniform draw "
+        "in 0 .. SLICE_RANDOM_FRACTION x the length, at each slice (Tierra's SlicFixFrac)",
+        lo=0.0, hi=10.0, new=True),
+    Var("SLICE_RANDOM_FRACTION", F, 0.0, "scheduler", "advanced",
+        "The random part of each slice, as a fraction of the length (Tierra's SlicRanFrac; "
+        "Tierra 6.02's soup_in: 2, with a fixed fraction of 0 and a length of 25)",
+        lo=0.0, hi=10.0, new=True),
     Var("MAX_SLICE", I, 1000, "scheduler", "advanced",
         "Cap on the instructions of one slice", lo=1, hi=1_000_000, new=True),
     Var("REPEAT_SLICES", I, None, "scheduler", "advanced",
@@ -191,9 +199,23 @@ VARIABLES: tuple[Var, ...] = (
     Var("MAX_MAL_MULT", I, 6, "mutation", "standard",
         "MAL fails for a request above this multiple of the mother's size", lo=1, hi=100),
     Var("MAL_PLACEMENT", S, "random", "mutation", "standard",
-        "Where MAL looks for room: 'near' the mother (first fit from her address, Tierra) or "
-        "from a 'random' address (offspring spread over the whole resource field)",
-        choices=("near", "random"), new=True),
+        "Where MAL looks for room: 'near' the mother (first fit from her address), from a "
+        "'random' address (offspring spread over the whole resource field), or the "
+        "'better' fit anywhere (the smallest free block that fits: Tierra 6.02's MalMode 1)",
+        choices=("near", "random", "better"), new=True),
+    Var("MAL_REPLACES_DAUGHTER", B, False, "mutation", "advanced",
+        "A MAL while the cell holds a daughter block frees that block and allocates anew "
+        "(Tierra 6.02; a MAL of the same size as the block held fails); off: it fails",
+        new=True),
+    Var("RELABEL_CHANGED_GENOMES", B, False, "mutation", "advanced",
+        "A cell whose genome changes in place (it writes into its own body, or a background "
+        "flip strikes it) becomes a cell of the new genotype, as in Tierra (a death and a "
+        "birth in the genebank, the old genotype its parent); off: it keeps its birth label",
+        new=True),
+    Var("WRITE_FREE_MEMORY", B, False, "mutation", "advanced",
+        "mov_iab may write into free memory (Tierra's MemModeFree 0: only other cells' "
+        "memory is protected); off: only into the cell's own memory and daughter block",
+        new=True),
     # ---- reaper ---------------------------------------------------------------------------
     Var("ERROR_MOVE_UP", B, True, "reaper", "standard",
         "Move organisms up the reaper queue when an instruction errs"),
@@ -314,8 +336,10 @@ VARIABLES: tuple[Var, ...] = (
     # ---- logging --------------------------------------------------------------------------
     Var("LOG_INTERVAL_SLICES", I, 10000, "logging", "standard",
         "Journal a stats event every N slices", lo=1, hi=2**40),
-    Var("LOG_JSONL_PATH", P, None, "logging", "standard", "Path of the JSONL run journal",
-        unset="{DATA_BASE_DIR}/checkpoints/experiment.jsonl"),
+    Var("LOG_JSONL_PATH", P, None, "logging", "standard",
+        "Path of the JSONL run journal; unset, each run writes journal.jsonl in its own "
+        "directory, and runs/latest/journal.jsonl is the latest run's",
+        unset="{DATA_BASE_DIR}/runs/latest/journal.jsonl"),
     Var("CONSOLE_SUMMARY", B, True, "logging", "advanced",
         "Print periodic summary lines on the console"),
     Var("REFRESH_HZ", F, 4.0, "logging", "standard",
@@ -327,11 +351,13 @@ VARIABLES: tuple[Var, ...] = (
     Var("CHECKPOINT_ENABLED", B, True, "checkpoint", "standard", "Enable checkpointing"),
     Var("CHECKPOINT_DIR", P, None, "checkpoint", "standard",
         "Directory for checkpoint files; the server writes to server/ and workers to "
-        "worker/ under it", unset="{DATA_BASE_DIR}/checkpoints",
+        "worker/ under it; a `run` keeps its checkpoints in its own run directory unless "
+        "this is set (then that directory is the run's)", unset="{DATA_BASE_DIR}/checkpoints",
         note="the seed gives {data_dir}/checkpoints, and {data_dir}/checkpoints/worker for "
         "workers: one variable, with server/ and worker/ below it"),
     Var("CHECKPOINT_CADENCE_SECONDS", I, 120, "checkpoint", "standard",
-        "Seconds between checkpoints of a local run", lo=1, hi=10_000_000),
+        "Seconds between checkpoints of a local run (0: after every stats event, for tests "
+        "and tiny runs)", lo=0, hi=10_000_000),
     Var("CHECKPOINT_KEEP_LAST_N", I, 10, "checkpoint", "advanced",
         "Number of checkpoints to retain", lo=1, hi=100_000),
     # ---- server ---------------------------------------------------------------------------

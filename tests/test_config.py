@@ -222,7 +222,7 @@ def test_unknown_dotenv_names_close_to_ours_are_noticed(tmp_path: Path) -> None:
 
 def test_paths_derive_from_the_data_dir_unless_set(tmp_path: Path) -> None:
     config = _load(tmp_path, named_flags={"--data-dir": "/srv/bb"})
-    assert config.logging.log_jsonl_path == "/srv/bb/checkpoints/experiment.jsonl"
+    assert config.logging.log_jsonl_path == "/srv/bb/runs/latest/journal.jsonl"
     assert config.data.server_checkpoints == Path("/srv/bb/checkpoints/server")
     assert config.data.genebank == Path("/srv/bb/genebank")
     config = _load(tmp_path, {"CHECKPOINT_DIR": "/elsewhere"}, named_flags={"--data-dir": "d"})
@@ -331,7 +331,7 @@ def test_json_has_every_variable_with_value_and_source(tmp_path: Path) -> None:
     assert list(document) == [v.name for v in VARIABLES]
     assert document["SEED"] == {"value": 3, "source": "environment"}
     assert document["LOG_JSONL_PATH"] == {
-        "value": "data/checkpoints/experiment.jsonl", "source": "default"}
+        "value": "data/runs/latest/journal.jsonl", "source": "default"}
 
 
 def test_toml_round_trip_keeps_every_value(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def test_a_boost_multiplies_the_next_slices_then_wears_off() -> None:
     ledger, cells, c = setup(rent=0.0, boost_duration=2)
     ledger.boost(cells, c, 3)
     ledger.boost(cells, c, 1)  # a lower level does not lower the boost
-    assert [ledger.slice_length(cells, c, 0) for _ in range(3)] == [420, 420, 105]
+    assert [ledger.slice_length(cells, c, 0, 105) for _ in range(3)] == [420, 420, 105]
 
 
 def test_two_slice_ends_in_debt_starve() -> None:

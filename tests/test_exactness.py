@@ -118,7 +118,7 @@ LONG = {
 }
 
 
-JOURNAL = Path("data", "checkpoints", "experiment.jsonl")
+JOURNAL = Path("data", "runs", "latest", "journal.jsonl")
 
 
 def _journal(directory: Path) -> list[dict[str, object]]:

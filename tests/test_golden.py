@@ -19,9 +19,9 @@ STEPS = 600_000
 
 # workload -> digest after STEPS instructions from seed 1 (bench.py's workloads, no warm-up)
 GOLDEN = {
-    "ancestor": "63d7ddb110ea726588d19e6c57d71d4222d859652db35554e767f47b3b59c3e5",
-    "classic": "27390a610832b3ee29d670c882b0b73dc118f2d0285b61f54e7fcd7c6f03ee23",
-    "ecology": "b47c7c7bfe9c2be86eb33ff1b962fbfe2c366a30f48a625093b04cc81f3e2bca",
+    "ancestor": "e790957158b3d9ff0debc481debad18b0491054e174d3c06f3d96acf6192b69e",
+    "classic": "b1bc01fc226828c6595fa5632839854c2f06b6e2992d21aa8871452cd12352cb",
+    "ecology": "78e3b63b600d63e1a3d30545d9d585466933f1279208cc07b9098a90fe2d7e01",
 }
 WORKLOADS = {
     "ancestor": ("classic", False),

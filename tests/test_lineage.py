@@ -18,7 +18,7 @@ def test_lineage_and_a_phylogeny_the_standard_tool_reads(cli: Cli, tmp_path: Pat
     result = cli(*ECOLOGY_RUN, timeout=600)
     assert result.returncode == 0, result.stderr
     journal = [json.loads(line) for line in
-               (tmp_path / "data" / "checkpoints" / "experiment.jsonl").read_text().splitlines()]
+               (tmp_path / "data" / "runs" / "latest" / "journal.jsonl").read_text().splitlines()]
     permanent = [e["name"] for e in journal if e["event"] == "genotype"]
     assert len(permanent) >= 3
 
@@ -48,4 +48,5 @@ def test_lineage_and_a_phylogeny_the_standard_tool_reads(cli: Cli, tmp_path: Pat
 
 def test_lineage_without_a_checkpoint_says_so(cli: Cli, tmp_path: Path) -> None:
     result = cli("lineage", "0097aaa")
-    assert result.returncode == 2 and "no run checkpoint" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr == f"bytebiota: error: no run in {Path('data', 'runs')}\n"

@@ -82,40 +82,56 @@ def test_a_second_lock_names_the_holder_and_a_release_frees_it(tmp_path: Path) -
 
 def test_two_runs_on_one_data_directory(cli: Cli, tmp_path: Path,
                                         processes: Processes) -> None:
+    """Issue 14, case 3: two runs at once on one data directory each get a directory of their
+    own; resuming the one that is running is refused, naming it; nothing is mixed."""
     first = processes.start("first", *RUN)
-    journal = tmp_path / "shared" / "checkpoints" / "experiment.jsonl"
-    wait_until(lambda: journal.exists() and journal.read_text().count("\n") >= 3,
+    runs = tmp_path / "shared" / "runs"
+
+    def journals() -> list[Path]:
+        return [p for p in runs.glob("*/journal.jsonl") if p.parent.name != "latest"]
+
+    wait_until(lambda: len(journals()) == 1, "the first run has a journal")
+    [first_dir] = [p.parent for p in journals()]
+    wait_until(lambda: (first_dir / "journal.jsonl").read_text().count("\n") >= 3,
                "the first run's journal has events")
-    second = cli(*RUN, "--seed", "2", "--max-steps", "400000")
-    assert second.returncode == 1, second.stderr
-    [line] = second.stderr.splitlines()
-    assert line.startswith(f"bytebiota: error: {Path('shared', 'checkpoints')} is in use by "
-                           f"pid {first.pid} on {socket.gethostname()} (bytebiota run "), line
-    resumed = cli(*RUN, "--resume", "--max-steps", "400000")
-    assert resumed.returncode == 1 and f"pid {first.pid}" in resumed.stderr
-    first.send_signal(signal.SIGTERM)
+    second = processes.start("second", *RUN, "--seed", "2")
+    wait_until(lambda: len(journals()) == 2, "the second run starts")
+    [second_dir] = [p.parent for p in journals() if p.parent != first_dir]
+    resumed = cli(*RUN, "--resume", first_dir.name, "--max-steps", "400000000")
+    assert resumed.returncode == 1, resumed.stderr
+    [line] = resumed.stderr.splitlines()
+    assert line.startswith(f"bytebiota: error: {Path('shared', 'runs', first_dir.name)} is in "
+                           f"use by pid {first.pid} on {socket.gethostname()} (bytebiota run "
+                           ), line
+    for process in (first, second):
+        process.send_signal(signal.SIGTERM)
     assert first.wait(timeout=DEADLINE) == 0, processes.log("first")
-    written = events(journal)
-    assert [e["event"] for e in written].count("header") == 1
-    assert written[0]["seed"] == 1 and written[-1]["event"] == "end"
-    assert not any(e["event"] == "resume" for e in written)
-    steps = [e["step"] for e in written if e["event"] == "stats"]
-    assert steps == sorted(steps)
+    assert second.wait(timeout=DEADLINE) == 0, processes.log("second")
+    for directory, seed in ((first_dir, 1), (second_dir, 2)):
+        written = events(directory / "journal.jsonl")
+        assert [e["event"] for e in written].count("header") == 1
+        assert written[0]["seed"] == seed and written[-1]["event"] == "end"
+        assert not any(e["event"] == "resume" for e in written)
+        steps = [e["step"] for e in written if e["event"] == "stats"]
+        assert steps == sorted(steps)
+        verified = cli("replay", str(directory / "journal.jsonl"), "--verify", timeout=300)
+        assert verified.returncode == 0, verified.stderr
 
 
 def test_the_lock_of_a_killed_run_is_taken_over(cli: Cli, tmp_path: Path,
                                                 processes: Processes) -> None:
-    first = processes.start("first", *RUN, "--set", "CHECKPOINT_CADENCE_SECONDS=1")
-    directory = tmp_path / "shared" / "checkpoints"
-    wait_until(lambda: any(directory.glob("run-*.ckpt")), "a first checkpoint")
+    first = processes.start("first", *RUN)
+    latest = tmp_path / "shared" / "runs" / "latest"
+    wait_until(lambda: any(latest.glob("run-*.ckpt")), "a first checkpoint")
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=DEADLINE)
-    assert f'"pid": {first.pid}' in (directory / LOCK_FILE).read_text()
+    assert f'"pid": {first.pid}' in (latest / LOCK_FILE).read_text()
     resumed = cli(*RUN, "--resume", "--max-steps", "2000000")
     assert resumed.returncode == 0, resumed.stderr
-    assert (f"bytebiota: notice: {Path('shared', 'checkpoints')}: taking over the lock left "
-            f"by pid {first.pid} on {socket.gethostname()} (bytebiota run ") in resumed.stderr
-    assert events(directory / "experiment.jsonl")[-1]["event"] == "end"
+    assert (f"bytebiota: notice: {Path('shared', 'runs', latest.resolve().name)}: taking over "
+            f"the lock left by pid {first.pid} on {socket.gethostname()} (bytebiota run "
+            ) in resumed.stderr
+    assert events(latest / "journal.jsonl")[-1]["event"] == "end"
 
 
 def test_two_servers_on_one_data_directory(cli: Cli, tmp_path: Path,

@@ -97,3 +97,14 @@ def test_the_free_list_is_rebuilt_from_ownership() -> None:
     copy.claim(100, 3, 0)
     copy.rebuild_free_list()
     assert copy.free_blocks() == expected and copy.allocated == 13
+
+
+def test_the_better_fit_is_the_smallest_block_that_fits_leftmost_of_equals() -> None:
+    mem = Memory(SIZE, 1.0)
+    for a, n in ((10, 20), (40, 30), (80, 40), (130, 50)):
+        assert mem.alloc_at(a, n)
+    # free: [0, 10) 10, [30, 40) 10, [70, 80) 10, [120, 130) 10, [180, 256) 76
+    assert mem.alloc_best(10) == 0
+    assert mem.alloc_best(8) == 30  # three blocks of 10 fit best: the leftmost
+    assert mem.alloc_best(11) == 180
+    assert mem.alloc_best(100) == -1

@@ -26,7 +26,7 @@ RUN = ("run", "--regime", "classic", "--set", "CONSOLE_SUMMARY=false",
 COMMANDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "asm -o": (("asm", "g.asm", "-o", "{P}/x.bin"), False),
     "lineage --export": (("lineage", "--data-dir", "prepared", "--export", "{P}/p.csv"), False),
-    "replay --plot": (("replay", "prepared/checkpoints/experiment.jsonl", "--plot", "{P}"),
+    "replay --plot": (("replay", "prepared/runs/latest/journal.jsonl", "--plot", "{P}"),
                       True),
     "run --data-dir": ((*RUN, "--data-dir", "{P}"), True),
     "run --journal": ((*RUN, "--data-dir", "own", "--journal", "{P}/j.jsonl"), True),

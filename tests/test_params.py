@@ -3,15 +3,28 @@ the configuration table (variables.py, plus the regime's defaults in config.py).
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 
 from bytebiota import simulation
 from bytebiota.config import REGIME_DEFAULTS, isolated
-from bytebiota.core.params import PARAM_FIELDS, PARAM_NAMES, Params, SnapshotError
+from bytebiota.core.params import (
+    LEGACY_FIELDS,
+    MAL_BETTER,
+    MAL_NEAR,
+    MAL_RANDOM,
+    PARAM_FIELDS,
+    PARAM_NAMES,
+    Params,
+    SnapshotError,
+    packed_size,
+)
+from bytebiota.core.snapshot import SNAPSHOT_VERSION
 from bytebiota.variables import BY_NAME
 
 # Fields simulation.params derives instead of reading one variable.
-DERIVED = {"ecology", "opcode_bits", "mal_random", "gradient_type"}
+DERIVED = {"ecology", "opcode_bits", "mal_mode", "gradient_type"}
 
 
 def test_params_cannot_be_built_from_nothing() -> None:
@@ -55,7 +68,7 @@ def test_the_ecology_defaults_once_drifted_in_the_core_are_the_tables() -> None:
 
 def test_pack_then_unpack_is_the_same_record() -> None:
     p = simulation.default_params("ecology", soup_size=1234, rent=0.5)
-    q = Params.unpack(p.pack())
+    q = Params.unpack(p.pack(), SNAPSHOT_VERSION)
     assert q.fields() == p.fields()
     assert [name for name, _ in PARAM_FIELDS] == list(q.fields())
 
@@ -64,4 +77,22 @@ def test_a_packed_soup_below_the_minimum_is_a_snapshot_error() -> None:
     p = simulation.default_params()
     p.soup_size = 10
     with pytest.raises(SnapshotError, match="soup_size 10"):
-        Params.unpack(p.pack())
+        Params.unpack(p.pack(), SNAPSHOT_VERSION)
+
+
+def test_an_older_formats_params_get_the_values_that_reproduce_it() -> None:
+    p = simulation.default_params("classic", mal_replaces=1, write_free=1)
+    legacy = dict(LEGACY_FIELDS[2])
+    old = b"".join(
+        struct.pack("<" + code, getattr(p, name)) for name, code in PARAM_FIELDS
+        if name not in legacy)
+    assert len(old) == packed_size(2) < packed_size(SNAPSHOT_VERSION)
+    q = Params.unpack(old, 2)
+    assert (q.mal_replaces, q.write_free) == (0, 0)
+    assert {k: v for k, v in q.fields().items() if k not in legacy} == {
+        k: v for k, v in p.fields().items() if k not in legacy}
+
+
+def test_mal_placement_numbers() -> None:
+    assert [simulation.MAL_PLACEMENTS.index(name) for name in ("near", "random", "better")] == [
+        MAL_NEAR, MAL_RANDOM, MAL_BETTER]

@@ -19,7 +19,7 @@ RUN = ("run", "--regime", "classic", "--set", "CONSOLE_SUMMARY=false",
 def journal(cli: Cli, tmp_path: Path) -> Path:
     result = cli(*RUN)
     assert result.returncode == 0, result.stderr
-    return tmp_path / "data" / "checkpoints" / "experiment.jsonl"
+    return tmp_path / "data" / "runs" / "latest" / "journal.jsonl"
 
 
 def _events(path: Path) -> list[dict[str, Any]]:
@@ -59,15 +59,37 @@ def test_verify_names_the_first_divergent_step(cli: Cli, journal: Path, tmp_path
     assert f"diverges at step {int(target['step']):,}" in result.stderr
 
 
-def test_a_cut_off_journal_replays_its_whole_events(cli: Cli, journal: Path,
-                                                    tmp_path: Path) -> None:
+def test_a_cut_off_journal_replays_its_whole_events_but_does_not_verify(
+        cli: Cli, journal: Path, tmp_path: Path) -> None:
+    """Playing a crashed run's journal shows what it has; verifying it would vouch for a
+    damaged file (issue 14, case 3): exit 1, naming the line."""
     text = journal.read_text()
     cut = tmp_path / "cut.jsonl"
     cut.write_text(text[: len(text) - 40])
     result = cli("replay", str(cut), "--summary")
     assert result.returncode == 0
     assert "last line is cut off" in result.stderr
-    assert cli("replay", str(cut), "--verify").returncode == 0
+    result = cli("replay", str(cut), "--verify")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "the last line is cut off" in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["garbage", "second header", "steps go back"])
+def test_verify_fails_on_a_journal_with_garbage_or_two_runs_in_it(
+        cli: Cli, journal: Path, tmp_path: Path, damage: str) -> None:
+    lines = journal.read_text().splitlines(keepends=True)
+    middle = len(lines) // 2
+    if damage == "garbage":
+        lines.insert(middle, '{"event":"stats","step":1\x00\n')
+    elif damage == "second header":
+        lines.insert(middle, lines[0])
+    else:
+        lines.insert(middle, next(line for line in lines if '"stats"' in line))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(lines))
+    result = cli("replay", str(bad), "--verify")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("content", ["hello\n", '{"a": 1}\n', '{"event": "stats"}\n', ""])

@@ -33,10 +33,14 @@ def events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+LATEST = Path("data", "runs", "latest")  # the latest run's directory, from the current one
+JOURNAL = LATEST / "journal.jsonl"
+
+
 def test_run_writes_a_journal_and_a_final_checkpoint(cli: Cli, tmp_path: Path) -> None:
     result = cli(*CLASSIC_RUN, "--seed", "3", "--max-steps", "400000")
     assert result.returncode == 0, result.stderr
-    journal = events(tmp_path / "data" / "checkpoints" / "experiment.jsonl")
+    journal = events(tmp_path / JOURNAL)
     header, *middle, end = journal
     assert header["event"] == "header" and header["seed"] == 3 and header["format"] == 1
     assert header["core"] in ("compiled", "pure") and header["config"]["SOUP_SIZE"] == 60000
@@ -49,18 +53,20 @@ def test_run_writes_a_journal_and_a_final_checkpoint(cli: Cli, tmp_path: Path) -
     assert set(last["mutations"]) == {"background", "copy", "flaw", "insertion", "deletion"}
     genotypes = [e for e in middle if e["event"] == "genotype"]
     assert genotypes[0]["name"] == "0080aaa" and genotypes[0]["parent"] == "0666god"
-    saved = tmp_path / "data" / "genebank" / "0080aaa.asm"
+    run = (tmp_path / LATEST).resolve()
+    saved = run / "genebank" / "0080aaa.asm"
     assert asm.load(saved).code == asm.ancestor("classic").code
     assert asm.load(saved).meta["parent"] == "0666god"
-    assert len(checkpoints.listing(tmp_path / "data" / "checkpoints", "run")) == 1
+    assert saved.read_text().startswith(f"; genotype 0080aaa of run {run.name}, saved by ")
+    steps = [checkpoints.read(p)[0]["step"] for p in checkpoints.listing(run, "run")]
+    assert steps == [400_000, 0]  # newest first; the first at the run's start
 
 
 def test_same_seed_same_journal(cli: Cli, tmp_path: Path) -> None:
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         cli(*CLASSIC_RUN, "--seed", "9", "--max-steps", "200000", cwd=tmp_path / name)
-    journal = Path("data", "checkpoints", "experiment.jsonl")
-    assert (tmp_path / "a" / journal).read_text() == (tmp_path / "b" / journal).read_text()
+    assert (tmp_path / "a" / JOURNAL).read_text() == (tmp_path / "b" / JOURNAL).read_text()
 
 
 @REGIMES
@@ -73,8 +79,7 @@ def test_compiled_and_pure_give_the_same_journal(cli: Cli, tmp_path: Path,
         if result.returncode != 0 and "no compiled core" in result.stderr:
             pytest.skip("no compiled core here")
         assert result.returncode == 0, result.stderr
-    journal = Path("data", "checkpoints", "experiment.jsonl")
-    compiled, pure = events(tmp_path / "compiled" / journal), events(tmp_path / "pure" / journal)
+    compiled, pure = events(tmp_path / "compiled" / JOURNAL), events(tmp_path / "pure" / JOURNAL)
     assert compiled[0].pop("core") == "compiled" and pure[0].pop("core") == "pure"
     assert compiled == pure
 
@@ -88,7 +93,7 @@ def test_resume_continues_exactly(cli: Cli, tmp_path: Path, regime_run: tuple[st
     assert half.returncode == 0, half.stderr
     rest = cli(*regime_run, "--resume", "--max-steps", "300000", "--data-dir", "two")
     assert rest.returncode == 0, rest.stderr
-    resumed = events(tmp_path / "two" / "checkpoints" / "experiment.jsonl")
+    resumed = events(tmp_path / "two" / "runs" / "latest" / "journal.jsonl")
     original = events(tmp_path / "whole.jsonl")
     assert resumed[-1] == original[-1]  # the same final step and digest
     assert next(e for e in resumed if e["event"] == "resume")["step"] == 150_000
@@ -99,19 +104,21 @@ def test_resume_continues_exactly(cli: Cli, tmp_path: Path, regime_run: tuple[st
 def test_a_damaged_checkpoint_is_refused_and_nothing_is_overwritten(cli: Cli,
                                                                     tmp_path: Path) -> None:
     assert cli(*CLASSIC_RUN, "--seed", "5", "--max-steps", "50000").returncode == 0
-    directory = tmp_path / "data" / "checkpoints"
-    [checkpoint] = checkpoints.listing(directory, "run")
-    journal = directory / "experiment.jsonl"
+    directory = tmp_path / LATEST
+    last, first = checkpoints.listing(directory, "run")
+    journal = directory / "journal.jsonl"
     before = journal.read_bytes()
-    data = checkpoint.read_bytes()
+    data = last.read_bytes()
     for damaged in (data[: len(data) // 2], data[:100] + bytes([data[100] ^ 1]) + data[101:]):
-        checkpoint.write_bytes(damaged)
-        result = cli(*CLASSIC_RUN, "--resume", str(checkpoint), "--max-steps", "90000")
+        last.write_bytes(damaged)
+        result = cli(*CLASSIC_RUN, "--resume", str(last), "--max-steps", "90000")
         assert result.returncode == 2
         assert result.stderr.count("\n") == 1 and "checksum" in result.stderr
-        assert checkpoint.read_bytes() == damaged and journal.read_bytes() == before
+        assert last.read_bytes() == damaged and journal.read_bytes() == before
+    first.write_bytes(first.read_bytes()[:1000])
     result = cli(*CLASSIC_RUN, "--resume", "--max-steps", "90000")
     assert result.returncode == 2 and "no checkpoint to resume" in result.stderr
+    assert result.stderr.count("warning: skipping") == 2
 
 
 def _running(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
@@ -121,7 +128,7 @@ def _running(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
         cwd=tmp_path, env=clean_environ(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )
-    journal = tmp_path / "data" / "checkpoints" / "experiment.jsonl"
+    journal = tmp_path / JOURNAL
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and (not journal.exists() or
                                            journal.read_text().count("\n") < 3):
@@ -139,8 +146,13 @@ def test_sigterm_and_sighup_checkpoint_and_exit_zero(tmp_path: Path, signum: int
     assert process.returncode == 0, err
     end = events(journal)[-1]
     assert end["event"] == "end"
-    [checkpoint] = checkpoints.listing(journal.parent, "run")
+    checkpoint = checkpoints.listing(journal.parent, "run")[0]
     assert checkpoints.read(checkpoint)[0]["step"] == end["step"]
+    # Stopped between chunks, never inside the world: the final state is an exact one.
+    verified = subprocess.run([sys.executable, "-m", "bytebiota", "replay", str(journal),
+                               "--verify"], env=clean_environ(), capture_output=True,
+                              text=True, timeout=300, check=False)
+    assert verified.returncode == 0, verified.stderr
 
 
 def test_a_closed_stdout_checkpoints_and_ends_the_journal(tmp_path: Path) -> None:
@@ -154,10 +166,10 @@ def test_a_closed_stdout_checkpoints_and_ends_the_journal(tmp_path: Path) -> Non
     assert result.stdout.startswith("step ") and result.stdout.count("\n") == 1
     err = (tmp_path / "run.err").read_text()
     assert "Traceback" not in err and "Exception ignored" not in err, err
-    journal = tmp_path / "data" / "checkpoints" / "experiment.jsonl"
+    journal = tmp_path / JOURNAL
     end = events(journal)[-1]
     assert end["event"] == "end", err
-    [checkpoint] = checkpoints.listing(journal.parent, "run")
+    checkpoint = checkpoints.listing(journal.parent, "run")[0]
     assert checkpoints.read(checkpoint)[0]["step"] == end["step"]
     assert "stdout closed" in err
 

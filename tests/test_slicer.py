@@ -7,6 +7,7 @@ import math
 import pytest
 
 from bytebiota.core.cells import Cells
+from bytebiota.core.rng import Rng
 from bytebiota.core.slicer import Slicer
 
 
@@ -39,3 +40,17 @@ def test_the_ring_newborns_before_their_mother_and_deaths_move_on() -> None:
     s.remove(a)
     s.remove(c)
     assert s.cur == -1
+
+
+def test_a_random_slice_draws_around_a_fixed_part_as_in_tierra() -> None:
+    # Tierra 6.02's soup_in: a length of 25, no fixed part, a random part of 2 x 25: 0 .. 50
+    cells = Cells()
+    c = cells.new_slot()
+    cells.slice_len[c] = 25
+    s = Slicer(cells, 1.0, 0, 1000, fixed=0.0, random=2.0)
+    rng = Rng(3)
+    draws = [s.draw(c, rng) for _ in range(5000)]
+    assert min(draws) == 0 and max(draws) == 50 and len(set(draws)) == 51
+    s = Slicer(cells, 1.0, 0, 1000, fixed=0.5, random=0.0)
+    assert s.draw(c, rng) == 12  # rounded down; no draw
+    assert Slicer(cells, 1.0, 0, 1000).draw(c, rng) == 25

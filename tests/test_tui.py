@@ -156,10 +156,10 @@ def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) 
         assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
     finally:
         subprocess.run([tmux, "kill-session", "-t", session], check=False)
-    journal = tmp_path / "data" / "checkpoints" / "experiment.jsonl"
+    journal = tmp_path / "data" / "runs" / "latest" / "journal.jsonl"
     last = json.loads(journal.read_text().splitlines()[-1])
     assert last["event"] == "end"
-    assert list((tmp_path / "data" / "checkpoints").glob("run-*.ckpt"))
+    assert list((tmp_path / "data" / "runs" / "latest").glob("run-*.ckpt"))
 
 
 def test_the_monitor_view_shows_workers_and_islands() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bytebiota.core.isa import CODES, INSTRUCTIONS, INSTRUCTIONS_ECOLOGY, MNEMONICS
+from bytebiota.core.params import MAL_BETTER, Params
 from bytebiota.core.world import World
 from tests.conftest import classic_params
 
@@ -16,8 +17,14 @@ def code(program: str) -> bytes:
     return bytes(CODES[word] for word in program.split())
 
 
-def machine(program: str, *, soup: int = SOUP, at: int = AT, **registers: int) -> tuple[World, int]:
-    world = World(classic_params(soup_size=soup), 1)
+def machine(program: str, *, soup: int = SOUP, at: int = AT, **registers: int
+            ) -> tuple[World, int]:
+    return machine_with(classic_params(soup_size=soup), program, at=at, **registers)
+
+
+def machine_with(params: Params, program: str, *, at: int = AT, **registers: int
+                 ) -> tuple[World, int]:
+    world = World(params, 1)
     cell = world.inject(code(program), at)
     for name, value in registers.items():
         getattr(world.cells, name)[cell] = value
@@ -245,6 +252,45 @@ def test_one_daughter_block_at_a_time() -> None:
     assert world.cells.errors[c] == 1 and world.mem.allocated == 8
 
 
+def test_a_second_mal_replaces_the_daughter_block_as_in_tierra() -> None:
+    world, c = machine_with(classic_params(soup_size=SOUP, mal_replaces=1),
+                            "mal mal mal nop_0", cx=4)
+    world.run(1)
+    first = world.cells.dstart[c]
+    world.cells.cx[c] = 6
+    world.run(1)  # a new size: the held block is freed, a new one allocated
+    assert world.cells.errors[c] == 0 and world.cells.dsize[c] == 6
+    assert world.mem.allocated == 4 + 6 and world.cells.moved[c] == 0
+    held = {a for a in range(SOUP) if world.mem.owner[a] == c + 1}
+    assert len(held) == 10 and world.cells.dstart[c] in held
+    assert first == world.cells.dstart[c] or world.mem.owner[first] == 0
+    world.run(1)  # the same size again fails, and the block stays
+    assert world.cells.errors[c] == 1 and world.cells.dsize[c] == 6
+
+
+def test_mov_iab_may_write_free_memory_when_allowed() -> None:
+    world, c = machine_with(classic_params(soup_size=SOUP, write_free=1),
+                            "mov_iab mov_iab", ax=700, bx=AT)
+    other = world.inject(code("inc_a inc_b"), 500)
+    world.run(1)
+    assert world.mem.soup[700] == CODES["mov_iab"] and world.cells.errors[c] == 0
+    assert world.mem.owner[700] == 0  # written, not taken
+    world.cells.ax[c] = 500
+    world.run(1)  # other cells' memory stays protected
+    assert world.mem.soup[500] == CODES["inc_a"] and world.cells.errors[c] == 1
+    assert world.cells.alive[other]
+
+
+def test_mal_better_fit_takes_the_smallest_block_that_fits() -> None:
+    world, c = machine_with(classic_params(soup_size=1000, mal_mode=MAL_BETTER),
+                            "mal nop_0 nop_0 nop_0 nop_0", at=0, cx=10)
+    for start, size in ((30, 200), (250, 12), (300, 11)):
+        world.inject(bytes(size), start)
+    # free: [5, 30) 25 bytes, [230, 250) 20, [262, 300) 38, [311, 1000) 689
+    world.run(1)
+    assert world.cells.dstart[c] == 230  # first fit from the mother would be 5
+
+
 def _grow(world: World, c: int, size: int) -> None:
     """Give cell c a daughter block of ``size`` bytes, all written by it."""
     world.cells.cx[c] = size
@@ -331,3 +377,12 @@ def test_occupancy_cap_reaps_before_the_soup_is_full() -> None:
     world.cells.ip[c] = 500
     world.run(1)
     assert not world.cells.alive[old] and world.cells.dstart[c] >= 0
+
+
+def test_a_cell_writing_into_its_own_body_changes_genotype_when_relabelling() -> None:
+    for relabel, expected in ((0, "0004aaa"), (1, "0004aab")):
+        world, c = machine_with(classic_params(soup_size=SOUP, relabel=relabel),
+                                "mov_iab nop_0 nop_1 inc_a", ax=AT + 1, bx=AT + 3)
+        world.run(1)
+        assert world.mem.soup[AT + 1] == CODES["inc_a"] and world.cells.errors[c] == 0
+        assert world.genebank.names[world.cells.geno[c]] == expected

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import struct
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 
 from bytebiota.core import life
 from bytebiota.core.genebank import genotype_name, letters
+from bytebiota.core.params import LEGACY_FIELDS, PARAM_FIELDS, packed_size
+from bytebiota.core.snapshot import SNAPSHOT_MAGIC, SNAPSHOT_VERSION
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.genome import asm
 from tests.conftest import classic_params
@@ -195,3 +199,51 @@ def test_inject_refuses_what_does_not_fit() -> None:
         world.inject(bytes(100), 50)
     with pytest.raises(ValueError, match="empty"):
         world.inject(b"")
+
+
+def test_a_format_2_snapshot_is_read_with_the_semantics_it_had() -> None:
+    # A checkpoint written before MAL_REPLACES_DAUGHTER and WRITE_FREE_MEMORY existed: its
+    # packed parameters lack them; it resumes with both off, as it ran.
+    world = ancestor_world(3, **RAY)
+    world.run(200_000)
+    data = world.snapshot()
+    body = data[:-32]
+    start = len(SNAPSHOT_MAGIC) + 2
+    legacy = dict(LEGACY_FIELDS[2])
+    old_params = b"".join(struct.pack("<" + code, getattr(world.p, name))
+                          for name, code in PARAM_FIELDS if name not in legacy)
+    old_body = (SNAPSHOT_MAGIC + struct.pack("<H", 2) + old_params
+                + body[start + packed_size(SNAPSHOT_VERSION):])
+    old = restore(old_body + hashlib.sha256(old_body).digest())
+    assert (old.p.mal_replaces, old.p.write_free) == (0, 0)
+    assert old.digest() == world.digest()
+    old.run(100_000)
+    world.run(100_000)
+    assert old.digest() == world.digest()
+
+
+def test_with_relabelling_every_cell_is_labelled_with_the_genome_it_holds() -> None:
+    # RELABEL_CHANGED_GENOMES (Tierra): a cell whose body changes, by a background flip or
+    # by writing into itself, becomes a cell of its new genotype.
+    world = ancestor_world(5, **{**RAY, "background_interval": 50, "relabel": 1})
+    bank = world.genebank
+    world.run(400_000)
+    assert world.mut.background_flips > 5000
+    for c in world.living():
+        assert bank.genomes[world.cells.geno[c]] == world.genome_of(c)
+    assert sum(int(x) for x in bank.alive) == world.population
+    plain = ancestor_world(5, **{**RAY, "background_interval": 50})
+    plain.run(400_000)
+    assert any(plain.genebank.genomes[plain.cells.geno[c]] != plain.genome_of(c)
+               for c in plain.living())  # without it, struck cells keep their birth label
+
+
+def test_a_relabelled_cell_descends_from_its_old_genotype() -> None:
+    world = ancestor_world(1, relabel=1)
+    c = world.living()[0]
+    world.mem.soup[world.cells.start[c] + 5] ^= 1  # as a background flip would
+    life.struck(world, world.cells.start[c] + 5)
+    gid = world.cells.geno[c]
+    assert world.genebank.names[gid] == "0080aab"
+    assert world.genebank.parents[gid] == "0080aaa"
+    assert world.genebank.alive[gid] == 1 and world.genebank.living == 1

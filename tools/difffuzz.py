@@ -242,8 +242,14 @@ def random_settings(rnd: random.Random) -> list[str]:
     s["REAP_TOP_FRACTION"] = f"{rnd.uniform(0.0, 1.0):.3g}"
     s["MAX_OCCUPANCY_RATIO"] = f"{rnd.uniform(0.3, 1.0):.3g}"
     s["SEARCH_LIMIT_MULTIPLIER"] = rnd.choice((1, 5, 40))
+    s["MAL_PLACEMENT"] = rnd.choice(("near", "random", "better"))
+    s["MAL_REPLACES_DAUGHTER"] = rnd.choice(("true", "false"))
+    s["WRITE_FREE_MEMORY"] = rnd.choice(("true", "false"))
+    s["RELABEL_CHANGED_GENOMES"] = rnd.choice(("true", "false"))
+    if rnd.random() < 0.4:
+        s["SLICE_FIXED_FRACTION"] = rnd.choice(("0", "0.5", "1"))
+        s["SLICE_RANDOM_FRACTION"] = rnd.choice(("0.3", "1", "2"))
     if regime == "ecology":
-        s["MAL_PLACEMENT"] = rnd.choice(("near", "random"))
         s["SOUP_SIZE"] = rnd.choice((5_000, 12_000, 60_000, 250_000, 1_000_000, 5_000_000))
         length = rnd.choice((1, 16, 100, 1000, 4096))
         s["ENV_LENGTH"] = length

@@ -108,10 +108,10 @@ class Ledger:
         cells.energy[c] -= owed
         self.spent_rent = ledger_add(self.spent_rent, owed)
 
-    def slice_length(self, cells: Cells, c: i64, now: i64) -> i64:
-        """Start cell c's slice: settle its rent, apply a task boost; returns the length."""
+    def slice_length(self, cells: Cells, c: i64, now: i64, n: i64) -> i64:
+        """Start cell c's slice of ``n`` instructions: settle its rent, apply a task boost;
+        returns the length."""
         self.settle_rent(cells, c, now)
-        n = cells.slice_len[c]
         if cells.boost_left[c] > 0:
             n *= 1 + cells.boost_level[c]
             cells.boost_left[c] -= 1

@@ -118,13 +118,15 @@ INSTRUCTIONS: tuple[tuple[int, str, str, int, str], ...] = (
     (MOV_CD, "mov_cd", "move", REG_DX, "dx = cx"),
     (MOV_AB, "mov_ab", "move", REG_BX, "bx = ax"),
     (MOV_IAB, "mov_iab", "move", REG_NONE, "soup[ax] = soup[bx]: the copy step, where copy "
-     "mutations strike; fails if ax is not the cell's own memory or its daughter's"),
+     "mutations strike; fails if ax is not the cell's own memory or its daughter's (or "
+     "free memory, under WRITE_FREE_MEMORY)"),
     (ADR, "adr", "address", REG_AX, "ax = address past the nearest complementary template "
      "(both ways); cx = template size"),
     (ADRB, "adrb", "address", REG_AX, "the same, searching backward only"),
     (ADRF, "adrf", "address", REG_AX, "the same, searching forward only"),
     (MAL, "mal", "reproduction", REG_AX, "allocate cx bytes for a daughter; ax = its address; "
-     "fails if cx <= 0, cx > MAX_MAL_MULT x size, or a daughter block is held already"),
+     "fails if cx <= 0, cx > MAX_MAL_MULT x size, or a daughter block is held already "
+     "(MAL_REPLACES_DAUGHTER: the held block is freed, and only a request of its size fails)"),
     (DIVIDE, "divide", "reproduction", REG_NONE, "the daughter becomes a cell; fails if it is "
      "shorter than 12 bytes or under 70 % of it was written by the mother"),
 )

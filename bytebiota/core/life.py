@@ -21,6 +21,7 @@ from mypy_extensions import i64, u8
 from bytebiota.core.arith import wrap32
 from bytebiota.core.cells import INPUTS
 from bytebiota.core.mutation import MIN_CELL
+from bytebiota.core.params import MAL_BETTER, MAL_RANDOM
 
 if TYPE_CHECKING:  # annotations only: world.py imports this module
     from bytebiota.core.world import World
@@ -46,11 +47,40 @@ def make_cell(w: World, start: i64, size: i64, genome: bytes, parent_gid: i64,
     w.total_cell_bytes += size
     w.update_search_limit()
     w.reaper.push_bottom(c)
+    _check_permanent(w, gid)
+    return c
+
+
+def _check_permanent(w: World, gid: i64) -> None:
     if w.genebank.becomes_permanent(gid, w.population):
         w.new_permanent.append(w.genebank.names[gid])
         if w.eco != 0:
             w.bank.offer(w.genebank, gid)
-    return c
+
+
+def relabel(w: World, c: i64, step: i64) -> None:
+    """Cell c's genome changed in place at ``step`` (it wrote into its own body, or a
+    background flip struck it; RELABEL_CHANGED_GENOMES): it becomes a cell of its new
+    genotype, as in Tierra 6.02 (bookeep.c's CellMutBookeep): a birth of the new genotype,
+    the old one its parent, and a death of the old."""
+    cells = w.cells
+    old = cells.geno[c]
+    gid = w.genebank.birth(w.genome_of(c), old, step)  # before the death: old stays named
+    w.genebank.death(old)
+    cells.geno[c] = gid
+    _check_permanent(w, gid)
+
+
+def struck(w: World, a: i64) -> None:
+    """Address ``a`` changed outside any instruction (a background flip): relabel the cell
+    whose body holds it, if any."""
+    o = i64(w.mem.owner[a])
+    if o == 0:
+        return
+    c = o - 1
+    start = w.cells.start[c]
+    if start <= a < start + w.cells.csize[c]:  # the body, not a daughter block
+        relabel(w, c, w.steps)
 
 
 def kill(w: World, v: i64) -> bool:
@@ -76,26 +106,41 @@ def kill(w: World, v: i64) -> bool:
 
 
 def mal(w: World, c: i64, request: i64) -> i64:
-    """Allocate a daughter block of ``request`` bytes for cell c (first fit from its own
-    start, or from a random address under MAL_PLACEMENT=random), reaping until it fits;
-    returns its address, or -1 (the caller counts the error)."""
+    """Allocate a daughter block of ``request`` bytes for cell c, reaping until it fits;
+    returns its address, or -1 (the caller counts the error).
+
+    Where (MAL_PLACEMENT): first fit from the mother's start, from a random address, or the
+    better fit anywhere. A cell already holding a daughter block fails, unless
+    MAL_REPLACES_DAUGHTER: then, as in Tierra 6.02's ``mal()``, the block is freed first (and a
+    request of the block's own size fails).
+    """
     cells = w.cells
     mem = w.mem
-    if cells.dstart[c] >= 0 or request <= 0:
+    p = w.p
+    held = cells.dsize[c] if cells.dstart[c] >= 0 else -1
+    if request <= 0 or (held >= 0 and (p.mal_replaces == 0 or request == held)):
         return -1
-    if request > w.p.max_mal_mult * cells.csize[c] or request > mem.occupancy_cap:
+    if request > p.max_mal_mult * cells.csize[c] or request > mem.occupancy_cap:
         return -1
+    if w.eco != 0 and cells.energy[c] < 0:
+        return -1  # in arrears: no reproduction
+    if held >= 0:
+        mem.free(cells.dstart[c], held)
+        cells.dstart[c] = -1
+        cells.dsize[c] = 0
+        cells.moved[c] = 0
+    mode = p.mal_mode
     near = cells.start[c]
-    scatter = False
-    if w.eco != 0:
-        if cells.energy[c] < 0:
-            return -1  # in arrears: no reproduction
-        if w.p.mal_random != 0:
-            near = w.rng.below(mem.size)
-            scatter = True
+    if mode == MAL_RANDOM:
+        near = w.rng.below(mem.size)
     while True:
         if mem.allocated + request <= mem.occupancy_cap:
-            a = mem.alloc_from(request, near) if scatter else mem.alloc(request, near)
+            if mode == MAL_RANDOM:
+                a = mem.alloc_from(request, near)
+            elif mode == MAL_BETTER:
+                a = mem.alloc_best(request)
+            else:
+                a = mem.alloc(request, near)
             if a >= 0:
                 break
         v = w.reaper.victim(w.rng, w.population, c)
@@ -130,6 +175,10 @@ def divide(w: World, c: i64, done: i64) -> bool:
     cells.dsize[c] = 0
     cells.moved[c] = 0
     d = make_cell(w, d0, ds, genome, cells.geno[c], w.steps + done)
+    if w.record_begets:
+        names = w.genebank.names
+        key = (names[cells.geno[c]], names[cells.geno[d]])
+        w.begets[key] = w.begets.get(key, 0) + 1
     if w.eco != 0:
         share = cells.energy[c] // 2
         cells.energy[c] -= share

@@ -1,8 +1,8 @@
 """The soup and its memory map (the seed's SoupMemory).
 
 Owns the soup (``vec[u8]``, circular: addresses wrap at ``size``), the ownership map and the
-free list, and allocation: first fit at or after an address (wrapping), room at an exact
-address, and freeing with coalescing.
+free list, and allocation: first fit at or after an address (wrapping), the smallest fit
+anywhere, room at an exact address, and freeing with coalescing.
 
 Invariants:
 - ``owner[a]`` is the slot + 1 of the cell whose memory or daughter block holds address
@@ -10,7 +10,9 @@ Invariants:
 - the free blocks (``fstart``/``flen``) are sorted, disjoint and maximal (adjacent free
   blocks are merged), and cover exactly the addresses whose owner is 0 and that are not
   allocated; ``allocated`` + the free blocks' lengths == ``size``;
-- the soup's length never changes, so a ``vec`` of it loaded into a local stays valid.
+- the soup's length never changes, so a ``vec`` of it loaded into a local stays valid;
+- writes (``mov_iab``, checked in vm.py) go only to bytes the writer owns, or also to free
+  bytes when ``write_free``: other cells' memory is always protected (reading is free).
 ``owner``, the free list and ``allocated`` are derived data: snapshots leave them out and
 ``restore`` rebuilds them (``rebuild_free_list``).
 """
@@ -32,8 +34,9 @@ class Memory:
     flen: vec[i64]
     allocated: i64
     occupancy_cap: i64  # allocation stops at this many bytes (MAX_OCCUPANCY_RATIO)
+    write_free: bool  # a cell may write free bytes, not only its own (WRITE_FREE_MEMORY)
 
-    def __init__(self, size: i64, max_occupancy: float) -> None:
+    def __init__(self, size: i64, max_occupancy: float, write_free: bool = False) -> None:
         self.size = size
         self.soup = vec[u8](bytes(size))
         self.owner = vec[i32]([0] * size)
@@ -41,6 +44,7 @@ class Memory:
         self.flen = vec[i64]([size])
         self.allocated = 0
         self.occupancy_cap = i64(int(max_occupancy * float(size)))
+        self.write_free = write_free
 
     def first_block_at_or_after(self, address: i64) -> i64:
         lo: i64 = 0
@@ -68,6 +72,24 @@ class Memory:
                 self._take(i, a, size)
                 return a
         return -1
+
+    def alloc_best(self, size: i64) -> i64:
+        """The smallest free block that fits (the leftmost of equals), from its start; -1 if
+        nothing fits. (Tierra 6.02's "better fit" descends a cartesian tree of the free
+        blocks towards the better-fitting side; the smallest fit is what it approximates.)"""
+        best: i64 = -1
+        n = i64(len(self.fstart))
+        for i in range(n):
+            length = self.flen[i]
+            if length >= size and (best < 0 or length < self.flen[best]):
+                best = i
+                if length == size:
+                    break
+        if best < 0:
+            return -1
+        a = self.fstart[best]
+        self._take(best, a, size)
+        return a
 
     def alloc_from(self, size: i64, address: i64) -> i64:
         """Room for ``size`` bytes starting at ``address`` if it is free there, else the first

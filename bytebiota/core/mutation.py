@@ -100,12 +100,14 @@ class Mutation:
         self.copy_cd = gap(rng, self.copy_mean)
         return b
 
-    def background_flip(self, mem: Memory, rng: Rng) -> None:
-        """Flip one bit of a random byte of the soup; the next one scheduled."""
+    def background_flip(self, mem: Memory, rng: Rng) -> i64:
+        """Flip one bit of a random byte of the soup; the next one scheduled. Returns the
+        address struck."""
         a = rng.below(mem.size)
         mem.soup[a] = u8(i64(mem.soup[a]) ^ pow2(rng.below(self.opcode_bits)))
         self.background_flips += 1
         self.bg_cd = gap(rng, self.background_interval)
+        return a
 
     def flaw(self, cells: Cells, rng: Rng, size: i64, c: i64, op: i64) -> None:
         """Perturb by +-1 the register the instruction ``op`` of cell c just wrote; the next

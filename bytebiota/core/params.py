@@ -34,7 +34,7 @@ PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("flaw_rate", "d"), ("error_move_up", "q"), ("success_move_down", "q"),
     ("opcode_bits", "q"), ("reap_top_fraction", "d"), ("max_occupancy", "d"),
     # the ecology regime (ecology == 0: none of what follows applies)
-    ("ecology", "q"), ("mal_random", "q"),
+    ("ecology", "q"), ("mal_mode", "q"),
     ("energy_initial", "d"), ("energy_max", "d"), ("cpu_cost", "d"), ("rent", "d"),
     ("harvest_multiplier", "d"), ("harvest_yield", "q"), ("task_reward", "q"),
     ("task_bonus", "q"), ("child_energy", "q"), ("boost_duration", "q"),
@@ -48,7 +48,19 @@ PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("repro_timeout", "q"), ("protect_current", "q"), ("repopulation_threshold", "q"),
     ("repopulation_stop", "q"), ("repopulation_batch", "q"), ("stagnation_interval", "q"),
     ("stagnation_count", "q"), ("seed_bank_size", "q"),
+    # since snapshot format 3 (Tierra 6.02's semantics, docs/fidelity.md)
+    ("mal_replaces", "q"), ("write_free", "q"), ("relabel", "q"),
+    ("slice_fixed", "d"), ("slice_random", "d"),
 )
+# Fields a snapshot of an older format lacks, with the value that reproduces how the world
+# behaved then: {format: ((name, value), ...)} for each format before the current one.
+LEGACY_FIELDS: Final[dict[int, tuple[tuple[str, float], ...]]] = {
+    2: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0), ("slice_fixed", 1.0),
+        ("slice_random", 0.0)),
+}
+MAL_NEAR: Final = 0  # first fit at or after the mother's address (wrapping)
+MAL_RANDOM: Final = 1  # first fit at or after a random address
+MAL_BETTER: Final = 2  # the smallest free block that fits, anywhere (Tierra 6.02's MalMode 1)
 PARAM_NAMES: Final = frozenset(name for name, _ in PARAM_FIELDS)
 _PARAMS: Final = struct.Struct("<" + "".join(code for _, code in PARAM_FIELDS))
 
@@ -74,7 +86,7 @@ class Params:
     reap_top_fraction: float
     opcode_bits: i64
     ecology: i64
-    mal_random: i64
+    mal_mode: i64  # MAL_NEAR, MAL_RANDOM or MAL_BETTER
     energy_initial: float
     energy_max: float
     cpu_cost: float
@@ -112,6 +124,11 @@ class Params:
     stagnation_interval: i64
     stagnation_count: i64
     seed_bank_size: i64
+    mal_replaces: i64  # a second MAL frees the daughter block it holds (Tierra)
+    write_free: i64  # mov_iab may write into free memory (Tierra's MemModeFree 0)
+    relabel: i64  # a cell whose genome changes in place changes genotype (Tierra)
+    slice_fixed: float  # a slice: fixed x length + a uniform draw in 0 .. random x length
+    slice_random: float
 
     def __init__(self, fields: Mapping[str, float]) -> None:
         missing = [name for name, _ in PARAM_FIELDS if name not in fields]
@@ -138,12 +155,28 @@ class Params:
         return _PARAMS.pack(*[getattr(self, name) for name, _ in PARAM_FIELDS])
 
     @staticmethod
-    def unpack(data: bytes) -> Params:
-        values = _PARAMS.unpack(data)
-        fields = {name: value for (name, _), value in zip(PARAM_FIELDS, values, strict=True)}
+    def unpack(data: bytes, version: int) -> Params:
+        """The Params a snapshot of format ``version`` packed (``packed_size(version)``
+        bytes); fields its format lacks get their LEGACY_FIELDS value."""
+        legacy = dict(LEGACY_FIELDS.get(version, ()))
+        fields_of = [(name, code) for name, code in PARAM_FIELDS if name not in legacy]
+        values = _struct_for(version).unpack(data)
+        fields: dict[str, float] = {
+            name: value for (name, _), value in zip(fields_of, values, strict=True)}
+        fields.update(legacy)
         if int(fields["soup_size"]) < MIN_SOUP:
             raise SnapshotError(f"snapshot has soup_size {fields['soup_size']}")
         return Params(fields)
 
 
-PACKED_SIZE: Final = _PARAMS.size
+def _struct_for(version: int) -> struct.Struct:
+    legacy = dict(LEGACY_FIELDS.get(version, ()))
+    return struct.Struct("<" + "".join(code for name, code in PARAM_FIELDS
+                                       if name not in legacy))
+
+
+def packed_size(version: int) -> int:
+    """Bytes of packed Params in a snapshot of format ``version``."""
+    return _struct_for(version).size
+
+

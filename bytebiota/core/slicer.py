@@ -2,9 +2,11 @@
 
 Owns the ring of living cells (``snext``/``sprev`` in Cells, circular, doubly linked), the
 current cell and what is left of its slice, and each cell's slice length, fixed at birth:
-``ceil(size ** SLICER_POWER) + BASE_SLICE``, at most MAX_SLICE, at least 1. The ecology's
-per-slice adjustments (rent, boosts) are applied by the scheduler (``world.run``) through
-energy.py.
+``ceil(size ** SLICER_POWER) + BASE_SLICE``, at most MAX_SLICE, at least 1. Each slice is
+``length x SLICE_FIXED_FRACTION`` plus, when SLICE_RANDOM_FRACTION > 0, a uniform draw in
+``0 .. length x SLICE_RANDOM_FRACTION`` (Tierra 6.02's RanSlicerQueue; fractions are kept in
+thousandths so the arithmetic is integer). The ecology's per-slice adjustments (rent,
+boosts) are applied by the scheduler (``world.run``) through energy.py.
 
 Invariants: ``cur`` is a living slot, or -1 exactly when no cell lives; a newborn enters the
 ring just before its mother (so it runs last in this round), an injected cell just before
@@ -19,6 +21,7 @@ from typing import final
 from mypy_extensions import i64
 
 from bytebiota.core.cells import Cells
+from bytebiota.core.rng import Rng
 
 
 @final
@@ -29,14 +32,29 @@ class Slicer:
     power: float
     base_slice: i64
     max_slice: i64
+    fixed_permille: i64
+    random_permille: i64
 
-    def __init__(self, cells: Cells, power: float, base_slice: i64, max_slice: i64) -> None:
+    def __init__(self, cells: Cells, power: float, base_slice: i64, max_slice: i64,
+                 fixed: float = 1.0, random: float = 0.0) -> None:
         self.cells = cells
         self.cur = -1
         self.slice_left = 0
         self.power = power
         self.base_slice = base_slice
         self.max_slice = max_slice
+        self.fixed_permille = i64(round(fixed * 1000.0))
+        self.random_permille = i64(round(random * 1000.0))
+
+    def draw(self, c: i64, rng: Rng) -> i64:
+        """The length of the slice cell c is starting."""
+        n = self.cells.slice_len[c]
+        if self.fixed_permille == 1000 and self.random_permille == 0:
+            return n
+        fixed = n * self.fixed_permille // 1000
+        if self.random_permille == 0:
+            return fixed
+        return fixed + rng.below(n * self.random_permille // 1000 + 1)
 
     def slice_for(self, size: i64) -> i64:
         if self.power == 1.0:

@@ -1,9 +1,10 @@
 """Snapshots: a world's whole state as bytes, its digest, and the world back from them.
 
-Owns the snapshot format (version 2, little-endian): magic, version, the packed Params, the
-RNG state, the counters, the ecology's counters, the soup, the per-slot vectors in the order
-of ``cells.SLOT_FIELDS``, the other vectors, the genebank, the seed bank; then a SHA-256 of
-all that. ``digest`` is the SHA-256 of the same body: equal digests mean equal worlds.
+Owns the snapshot format (version 3, little-endian; version 2 is read too): magic, version,
+the packed Params, the RNG state, the counters, the ecology's counters, the soup, the
+per-slot vectors in the order of ``cells.SLOT_FIELDS``, the other vectors, the genebank,
+the seed bank; then a SHA-256 of all that. ``digest`` is the SHA-256 of the same body:
+equal digests mean equal worlds.
 
 Invariants: ``restore(snapshot(w))`` continues exactly as ``w`` would (tests/test_golden.py,
 tests/test_exactness.py); derived data (ownership map, free list, allocation, search limit,
@@ -23,13 +24,16 @@ from mypy_extensions import i64, u8
 
 from bytebiota.core.cells import SLOT_FIELDS
 from bytebiota.core.genebank import Genebank
-from bytebiota.core.params import PACKED_SIZE, Params, SnapshotError
+from bytebiota.core.params import LEGACY_FIELDS, Params, SnapshotError, packed_size
 
 if TYPE_CHECKING:  # annotations only: world.py imports this module
     from bytebiota.core.world import World
 
 SNAPSHOT_MAGIC: Final = b"BBWORLD"
-SNAPSHOT_VERSION: Final = 2
+SNAPSHOT_VERSION: Final = 3
+# Formats ``restore`` reads: the current one, and older ones whose parameters it can complete
+# (params.LEGACY_FIELDS; 2: before Tierra's MAL and write semantics were variables).
+READABLE_VERSIONS: Final = (*sorted(LEGACY_FIELDS), SNAPSHOT_VERSION)
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
 
@@ -171,20 +175,21 @@ def restore(data: bytes) -> World:
     r = _Reader(body)
     r.take(len(SNAPSHOT_MAGIC))
     (version,) = struct.unpack("<H", r.take(2))
-    if version != SNAPSHOT_VERSION:
-        raise SnapshotError(f"snapshot format {version} is not {SNAPSHOT_VERSION}")
+    if version not in READABLE_VERSIONS:
+        raise SnapshotError(f"snapshot format {version} is not one of "
+                            f"{', '.join(map(str, READABLE_VERSIONS))}")
     try:
-        return _restore_body(r)
+        return _restore_body(r, version)
     except (struct.error, IndexError, UnicodeDecodeError, ValueError) as exc:
         if isinstance(exc, SnapshotError):
             raise
         raise SnapshotError(f"snapshot is inconsistent: {exc}") from None
 
 
-def _restore_body(r: _Reader) -> World:
+def _restore_body(r: _Reader, version: int) -> World:
     from bytebiota.core.world import World
 
-    params = Params.unpack(r.take(PACKED_SIZE))
+    params = Params.unpack(r.take(packed_size(version)), version)
     state = struct.unpack("<4I", r.take(16))
     w = World(params, 0)
     w.rng.setstate(tuple(state))

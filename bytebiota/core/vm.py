@@ -73,6 +73,7 @@ from bytebiota.core.isa import (
     ZERO,
 )
 from bytebiota.core.life import divide, mal
+from bytebiota.core.life import relabel as relabel_cell
 from bytebiota.core.tasks import READ
 from bytebiota.core.templates import SEARCH_BACK, SEARCH_BOTH, SEARCH_FWD, search
 
@@ -100,6 +101,8 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
     soup = mem.soup
     owner = mem.owner
     S = mem.size
+    write_free = mem.write_free  # WRITE_FREE_MEMORY: mov_iab may write free bytes
+    relabel = w.relabel  # RELABEL_CHANGED_GENOMES
     stack = cells.stack
     inputs = cells.inputs
     inbuf = cells.inbuf
@@ -151,16 +154,21 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
         if op <= NOP_1:
             ip += 1
         elif op == MOV_IAB:
-            if owner[ax] == me:
+            if owner[ax] == me or (write_free and owner[ax] == 0):
                 b = soup[bx]
                 if copy_cd > 0:
                     copy_cd -= 1
                     if copy_cd == 0:
                         b = u8(mut.copy_flip(rng, i64(b)))
                         copy_cd = mut.copy_cd
-                soup[ax] = b
                 if dstart <= ax < dend:
                     moved += 1
+                    soup[ax] = b
+                elif relabel and owner[ax] == me and soup[ax] != b:
+                    soup[ax] = b  # the cell changed its own genome
+                    relabel_cell(w, c, w.steps + n)
+                else:
+                    soup[ax] = b
             else:
                 flag = 1
                 reaper.on_error(c)

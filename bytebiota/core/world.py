@@ -94,6 +94,7 @@ class World:
     size: i64
     eco: i64  # 1: the ecology regime (energy, environment, tasks, sweep, seed bank)
     opcode_limit: i64  # bytes at or above this are not opcodes of the instruction set
+    relabel: bool  # RELABEL_CHANGED_GENOMES
     rng: Rng
     genebank: Genebank
     mem: Memory
@@ -117,6 +118,10 @@ class World:
     births_at_check: i64
     repopulating: i64
     new_permanent: list[str]
+    # Who begets whom, for co-cultures (culture --with): (the mother's genotype, the
+    # daughter's) -> daughters. Off unless asked for; not part of snapshots or digests.
+    record_begets: bool
+    begets: dict[tuple[str, str], i64]
 
     def __init__(self, params: Params, seed: int) -> None:
         # Every attribute is assigned from locals before anything is called on self, so
@@ -127,11 +132,13 @@ class World:
         self.size = params.soup_size
         self.eco = params.ecology
         self.opcode_limit = pow2(params.opcode_bits)
+        self.relabel = params.relabel != 0
         self.rng = rng
         self.genebank = Genebank()
-        self.mem = Memory(params.soup_size, params.max_occupancy)
+        self.mem = Memory(params.soup_size, params.max_occupancy, params.write_free != 0)
         self.cells = cells
-        self.slicer = Slicer(cells, params.slicer_power, params.base_slice, params.max_slice)
+        self.slicer = Slicer(cells, params.slicer_power, params.base_slice, params.max_slice,
+                             params.slice_fixed, params.slice_random)
         self.reaper = ReaperQueue(cells, params.error_move_up, params.success_move_down,
                                   params.reap_top_fraction)
         self.mut = Mutation(params, rng)  # the RNG's first draws
@@ -151,6 +158,8 @@ class World:
         self.births_at_check = 0
         self.repopulating = 0
         self.new_permanent = []
+        self.record_begets = False
+        self.begets = {}
 
     # ---- the scheduler -------------------------------------------------------------------
 
@@ -179,10 +188,10 @@ class World:
                     break
             c = slicer.cur
             if slicer.slice_left <= 0:
+                n_slice = slicer.draw(c, self.rng)
                 if eco:
-                    slicer.slice_left = ledger.slice_length(cells, c, self.steps)
-                else:
-                    slicer.slice_left = cells.slice_len[c]
+                    n_slice = ledger.slice_length(cells, c, self.steps, n_slice)
+                slicer.slice_left = n_slice
             if mut.flaw_cd == 1:
                 op = i64(self.mem.soup[cells.ip[c]])
                 ran = run_slice(self, c, 1)
@@ -205,7 +214,9 @@ class World:
             if mut.bg_cd > 0:
                 mut.bg_cd -= ran
                 if mut.bg_cd == 0:
-                    mut.background_flip(self.mem, self.rng)
+                    struck = mut.background_flip(self.mem, self.rng)
+                    if self.relabel:
+                        life.struck(self, struck)
             if eco:
                 died = False  # the current cell died (starved or reaped): the slicer moved on
                 if slicer.slice_left <= 0 and ledger.starves(cells, c):

@@ -22,9 +22,13 @@ import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bytebiota.core.isa import CODES, MNEMONICS
 from bytebiota.errors import UserError, read_user_file
+
+if TYPE_CHECKING:
+    from bytebiota.config import Config
 
 HEADER_KEYS = ("name", "parent", "origin", "size")
 ANCESTORS = Path(__file__).resolve().parent / "ancestors"
@@ -139,8 +143,10 @@ FAMILY_STYLES = {"template": "cyan", "control": "bold magenta", "reproduction": 
                  "move": "green", "address": "yellow", "stack": "blue", "arithmetic": ""}
 
 
-def command_disasm(args: argparse.Namespace) -> None:
-    genome = load(args.file)
+def command_disasm(args: argparse.Namespace, config: Config) -> None:
+    from bytebiota.runs import genome_path
+
+    genome = load(genome_path(args.file, config))
     text = disassemble(genome)
     if not sys.stdout.isatty():
         print(text, end="")

@@ -1,0 +1,45 @@
+"""``culture --with``: co-cultures and who begets whom."""
+
+from __future__ import annotations
+
+import json
+
+from bytebiota.config import isolated
+from bytebiota.culture import coculture
+from bytebiota.genome import asm
+from tests.conftest import REPO, Cli
+
+PARASITE = REPO / "tests" / "data" / "parasite-0045aaa.asm"
+
+
+def test_a_parasite_persists_beside_its_host_and_begets_its_own_kind() -> None:
+    host = asm.ancestor("classic").code
+    parasite = asm.load(PARASITE).code
+    config = isolated(named_flags={"--regime": "classic"})
+    result = coculture([("host", host), ("parasite", parasite)], config, 400_000, 4)
+    assert [(g["label"], g["name"], g["size"]) for g in result.genotypes] == [
+        ("host", "0080aaa", 80), ("parasite", "0045aaa", 45)]
+    begets = {(m, d): n for m, d, n in result.begets}
+    assert begets[("0080aaa", "0080aaa")] > 50 and begets[("0045aaa", "0045aaa")] > 50
+    assert result.persists["0080aaa"] and result.persists["0045aaa"]
+    assert result.steps == [0, 100_000, 200_000, 300_000, 400_000]
+    assert result.populations["0045aaa"][0] == 1 and max(result.populations["0045aaa"]) > 10
+    assert all(len(series) == len(result.steps) for series in result.populations.values())
+
+
+def test_alone_a_parasite_begets_nothing() -> None:
+    config = isolated(named_flags={"--regime": "classic"})
+    parasite = asm.load(PARASITE).code
+    result = coculture([("p", parasite)], config, 100_000, 4)
+    assert result.begets == [] and result.populations["0045aaa"] == [1] * 5
+
+
+def test_the_command_reports_a_coculture(cli: Cli) -> None:
+    result = cli("culture", "classic", "--with", str(PARASITE), "--steps", "100000")
+    assert result.returncode == 0, result.stderr
+    assert "0045aaa: 45 bytes" in result.stdout and "who begets whom" in result.stdout
+    data = json.loads(cli("culture", "classic", "--with", str(PARASITE), "--steps", "50000",
+                          "--json").stdout)
+    assert set(data) == {"genotypes", "begets", "steps", "populations", "persists"}
+    bad = cli("culture", "classic", "--with", "nowhere.asm")
+    assert bad.returncode != 0 and "nowhere.asm" in bad.stderr and "Traceback" not in bad.stderr
