@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from bytebiota import checkpoints
+from bytebiota.journal import scan
 from tests.conftest import Cli, clean_environ
 
 DEADLINE = 120.0  # generous: the machine may be busy; nothing waits this long when healthy
@@ -181,12 +182,14 @@ def test_a_full_disk_stops_the_run_with_one_line_and_the_checkpoint_intact(
     assert before.read_bytes() == saved and checkpoints.newest(run, "run") is not None
     assert checkpoints.newest(run, "run")[0] == before  # type: ignore[index]
     assert not temporary(run) and not list(run.rglob("*.tmp"))
+    # the refused line was cut off again by the writer itself (journal.Journal.append):
+    # only whole events are left, nothing for the resume to repair
+    assert scan(journal).problem is None
 
     resumed = cli(*FULL_RUN, "--resume", "--max-steps", "600000")
     assert resumed.returncode == 0, resumed.stderr
     assert "at step 300,000" in resumed.stderr
-    if where == "journal":
-        assert "is cut off; cut" in resumed.stderr
+    assert "is cut off" not in resumed.stderr
     whole = cli(*FULL_RUN, "--max-steps", "600000", "--data-dir", "whole")
     assert whole.returncode == 0, whole.stderr
     assert events(journal)[-1] == \
