@@ -81,8 +81,11 @@ def test_the_fuzzer_sees_a_difference_and_narrows_it_to_its_instruction(tmp_path
                                                                         ) -> None:
     # The pure child changes cx in its current cell when a run crosses step 40,000: the
     # fuzzer must report it, narrowed to that very instruction, and save a case that replays.
+    # (Seed 7's worlds changed when the fuzzer began to draw Tierra's MAL, write and slice
+    # variables, and in them the flipped cx no longer survives to a compare; seeds 8 to 12
+    # all show the fault.)
     save = tmp_path / "failure.json"
-    result = _fuzz("--seed", "7", "--cases", "3", "--per-case", "200000",
+    result = _fuzz("--seed", "8", "--cases", "3", "--per-case", "200000",
                    "--fault-step", "40000", "--save", str(save))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "DIFFERENCE" in result.stdout
