@@ -43,6 +43,10 @@ class Command:
     implied: tuple[tuple[str, str], ...] = ()
 
 
+# What a command that takes a genome accepts (culture, classify).
+GENOME_HELP = (".asm or .bin file, RUN:GENOTYPE (a run's saved genotype, e.g. latest:0045aaa), "
+               "or 'classic'")
+
 COMMANDS: dict[str, Command] = {
     "config": Command(
         "bytebiota.config:command",
@@ -189,9 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and report whether it replicates alone, the cells reached and the cost of its "
         "first daughter.",
     )
-    culture.add_argument("genome", metavar="GENOME",
-                         help=".asm or .bin file, RUN:GENOTYPE (a run's saved genotype, "
-                         "e.g. latest:0045aaa), or 'classic'")
+    culture.add_argument("genome", metavar="GENOME", help=GENOME_HELP)
     culture.add_argument("--steps", type=_positive_int, default=2_000_000,
                          help="instructions to run (default 2,000,000)")
     culture.add_argument("--with", dest="others", action="append", default=[],
@@ -207,9 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         "parasite (each in a fresh mutation-free classic soup) and name its ecotype: "
         "self-replicator, hyper-parasite, resistant host, parasite, social or non-replicator.",
     )
-    classify.add_argument("genome", metavar="GENOME",
-                          help=".asm or .bin file, RUN:GENOTYPE (e.g. latest:0045aaa), or "
-                          "'classic'")
+    classify.add_argument("genome", metavar="GENOME", help=GENOME_HELP)
     classify.add_argument("--steps", type=_positive_int, default=1_000_000,
                           help="instructions per culture (default 1,000,000)")
     classify.add_argument("--json", action="store_true", help='print {"kind", "evidence"}')

@@ -13,7 +13,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 
 from bytebiota import checkpoints
 from bytebiota.journal import scan
+from tests import conftest
 from tests.conftest import Cli, clean_environ
 
 DEADLINE = 120.0  # generous: the machine may be busy; nothing waits this long when healthy
@@ -40,10 +40,8 @@ def events(path: Path) -> list[dict[str, Any]]:
 
 
 def wait_until(condition: Callable[[], bool], what: str, pause: float = 0.001) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(pause)
+    # short pauses: some moments (a checkpoint being written) last milliseconds
+    conftest.wait_until(condition, what, DEADLINE, pause)
 
 
 def start(args: tuple[str, ...], cwd: Path, log: Path,

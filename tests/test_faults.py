@@ -8,6 +8,7 @@ BYTEBIOTA_LONG_TESTS=1 (or BYTEBIOTA_FAULT_REPEATS=N).
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import resource
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import wait_until
 from tests.test_distributed import Cluster, surviving_reports
 
 pytestmark = pytest.mark.slow
@@ -31,11 +33,9 @@ def connections(cluster: Cluster, name: str) -> int:
     return cluster.log(name).count("connected to ")
 
 
-def wait_until(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.2)
+def reconnected(cluster: Cluster, seen: dict[str, int]) -> bool:
+    """Every worker connected again since ``seen`` was counted."""
+    return all(connections(cluster, n) > seen[n] for n in WORKERS)
 
 
 def more_than(reports: int) -> Any:
@@ -78,8 +78,8 @@ def test_kill_9_of_the_server_at_random_moments(cluster: Cluster) -> None:
         cluster.processes["server"].wait(timeout=10)
         killed = time.monotonic()
         cluster.server()
-        wait_until(lambda s=seen: all(connections(cluster, n) > s[n] for n in WORKERS), 120,
-                   "all three workers reconnect")
+        wait_until(functools.partial(reconnected, cluster, seen),
+                   "all three workers reconnect", 120)
         back.append(time.monotonic() - killed)
         assert cluster.status()["totals"]["steps"] >= data["totals"]["steps"]
     later = cluster.wait_for(  # the experiment goes on, validation included
@@ -130,7 +130,9 @@ def test_ctrl_c_and_sigterm_of_workers_never_lower_the_total(cluster: Cluster) -
     highest = data["totals"]["steps"]
     for name, sig in (("w1", signal.SIGINT), ("w2", signal.SIGTERM)):
         cluster.processes[name].send_signal(sig)
-        while cluster.processes[name].poll() is None:
+        deadline = time.monotonic() + 120
+        while cluster.processes[name].poll() is None:  # sampling the total while it stops
+            assert time.monotonic() < deadline, f"{name} never stopped"
             data = cluster.status()
             assert data["totals"]["steps"] >= highest
             highest = data["totals"]["steps"]

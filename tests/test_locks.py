@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 
 from bytebiota.errors import Failure
 from bytebiota.locks import LOCK_FILE, Locks
-from tests.conftest import Cli, clean_environ
+from tests.conftest import Cli, clean_environ, wait_until
 
 RUN = ("run", "--regime", "classic", "--set", "CONSOLE_SUMMARY=false",
        "--set", "LOG_INTERVAL_SLICES=500", "--seed", "1", "--data-dir", "shared")
@@ -27,13 +26,6 @@ DEADLINE = 60.0  # generous: the machine may be busy; nothing waits this long wh
 
 def events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def wait_until(condition: Any, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.05)
 
 
 class Processes:
