@@ -165,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="print TOML that --config reads back to the same configuration")
     config.add_argument("--changed", action="store_true",
                         help="show only the variables not at their default")
+    config.add_argument("--show-secrets", action="store_true",
+                        help="print SERVER_TOKEN and MONITOR_TOKEN instead of ******** "
+                        "(with --toml: only into --output FILE, written with mode 0600)")
+    config.add_argument("--output", metavar="FILE",
+                        help="with --toml: write the file (mode 0600) instead of printing it")
 
     run = commands.add_parser(
         "run", parents=[config_options], help=COMMANDS["run"].summary,
@@ -239,13 +244,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="aligned identical lines shown around each difference (default 3)")
     diff.add_argument("--all", action="store_true", help="show every line")
 
-    commands.add_parser(
+    server = commands.add_parser(
         "server", parents=[config_options], help=COMMANDS["server"].summary,
         description="Serve an experiment on SERVER_HOST:SERVER_PORT: ISLANDS islands leased "
         "to workers, checkpoints every CHECKPOINT_INTERVAL seconds in CHECKPOINT_DIR/server "
         "(resumed from the newest on start), a journal in DATA_BASE_DIR/logs/server.jsonl. "
-        "SIGTERM or Ctrl-C: checkpoint, tell the workers, exit 0.",
+        "SIGTERM or Ctrl-C: checkpoint, tell the workers, exit 0. "
+        "`server enroll NAME` issues worker NAME its own credential (a file to copy to its "
+        "machine, WORKER_CREDENTIAL there); `server revoke NAME` locks it out (a running "
+        "server disconnects it and rolls back its unverified work); `server credentials` "
+        "lists them. Run these on the server's machine (DATA_BASE_DIR/credentials.json).",
     )
+    server.add_argument("action", nargs="?", choices=("enroll", "revoke", "credentials"),
+                        help="manage per-worker credentials instead of serving")
+    server.add_argument("name", nargs="?", metavar="NAME", help="the worker's id")
+    server.add_argument("--output", metavar="FILE",
+                        help="enroll: where to write the credential (default NAME.credential)")
     worker = commands.add_parser(
         "worker", parents=[config_options], help=COMMANDS["worker"].summary,
         description="Connect to SERVER_URL (host:port, tcp://host:port or a legacy http:// "

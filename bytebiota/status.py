@@ -10,7 +10,7 @@ from typing import Any
 from bytebiota import __version__, core
 from bytebiota.config import Config
 from bytebiota.errors import Failure
-from bytebiota.netcommon import Stream, find_token, parse_server_url
+from bytebiota.netcommon import Stream, find_monitor_token, parse_server_url, shown
 from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
 from bytebiota.protocol.messages import MONITOR, make
@@ -25,7 +25,8 @@ async def open_monitor(host: str, port: int, token: str) -> Stream:
     try:
         await stream.send(make("HELLO", role=MONITOR, worker_id="", host=socket.gethostname(),
                                cores=0, memory_mb=0, compiled=core.COMPILED,
-                               software=f"bytebiota {__version__}", incarnation=0))
+                               software=f"bytebiota {__version__}", incarnation=0,
+                               credential=False))
         challenge = await stream.receive()
         if challenge is None or challenge.name != "CHALLENGE":
             raise Failure("the server refused the session")
@@ -80,17 +81,18 @@ def text(data: dict[str, Any]) -> str:
     lines += ["", f"workers ({len(data['workers'])})"]
     for w in data["workers"]:
         job = f"  validating job {w['job']}" if w.get("job") is not None else ""
-        lines.append(f"  {w['id']:<28} islands {w['islands']}  last seen {w['last_seen_s']} s"
-                     + job)
+        lines.append(f"  {shown(w['id'], 64):<28} {shown(w.get('host', ''), 32):<16} islands "
+                     f"{w['islands']}  last seen {w['last_seen_s']} s" + job)
     quarantined = data.get("quarantined", [])
     if quarantined:
         lines += ["", f"quarantined ({len(quarantined)}; `bytebiota release ID` on the "
                   "server lets one work again)"]
         for q in quarantined:
-            lines.append(f"  {q['id']:<28} {q['reason']}")
+            lines.append(f"  {shown(q['id'], 64):<28} {shown(q['reason'], 200)}")
     lines += ["", f"islands ({len(data['islands'])})"]
     for i in data["islands"]:
-        lines.append(f"  {i['id']:>3}  epoch {i['epoch']:>3}  worker {i['worker'] or '-':<28} "
+        lines.append(f"  {i['id']:>3}  epoch {i['epoch']:>3}  worker "
+                     f"{shown(i['worker'] or '-', 64):<28} "
                      f"steps {i['steps']:>14,}  cells {i['population']:>5}  immigrants "
                      f"{i['immigrants']}")
     return "\n".join(lines)
@@ -99,7 +101,8 @@ def text(data: dict[str, Any]) -> str:
 def command(args: Any, config: Config) -> None:
     url = config.network.bytebiota_server_url or config.network.server_url
     host, port = parse_server_url(url)
-    token = find_token(config.network.server_token, config.global_.data_base_dir)
+    token = find_monitor_token(config.network.monitor_token, config.network.server_token,
+                               config.global_.data_base_dir)
     try:
         data = asyncio.run(asyncio.wait_for(fetch(host, port, token), TIMEOUT))
     except TimeoutError:
@@ -168,7 +171,8 @@ def command_monitor(args: Any, config: Config) -> None:
 
     url = config.network.bytebiota_server_url or config.network.server_url
     host, port = parse_server_url(url)
-    token = find_token(config.network.server_token, config.global_.data_base_dir)
+    token = find_monitor_token(config.network.monitor_token, config.network.server_token,
+                               config.global_.data_base_dir)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise Failure("monitor needs a terminal; use `bytebiota status` (--json) in scripts")
     from bytebiota.tui import app

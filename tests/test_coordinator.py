@@ -56,8 +56,8 @@ def setup(islands: int = 2, *, rate: float = 0.0) -> tuple[Coordinator, Clock]:
     clock = Clock()
     c = Coordinator(islands, 1, b"\x01" * 12, 100, clock=clock, validation_rate=rate,
                     sample=lambda: 0.0)
-    c.join("a", "host-a", 1)
-    c.join("b", "host-b", 1)
+    c.join("a", "host-a", 4)
+    c.join("b", "host-b", 4)
     return c, clock
 
 
@@ -275,10 +275,10 @@ def test_a_batch_whose_hand_out_was_lost_is_never_charged_to_another() -> None:
 
 def test_a_new_incarnation_settles_the_old_leases_and_a_stalled_lease_is_freed() -> None:
     c, clock = setup(islands=3)
-    assert not c.join("a", "host-a", 1, incarnation=11)  # first seen: nothing to settle
+    assert not c.join("a", "host-a", 4, incarnation=11)  # first seen: nothing to settle
     c.lease("a", 2)
-    assert not c.join("a", "host-a", 1, incarnation=11)  # reconnection: keeps its leases
-    assert c.join("a", "host-a", 1, incarnation=12)  # a restarted process
+    assert not c.join("a", "host-a", 4, incarnation=11)  # reconnection: keeps its leases
+    assert c.join("a", "host-a", 4, incarnation=12)  # a restarted process
     held = sorted(c.workers["a"].islands)
     assert c.settle("a") == held and not c.workers["a"].islands
     assert all(c.islands[i].holder is None for i in held)
@@ -297,7 +297,7 @@ def test_a_new_incarnation_settles_the_old_leases_and_a_stalled_lease_is_freed()
 def three_workers(islands: int) -> tuple[Coordinator, Island, Island, list[dict[str, Any]]]:
     """Workers a, b and c (rate 1); a and b hold an island each; a has run a 2-batch span."""
     c, _ = setup(islands=islands, rate=1.0)
-    c.join("c", "host-c", 1)
+    c.join("c", "host-c", 4)
     [mine] = c.lease("a", 1)
     [theirs] = c.lease("b", 1)
     return c, mine, theirs, run_span(c, "a", mine.id, 0, 2)
@@ -321,7 +321,7 @@ def test_a_validator_outvoted_by_two_is_quarantined_and_its_islands_roll_back() 
 
 def test_a_producer_in_the_minority_loses_all_of_its_lease() -> None:
     c, _ = setup(islands=2, rate=1.0)
-    c.join("c", "host-c", 1)
+    c.join("c", "host-c", 4)
     [first, second] = c.lease("a", 2)
     good = run_span(c, "a", first.id, 0, 1)
     other = run_span(c, "a", second.id, 0, 2)
@@ -344,7 +344,7 @@ def test_a_producer_in_the_minority_loses_all_of_its_lease() -> None:
 
 def test_a_later_lease_built_on_a_wrong_span_goes_back_to_its_start() -> None:
     c, _ = setup(islands=1, rate=1.0)
-    c.join("c", "host-c", 1)
+    c.join("c", "host-c", 4)
     [island] = c.lease("a", 1)
     good = run_span(c, "a", island.id, 0, 1)
     lied = run_span(c, "a", island.id, 1, 1, births=9)
@@ -374,7 +374,7 @@ def test_a_snapshot_that_contradicts_its_own_report_quarantines_at_once() -> Non
 
 def test_three_different_results_roll_the_island_back_and_blame_nobody() -> None:
     c, _ = setup(islands=1, rate=1.0)
-    c.join("c", "host-c", 1)
+    c.join("c", "host-c", 4)
     [island] = c.lease("a", 1)
     fields = run_span(c, "a", island.id, 0, 1)
     [job] = c.jobs.values()
@@ -386,7 +386,7 @@ def test_three_different_results_roll_the_island_back_and_blame_nobody() -> None
 
 def test_jobs_go_to_another_host_first_and_expire() -> None:
     c, clock = setup(rate=1.0)
-    c.join("a2", "host-a", 1)  # a second process on a's machine
+    c.join("a2", "host-a", 4)  # a second process on a's machine
     [island] = c.lease("a", 1)
     run_span(c, "a", island.id, 0, 1)
     [job] = c.jobs.values()

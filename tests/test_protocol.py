@@ -27,7 +27,8 @@ TOKEN = "s3cret"
 
 def hello(role: int = WORKER) -> Message:
     return make("HELLO", role=role, worker_id="w1", host="box", cores=2, memory_mb=1024,
-                compiled=True, software="bytebiota 0.1.0", incarnation=1)
+                compiled=True, software="bytebiota 0.1.0", incarnation=1,
+                credential=False)
 
 
 def pump(sender: Connection, message: Message, receiver: Connection) -> Message:
@@ -45,7 +46,8 @@ def handshake(role: int = WORKER, token: str = TOKEN) -> tuple[Connection, Conne
     mac = auth_mac(token, challenge["nonce"], role, "w1")
     auth = pump(client, make("AUTH", mac=mac), server)
     assert server.verify(auth, TOKEN) == (token == TOKEN)
-    pump(server, make("WELCOME", session=7, heartbeat_interval=10.0, config={"a": 1}), client)
+    pump(server, make("WELCOME", session=7, heartbeat_interval=10.0, config={"a": 1},
+                        enrolment=b""), client)
     return server, client
 
 

@@ -23,9 +23,10 @@ from typing import Final
 from bytebiota.protocol.errors import RemoteProtocolError, VersionMismatch
 
 MAGIC: Final = b"BB"
-VERSION: Final = 3  # 2: REPORT carries `entered`; VALIDATE and VALIDATION_RESULT
+VERSION: Final = 4  # 2: REPORT carries `entered`; VALIDATE and VALIDATION_RESULT
 # 3: HELLO carries `incarnation`, REJECT `retry`; immigrant batches with ids (REPORT names
-# those it consumed); RESEND
+# those it consumed); RESEND. 4: per-worker credentials (HELLO `credential`, WELCOME
+# `enrolment`)
 HEADER = struct.Struct(">2sBBBBI")
 HEADER_SIZE: Final = HEADER.size  # 10
 FLAG_COMPRESSED: Final = 0x01

@@ -48,20 +48,44 @@ REPORT_STATUSES = {REPORT_ACCEPTED: "accepted", REPORT_DUPLICATE: "duplicate",
 # snapshots after half as many at the latest): the longest span a validation re-runs.
 MAX_SPAN_BATCHES = 2000
 
+# A worker id names a credential, a journal's records and files: letters, digits and ._:@-,
+# 1 to 64 of them (no spaces, control characters or escapes that could forge a log line).
+WORKER_ID_MAX = 64
+_WORKER_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:@-")
+
+
+def check_worker_id(name: str) -> None:
+    """ValueError naming what is wrong with a worker id."""
+    if not name:
+        raise ValueError("the worker id is empty")
+    if len(name) > WORKER_ID_MAX:
+        raise ValueError(f"the worker id is {len(name)} characters long (at most "
+                         f"{WORKER_ID_MAX})")
+    bad = sorted(set(name) - _WORKER_ID_CHARS)
+    if bad:
+        raise ValueError(f"the worker id {name!r} has characters other than letters, digits "
+                         f"and ._:@- ({''.join(bad)!r})")
+
+
 # code: (name, fields, direction: c = client to server, s = server to client, b = both)
 MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
     1: ("HELLO", (("role", "u8"), ("worker_id", "str"), ("host", "str"), ("cores", "u16"),
                   ("memory_mb", "u32"), ("compiled", "bool"), ("software", "str"),
-                  ("incarnation", "u64")), "c",
+                  ("incarnation", "u64"), ("credential", "bool")), "c",
         "opens a session: who is asking, and with what; `incarnation` is drawn afresh by "
         "each worker process (a new one for a known worker id: the server settles the old "
-        "process's leases once the new one has delivered its queue)"),
+        "process's leases once the new one has delivered its queue); `credential`: the AUTH "
+        "will prove the worker's own credential (else the shared token, to enrol)"),
     2: ("CHALLENGE", (("nonce", "bytes"), ("server_id", "str")), "s",
         "a fresh 32-byte nonce to prove the token on"),
     3: ("AUTH", (("mac", "bytes"),), "c",
-        "HMAC-SHA256(token, nonce ‖ role ‖ worker_id): the token never travels"),
-    4: ("WELCOME", (("session", "u64"), ("heartbeat_interval", "f64"), ("config", "json")),
-        "s", "the session is open; the experiment's configuration"),
+        "HMAC-SHA256(secret, nonce ‖ role ‖ worker_id), the secret being the worker's "
+        "credential, or the token (enrolment, monitors): no secret ever travels"),
+    4: ("WELCOME", (("session", "u64"), ("heartbeat_interval", "f64"), ("config", "json"),
+                    ("enrolment", "bytes")),
+        "s", "the session is open; the experiment's configuration; `enrolment`: a 32-byte "
+        "salt when the server has just enrolled the worker by the token (its credential is "
+        "HMAC-SHA256(token, \"bytebiota credential\\0\" ‖ salt ‖ worker_id)), else empty"),
     5: ("REJECT", (("reason", "str"), ("retry", "bool")), "s",
         "the session is refused; the server closes. retry: a transient refusal (the server "
         "is full), try again later; else final (wrong token, incompatible version, "

@@ -26,22 +26,33 @@ from typing import Any
 
 from bytebiota import __version__, checkpoints, core, simulation
 from bytebiota.config import Config, public_values
-from bytebiota.errors import Failure
+from bytebiota.errors import ConfigError, Failure, UserError
 from bytebiota.journal import FORMAT, Journal, cut, scan
 from bytebiota.locks import Locks
-from bytebiota.netcommon import Stream, install_fast_loop, load_or_create_token
+from bytebiota.netcommon import (
+    Stream,
+    install_fast_loop,
+    load_or_create_secret,
+    load_or_create_token,
+    monitor_token_path,
+    safe_name,
+    shown,
+    write_credential,
+)
 from bytebiota.protocol import RemoteProtocolError, VersionMismatch
-from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection
+from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection, derive_credential
 from bytebiota.protocol.messages import (
     MONITOR,
     REPORT_ACCEPTED,
     Batches,
     Message,
+    check_worker_id,
     make,
     pack_batches,
 )
 from bytebiota.server import control
 from bytebiota.server.coordinator import Coordinator, Island, Job
+from bytebiota.server.credentials import Credentials
 from bytebiota.server.durability import Durability, describe
 from bytebiota.server.guard import AddressGuard
 
@@ -57,10 +68,12 @@ def log(message: str) -> None:
 
 class Server:
     def __init__(self, config: Config, coordinator: Coordinator, token: str, seed: int,
-                 journal: Journal) -> None:
+                 journal: Journal, *, monitor_token: str | None = None) -> None:
         self.config = config
         self.coordinator = coordinator
         self.token = token
+        self.monitor_token = monitor_token or token
+        self.credentials = Credentials(config.global_.data_base_dir)
         self.seed = seed
         self.journal = journal
         self.checkpoint_trouble: str | None = None  # why the last checkpoint failed
@@ -76,6 +89,7 @@ class Server:
         self.checkpoint_dir = Path(config.checkpoint.checkpoint_dir) / "server"
         self.store = SnapshotStore(self.checkpoint_dir)
         self.streams: dict[str, Stream] = {}  # worker id -> its session
+        self.peers: dict[str, tuple[str, int, str]] = {}  # worker id -> host, cores, address
         self.port = 0
 
     # ---- connections -------------------------------------------------------------------
@@ -115,6 +129,7 @@ class Server:
             worker_id, settle = outcome
             connection.decoder.max_message_size = net.max_message_size
             if connection.is_monitor:
+                worker_id = ""
                 await self._monitor_session(stream)
             else:
                 self.streams[worker_id] = stream
@@ -139,10 +154,11 @@ class Server:
             self.sessions.discard(stream)
             if self.streams.get(worker_id) is stream:
                 del self.streams[worker_id]
+                self.peers.pop(worker_id, None)
             if task is not None:
                 self.tasks.discard(task)
             if reason != "closed" or (worker_id and not connection.is_monitor):
-                log(f"{peer} {worker_id or '-'}: {reason}")
+                log(f"{peer} {shown(worker_id) or '-'}: {reason}")
             if worker_id and not connection.is_monitor:
                 self.coordinator.seen(worker_id)  # its leases expire after WORKER_TIMEOUT
             await stream.close()
@@ -150,7 +166,13 @@ class Server:
     async def _handshake(self, stream: Stream) -> tuple[str, bool] | None:
         """The peer's worker id and whether it is a new incarnation of a worker holding
         islands; an empty id when refused (counts against its address), None when it left
-        without a word (a port probe, a health check: not an offence)."""
+        without a word (a port probe, a health check: not an offence).
+
+        Monitors prove MONITOR_TOKEN (or SERVER_TOKEN). A worker proves its own credential
+        (HELLO ``credential``), or, not enrolled yet and while WORKER_ENROLMENT=token, the
+        shared token: the server then enrols it (WELCOME ``enrolment``: the salt both sides
+        derive its credential from). A name that holds a credential can never be used with
+        the token: the worker id is bound to its credential."""
         hello = await stream.receive()
         if hello is None:
             return None
@@ -160,31 +182,79 @@ class Server:
         auth = await stream.receive()
         if auth is None:
             return None
-        if not stream.connection.verify(auth, self.token):
-            await stream.send(make("REJECT", reason="authentication failed", retry=False))
-            log(f"{stream.writer.get_extra_info('peername')}: wrong token for "
-                f"{hello['worker_id']!r}")
+        peer = stream.writer.get_extra_info("peername")
+        name = hello["worker_id"]
+        connection = stream.connection
+        if hello["role"] == MONITOR:
+            if not (connection.verify(auth, self.monitor_token) or
+                    connection.verify(auth, self.token)):
+                return await self._refuse(stream, "authentication failed",
+                                          f"{peer}: wrong monitor token")
+            await self._welcome(stream, b"")
+            return f"monitor-{self.session_counter}", False
+        try:
+            check_worker_id(name)
+        except ValueError as exc:
+            return await self._refuse(stream, str(exc), f"{peer}: refused: {shown(str(exc))}")
+        self.credentials.reload()
+        enrolment = b""
+        if hello["credential"]:
+            secret = self.credentials.secret(name)
+            if secret is None or not connection.verify(auth, secret):
+                why = {None: "no such credential", "revoked": "its credential is revoked",
+                       "active": "wrong credential"}[self.credentials.state(name)]
+                return await self._refuse(stream, "authentication failed",
+                                          f"{peer}: worker {shown(name)!r}: {why}")
+        else:
+            if not connection.verify(auth, self.token):
+                return await self._refuse(stream, "authentication failed",
+                                          f"{peer}: wrong token for {shown(name)!r}")
+            state = self.credentials.state(name)
+            if state is not None:
+                return await self._refuse(
+                    stream, f"worker id {name} is enrolled: it must prove its own "
+                    "credential (WORKER_CREDENTIAL), not the shared token" if state == "active"
+                    else f"worker {name}'s credential is revoked",
+                    f"{peer}: the token used for enrolled worker {shown(name)!r} ({state})")
+            if self.config.server.worker_enrolment != "token":
+                return await self._refuse(
+                    stream, "this server enrols workers only by `bytebiota server enroll "
+                    "NAME` (WORKER_ENROLMENT=operator)",
+                    f"{peer}: {shown(name)!r} tried to enrol by the token")
+            salt = os.urandom(32)
+            secret = derive_credential(self.token, salt, name)
+            enrolled = await asyncio.get_running_loop().run_in_executor(
+                None, self.credentials.enrol_new, name, secret)  # (fsynced: off the loop)
+            if not enrolled:
+                return await self._refuse(stream, f"worker id {name} was just enrolled by "
+                                          "another process", f"{peer}: {shown(name)!r} raced")
+            enrolment = salt
+            log(f"enrolled worker {shown(name)} by the token ({peer})")
+        if self.coordinator.is_quarantined(name):
+            await stream.send(make("REJECT", reason=quarantine_text(
+                name, self.coordinator.quarantined[name]["reason"]), retry=False))
             return "", False
-        worker_id = hello["worker_id"] or f"monitor-{self.session_counter}"
-        settle = False
-        if hello["role"] != MONITOR:
-            if self.coordinator.is_quarantined(worker_id):
-                await stream.send(make("REJECT", reason=quarantine_text(
-                    worker_id, self.coordinator.quarantined[worker_id]["reason"]),
-                    retry=False))
-                return "", False
-            if len(self.coordinator.workers) >= self.config.server.max_workers and \
-                    worker_id not in self.coordinator.workers:
-                await stream.send(make("REJECT", reason="MAX_WORKERS reached", retry=True))
-                return "", False
-            settle = self.coordinator.join(worker_id, hello["host"], hello["cores"],
-                                           hello["software"], hello["incarnation"])
+        if len(self.streams) >= self.config.server.max_workers and name not in self.streams:
+            await stream.send(make("REJECT", reason="MAX_WORKERS reached", retry=True))
+            return "", False
+        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        settle = self.coordinator.join(name, hello["host"], hello["cores"], hello["software"],
+                                       incarnation=hello["incarnation"], address=address)
+        self.peers[name] = (hello["host"], hello["cores"], address)
+        await self._welcome(stream, enrolment)
+        return name, settle
+
+    async def _refuse(self, stream: Stream, reason: str, line: str) -> tuple[str, bool]:
+        await stream.send(make("REJECT", reason=reason, retry=False))
+        log(line)
+        return "", False
+
+    async def _welcome(self, stream: Stream, enrolment: bytes) -> None:
         await stream.send(make(
             "WELCOME", session=self.session_counter,
             heartbeat_interval=self.config.network.heartbeat_interval,
-            config=public_values(self.config),
+            config=public_values(self.config), enrolment=enrolment,
         ))
-        return worker_id, settle
 
     async def _monitor_session(self, stream: Stream) -> None:
         while (message := await stream.receive()) is not None:
@@ -294,7 +364,8 @@ class Server:
             await stream.send(make("NO_WORK", retry_after=2.0))
             return
         if worker_id not in coordinator.workers:  # expired while away: rejoin
-            coordinator.join(worker_id, "", 1)
+            host, cores, address = self.peers.get(worker_id, ("", 1, ""))
+            coordinator.join(worker_id, host, cores, address=address)
         granted = coordinator.lease_fairly(worker_id, capacity)
         self.write_events()
         if not granted:
@@ -439,6 +510,24 @@ class Server:
             log(answer)
             control.answer(path, released, answer)
 
+    def revocations(self) -> None:
+        """``bytebiota server revoke NAME`` changed the credentials: a revoked worker still
+        connected or holding islands is treated as a cheater (quarantined, its unverified
+        work rolled back) and disconnected; it can no longer authenticate."""
+        try:
+            changed = self.credentials.reload()
+        except ConfigError as exc:
+            log(f"warning: {exc}; keeping the credentials read before")
+            return
+        if not changed:
+            return
+        for name in self.credentials.revoked():
+            if (name in self.coordinator.workers or name in self.streams) and \
+                    not self.coordinator.is_quarantined(name):
+                log(f"worker {shown(name)}'s credential was revoked")
+                self.coordinator.discredit(name, "its credential was revoked by the operator")
+        self.write_events()
+
     async def housekeeping(self) -> None:
         timeout = self.config.server.worker_timeout
         interval = self.config.server.checkpoint_interval
@@ -463,6 +552,7 @@ class Server:
                     "back to the pool")
             self.coordinator.expire_jobs(job_timeout)
             self.operator_requests()
+            self.revocations()
             self.write_events()
             await self.deliver_notices()
             now = time.monotonic()
@@ -606,7 +696,41 @@ def island_count(config: Config) -> int:
     return configured if configured is not None else min(config.server.max_workers, 8)
 
 
+def credentials_command(args: Any, config: Config) -> None:
+    """``server enroll NAME`` / ``revoke NAME`` / ``credentials``."""
+    store = Credentials(config.global_.data_base_dir)
+    if args.action == "credentials":
+        for entry in store.listing():
+            state = f"revoked {entry['revoked']}" if entry["revoked"] else "active"
+            print(f"{shown(entry['name'], 64):<40} {entry['origin']:<9} issued "
+                  f"{entry['issued']}  {state}")
+        if not store.entries:
+            print(f"no credentials in {store.path}")
+        return
+    name = (args.name or "").strip()
+    try:
+        check_worker_id(name)
+    except ValueError as exc:
+        raise UserError(f"server {args.action}: {exc}") from None
+    if args.action == "revoke":
+        if not store.revoke(name):
+            raise Failure(f"{name} holds no active credential in {store.path}")
+        print(f"revoked {name}: a running server disconnects it within a second and rolls "
+              "back its unverified work; `server enroll` issues it a new credential")
+        return
+    output = Path(args.output) if args.output else Path(f"{safe_name(name)}.credential")
+    replaced = store.state(name) is not None
+    secret = store.enrol(name)
+    write_credential(output, name, secret)
+    print(f"{'re-' if replaced else ''}enrolled {name}; its credential is in {output} (mode "
+          "0600): copy it to the worker's machine and set WORKER_CREDENTIAL to its path there"
+          + ("; the previous credential no longer works" if replaced else ""))
+
+
 def command(args: Any, config: Config) -> None:
+    if getattr(args, "action", None):
+        credentials_command(args, config)
+        return
     # One writer per directory (bytebiota/locks.py): a second server on this data directory
     # would resume from the live one's checkpoint and overwrite it on stop.
     with Locks(notice=lambda m: log(f"notice: {m}")) as locks:
@@ -622,6 +746,12 @@ def _serve(config: Config) -> None:
     if token_file is not None:
         log(f"token in {token_file} (workers with this data directory find it; others need "
             "SERVER_TOKEN set to its content)")
+    monitor_token, monitor_file = load_or_create_secret(config.network.monitor_token,
+                                                        monitor_token_path(data_dir))
+    if monitor_file is not None:
+        log(f"read-only monitor token in {monitor_file} (for `status` and `monitor`: "
+            "MONITOR_TOKEN)")
+    Credentials(data_dir)  # (a damaged or open credentials file stops the start, said why)
     ancestor = simulation.load_ancestor(config).code
     directory = Path(config.checkpoint.checkpoint_dir) / "server"
     for stale in checkpoints.remove_temporary(directory, CHECKPOINT_PREFIX):
@@ -634,7 +764,8 @@ def _serve(config: Config) -> None:
         path, meta, payload = found
         seed = int(meta["seed"])
         coordinator = Coordinator(0, seed, ancestor, config.evolution.seed_bank_size,
-                                  validation_rate=config.server.validation_rate)
+                                  validation_rate=config.server.validation_rate,
+                                  max_leases=config.server.max_leases_per_worker)
         coordinator.load(meta["coordinator"], payload)
         damage = repair_journal(journal_path)
         replayed = replay_journal(coordinator, journal_path,
@@ -645,7 +776,8 @@ def _serve(config: Config) -> None:
         seed = config.global_.seed if config.global_.seed is not None else simulation.fresh_seed()
         coordinator = Coordinator(island_count(config), seed, ancestor,
                                   config.evolution.seed_bank_size,
-                                  validation_rate=config.server.validation_rate)
+                                  validation_rate=config.server.validation_rate,
+                                  max_leases=config.server.max_leases_per_worker)
     journal = Journal(journal_path, append=found is not None)
     if found is None:
         journal.write("header", format=FORMAT, bytebiota=__version__, core=core.describe(),
@@ -656,7 +788,7 @@ def _serve(config: Config) -> None:
             journal.write("cut", step=coordinator.totals_view()["steps"], **damage)
         journal.write("resume", step=coordinator.totals_view()["steps"])
     log(f"event loop {loop_name}; journal {journal_path}")
-    server = Server(config, coordinator, token, seed, journal)
+    server = Server(config, coordinator, token, seed, journal, monitor_token=monitor_token)
     if found is None:
         server.checkpoint()  # a base to replay the journal onto, should we crash early
     asyncio.run(server.main())

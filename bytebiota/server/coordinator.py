@@ -246,8 +246,9 @@ class Totals:
 @dataclass
 class WorkerInfo:
     id: str
-    host: str = ""
+    host: str = ""  # as it says (HELLO): shown, never trusted
     cores: int = 1
+    machine: str = ""  # the address it connects from (else its host): quorums need two
     joined: float = 0.0
     last_seen: float = 0.0
     islands: set[int] = field(default_factory=set)
@@ -268,8 +269,9 @@ class Coordinator:
 
     def __init__(self, islands: int, seed: int, ancestor: bytes, seed_bank_size: int,
                  clock: Any = time.monotonic, *, validation_rate: float = 0.0,
-                 sample: Callable[[], float] | None = None) -> None:
+                 sample: Callable[[], float] | None = None, max_leases: int = 4) -> None:
         self.clock = clock
+        self.max_leases = max_leases
         self.rng = random.Random(seed)  # server-side choices only: never simulation draws
         # Which spans are checked must be unpredictable to workers: not the seeded rng.
         self.sample = sample or random.SystemRandom().random
@@ -296,8 +298,8 @@ class Coordinator:
 
     # ---- workers and leases ------------------------------------------------------------
 
-    def join(self, worker_id: str, host: str, cores: int, software: str = "",
-             incarnation: int = 0) -> bool:
+    def join(self, worker_id: str, host: str, cores: int, software: str = "", *,
+             incarnation: int = 0, address: str = "") -> bool:
         """A worker says hello (again: it keeps its leases, its host is refreshed, and a job
         it held goes back to the queue: a restarted process no longer has it). ``software``
         (version, core, Python, platform) goes into the journal's join event. True when this
@@ -306,9 +308,10 @@ class Coordinator:
         now = self.clock()
         self._unhold(worker_id)
         info = self._add_worker(worker_id)
-        self._count_host(info.host, -1)
-        info.host, info.cores, info.last_seen = host, cores, now
-        self._count_host(host, +1)
+        self._count_host(info.machine, -1)
+        info.host, info.cores, info.last_seen = host, max(1, cores), now
+        info.machine = address or host
+        self._count_host(info.machine, +1)
         before = self.incarnations.get(worker_id)
         if incarnation:
             self.incarnations[worker_id] = incarnation
@@ -351,7 +354,7 @@ class Coordinator:
         if info is None:
             now = self.clock()
             info = self.workers[worker_id] = WorkerInfo(worker_id, joined=now, last_seen=now)
-            self._count_host(info.host, +1)
+            self._count_host(info.machine, +1)
         return info
 
     def _count_host(self, host: str, delta: int) -> None:
@@ -362,7 +365,7 @@ class Coordinator:
     def _remove_worker(self, worker_id: str) -> WorkerInfo | None:
         info = self.workers.pop(worker_id, None)
         if info is not None:
-            self._count_host(info.host, -1)
+            self._count_host(info.machine, -1)
         self._unhold(worker_id)
         return info
 
@@ -416,8 +419,10 @@ class Coordinator:
         del island.inbox[:-self.INBOX_LIMIT]
 
     def lease(self, worker_id: str, capacity: int) -> list[Island]:
-        """Free islands for this worker, least advanced first."""
+        """Free islands for this worker, least advanced first: as many as it asks for, up to
+        MAX_LEASES_PER_WORKER and the cores it reported, counting those it holds."""
         info = self.workers[worker_id]
+        capacity = min(capacity, min(self.max_leases, info.cores) - len(info.islands))
         free = sorted((i for i in self.islands.values() if i.holder is None),
                       key=lambda i: (i.steps, i.id))
         granted = free[:max(0, capacity)]
@@ -615,7 +620,7 @@ class Coordinator:
         info = self.workers.get(producer)
         span = island.span or Span(island.snapshot_seq)
         island.span = None  # (the commit that follows starts a new one)
-        job = Job(job_id, island.id, island.epoch, producer, info.host if info else "",
+        job = Job(job_id, island.id, island.epoch, producer, info.machine if info else "",
                   island.seed, island.here(), span, {producer: combined(span.fingerprints)})
         self.jobs[job.id] = job
         self.next_job = max(self.next_job, job.id + 1)
@@ -631,7 +636,7 @@ class Coordinator:
         of another host is connected."""
         if not self.jobs or worker_id not in self.workers or worker_id in self.holding:
             return None
-        host = self.workers[worker_id].host
+        host = self.workers[worker_id].machine
         elsewhere = len(self.hosts) > 1  # some worker runs on another machine
         for job in self.jobs.values():
             if job.holder is not None or worker_id == job.producer or worker_id in job.votes:

@@ -45,11 +45,20 @@ from typing import Any
 from bytebiota import __version__, core, simulation
 from bytebiota.config import Config, from_values
 from bytebiota.core.world import SnapshotError, World, restore
-from bytebiota.errors import Failure
+from bytebiota.errors import ConfigError, Failure
 from bytebiota.locks import Locks
-from bytebiota.netcommon import Stream, find_token, install_fast_loop, parse_server_url
+from bytebiota.netcommon import (
+    Stream,
+    credential_path,
+    find_token,
+    install_fast_loop,
+    parse_server_url,
+    read_credential,
+    safe_name,
+    write_credential,
+)
 from bytebiota.protocol import RemoteProtocolError, VersionMismatch
-from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
+from bytebiota.protocol.connection import CLIENT, Connection, auth_mac, derive_credential
 from bytebiota.protocol.frames import FrameDecoder, encode_frame
 from bytebiota.protocol.messages import (
     MAX_SPAN_BATCHES,
@@ -59,6 +68,7 @@ from bytebiota.protocol.messages import (
     Batches,
     Message,
     batch_fingerprint,
+    check_worker_id,
     decode,
     encode,
     make,
@@ -87,10 +97,6 @@ class Refused(Exception):
 def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} bytebiota worker: {message}", file=sys.stderr,
           flush=True)
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "worker"
 
 
 def machine_id() -> str:
@@ -173,10 +179,14 @@ class Outcome:
 
 
 class Worker:
-    def __init__(self, config: Config, worker_id: str, token: str) -> None:
+    def __init__(self, config: Config, worker_id: str, token: str | None,
+                 credential: bytes | None = None, credential_file: Path | None = None) -> None:
         self.config = config
         self.worker_id = worker_id
-        self.token = token
+        self.token = token  # the enrolment secret: used only while it has no credential
+        self.credential = credential
+        self.credential_file = credential_file or credential_path(
+            None, config.global_.data_base_dir, worker_id)
         self.host, self.port = parse_server_url(config.network.server_url)
         self.stop = asyncio.Event()
         self.leases: dict[int, Lease] = {}
@@ -186,7 +196,7 @@ class Worker:
         self.unacked: list[Message] = []  # REPORT and SNAPSHOT messages awaiting their ack
         self.cache_limit = config.worker.offline_cache_max_mb * 1024 * 1024
         self.cache_path = (Path(config.global_.data_base_dir) / "cache" /
-                           f"worker-{_safe(worker_id)}.queue")
+                           f"worker-{safe_name(worker_id)}.queue")
         self.orphans: set[tuple[int, int]] = set()  # leases of a previous run of this worker
         self.jobs: list[Message] = []  # VALIDATE messages to run, before the next batch
         self.results: list[Message] = []  # VALIDATION_RESULTs computed while cut off
@@ -310,20 +320,32 @@ class Worker:
         """HELLO, CHALLENGE, AUTH, WELCOME: the WELCOME. Refused (retry) for a connection
         closed on the way or a transient REJECT; Failure for a final one."""
         await stream.send(make("HELLO", role=WORKER, worker_id=self.worker_id,
-                               host=socket.gethostname(), cores=1, memory_mb=0,
+                               host=socket.gethostname()[:64],
+                               cores=min(os.cpu_count() or 1, 4096), memory_mb=0,
                                compiled=core.COMPILED, software=software_description(),
-                               incarnation=self.incarnation))
+                               incarnation=self.incarnation,
+                               credential=self.credential is not None))
         challenge = await stream.receive()
         if challenge is None:
             raise Refused("closed before the challenge: the server is busy, or refuses this "
                           "address for now")
         self._refusal(challenge)
-        await stream.send(make("AUTH", mac=auth_mac(self.token, challenge["nonce"], WORKER,
+        key = self.credential if self.credential is not None else self.token
+        if key is None:
+            raise Failure(f"no credential in {self.credential_file} and no SERVER_TOKEN to "
+                          "enrol with")
+        await stream.send(make("AUTH", mac=auth_mac(key, challenge["nonce"], WORKER,
                                                     self.worker_id)))
         welcome = await stream.receive()
         if welcome is None:
             raise Refused("closed during the handshake")
         self._refusal(welcome)
+        if welcome["enrolment"] and self.credential is None and self.token is not None:
+            # Enrolled by the token: from now on this worker proves its own credential.
+            self.credential = derive_credential(self.token, welcome["enrolment"],
+                                                self.worker_id)
+            write_credential(self.credential_file, self.worker_id, self.credential)
+            log(f"enrolled as {self.worker_id}; credential stored in {self.credential_file}")
         return welcome
 
     @staticmethod
@@ -333,7 +355,8 @@ class Worker:
         reason = message["reason"]
         if message["retry"]:
             raise Refused(reason)
-        hint = " (is SERVER_TOKEN right?)" if reason == "authentication failed" else ""
+        hint = (" (is SERVER_TOKEN, or WORKER_CREDENTIAL, right?)"
+                if reason == "authentication failed" else "")
         raise Failure(f"server refused: {reason}{hint}")
 
     async def session(self, stream: Stream, welcome: Message) -> None:
@@ -689,24 +712,54 @@ def supervise(jobs: int, worker_id: str, argv: list[str]) -> None:
     log(f"{jobs} jobs stopped")
 
 
+def identity(config: Config) -> tuple[str, bytes | None, Path]:
+    """This worker's id, its own credential (None: not enrolled yet) and the credential's
+    file. WORKER_CREDENTIAL names the id (WORKER_ID, if set, must agree); else WORKER_ID or
+    the machine's id, with the credential the server issued it under DATA_BASE_DIR."""
+    configured = config.network.worker_credential
+    worker_id = config.worker.worker_id or ""
+    if configured:
+        name, secret = read_credential(Path(configured))
+        if worker_id and worker_id != name:
+            raise ConfigError(f"WORKER_ID={worker_id} but WORKER_CREDENTIAL={configured} is "
+                              f"{name}'s credential")
+        return name, secret, Path(configured)
+    worker_id = worker_id or machine_id()
+    try:
+        check_worker_id(worker_id)
+    except ValueError as exc:
+        raise ConfigError(f"WORKER_ID: {exc}") from None
+    path = credential_path(None, config.global_.data_base_dir, worker_id)
+    if path.exists():
+        name, secret = read_credential(path)
+        if name == worker_id:
+            return worker_id, secret, path
+    return worker_id, None, path
+
+
 def command(args: Any, config: Config) -> None:
     jobs = args.jobs if args.jobs is not None else (config.worker.worker_jobs or 1)
     if jobs > 1:
+        if config.network.worker_credential:
+            raise ConfigError("WORKER_CREDENTIAL is one worker's credential: with --jobs N "
+                              "each job needs its own (enrol them by the token, or run one "
+                              "worker per credential)")
         supervise(jobs, config.worker.worker_id or machine_id(), sys.argv[2:])
         return
-    worker_id = config.worker.worker_id or machine_id()
+    worker_id, credential, path = identity(config)
     # One writer per cache (bytebiota/locks.py): two workers with one id in one data
     # directory would overwrite each other's queue. The jobs of --jobs N have ids of their own.
     cache = Path(config.global_.data_base_dir) / "cache"
     with Locks(notice=log) as locks:
-        locks.take(cache, file_name=f"worker-{_safe(worker_id)}.lock",
+        locks.take(cache, file_name=f"worker-{safe_name(worker_id)}.lock",
                    label=f"worker {worker_id}'s cache in {cache}")
-        _work(config, worker_id)
+        _work(config, worker_id, credential, path)
 
 
-def _work(config: Config, worker_id: str) -> None:
+def _work(config: Config, worker_id: str, credential: bytes | None, path: Path) -> None:
     loop_name = install_fast_loop()
-    token = find_token(config.network.server_token, config.global_.data_base_dir)
+    token = None if credential is not None else \
+        find_token(config.network.server_token, config.global_.data_base_dir)
     log(f"{worker_id} on {platform.node()}, core {core.describe()}, event loop {loop_name}")
     if config.worker.resource_preset == "auto" and config.machine is not None:
         from bytebiota.resources import detection_report
@@ -714,7 +767,7 @@ def _work(config: Config, worker_id: str) -> None:
         for line in detection_report(config.machine):
             log(line)
     lower_priority(config)
-    worker = Worker(config, worker_id, token)
+    worker = Worker(config, worker_id, token, credential, path)
     started = time.perf_counter()
     asyncio.run(worker.main())
     elapsed = time.perf_counter() - started
