@@ -273,7 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable")
     release = commands.add_parser(
         "release", parents=[config_options], help=COMMANDS["release"].summary,
-        description="A worker whose results disagreed with the majority is quarantined: it "
+        description="A worker whose results the server's own re-run contradicted is "
+        "quarantined: it "
         "gets no work until an operator releases it. Run this on the server's machine with "
         "the server's DATA_BASE_DIR (the request is a file there, not a network message: "
         "every volunteer holds the token). `bytebiota status` lists quarantined workers.",

@@ -386,7 +386,8 @@ VARIABLES: tuple[Var, ...] = (
     Var("VALIDATION_RATE", F, 0.05, "server", "standard",
         "Fraction of the batches re-run by a second worker to check the first one's result "
         "(0 = trust every worker; 1 = check everything, at twice the computing cost); a "
-        "worker that disagrees with the majority is quarantined (docs/deployment.md)",
+        "worker whose result the server's own re-run of a dispute contradicts is quarantined "
+        "(docs/deployment.md)",
         lo=0.0, hi=1.0, new=True),
     Var("WORKER_ENROLMENT", S, "token", "server", "standard",
         "How a new worker gets its own credential: token (SERVER_TOKEN holders enrol "

@@ -303,7 +303,11 @@ def three_workers(islands: int) -> tuple[Coordinator, Island, Island, list[dict[
     return c, mine, theirs, run_span(c, "a", mine.id, 0, 2)
 
 
-def test_a_validator_outvoted_by_two_is_quarantined_and_its_islands_roll_back() -> None:
+def fps(fields: list[dict[str, Any]]) -> list[bytes]:
+    return [fingerprint(f) for f in fields]
+
+
+def test_a_validator_that_disagrees_with_the_servers_rerun_is_quarantined() -> None:
     c, mine, theirs, fields = three_workers(3)
     run_span(c, "b", theirs.id, 0, 1)
     job = next(j for j in c.jobs.values() if j.island == mine.id)
@@ -311,7 +315,9 @@ def test_a_validator_outvoted_by_two_is_quarantined_and_its_islands_roll_back() 
     wrong = [dict(f, births=f["births"] + 1) for f in fields]
     assert vote(c, "b", job, wrong) == "disputed"
     assert c.totals_view()["steps"] == before - 200  # both results set aside
-    assert vote(c, "c", job, fields) == "verified"
+    assert ("arbitrate", job.id) in c.notices and c.disputes() == [job]
+    assert c.assign_job("c") is not job  # a dispute is the server's to settle
+    assert c.arbitrate(job.id, fps(fields)) == "verified"
     assert c.is_quarantined("b") and "b" not in c.workers
     assert c.totals_view()["steps"] == before - 100  # a's span counts again; b's is gone
     assert theirs.holder is None and theirs.next_seq == 0 and theirs.snapshot == b""
@@ -332,7 +338,7 @@ def test_a_producer_in_the_minority_loses_all_of_its_lease() -> None:
     truth = [dict(f, births=3) for f in lied]
     lying = next(j for j in c.jobs.values() if j.island == first.id)
     assert vote(c, "b", lying, truth) == "disputed"
-    assert vote(c, "c", lying, truth) == "failed"
+    assert c.arbitrate(lying.id, fps(truth)) == "failed"
     assert c.is_quarantined("a") and c.quarantined["a"]["job"] == lying.id
     for island in (first, second):  # every island it held, back to where its lease began
         assert island.holder is None and island.next_seq == 0 and island.snapshot == b""
@@ -357,7 +363,7 @@ def test_a_later_lease_built_on_a_wrong_span_goes_back_to_its_start() -> None:
     assert c.totals_view()["steps"] == 400
     truth = [dict(f, births=3) for f in lied]
     assert vote(c, "c", second, truth) == "disputed"
-    assert vote(c, "b", second, truth) == "failed"
+    assert c.arbitrate(second.id, fps(truth)) == "failed"
     assert c.is_quarantined("a") and not c.quarantined.keys() - {"a"}
     assert island.next_seq == 1 and island.holder is None  # back to the span's start
     assert c.totals_view()["steps"] == 100  # b's work on top of the wrong result is gone
@@ -372,16 +378,80 @@ def test_a_snapshot_that_contradicts_its_own_report_quarantines_at_once() -> Non
     assert c.is_quarantined("a") and island.holder is None and c.totals_view()["steps"] == 0
 
 
-def test_three_different_results_roll_the_island_back_and_blame_nobody() -> None:
+def test_when_producer_and_validator_both_differ_from_the_server_both_are_quarantined(
+        ) -> None:
     c, _ = setup(islands=1, rate=1.0)
     c.join("c", "host-c", 4)
     [island] = c.lease("a", 1)
     fields = run_span(c, "a", island.id, 0, 1)
     [job] = c.jobs.values()
     assert vote(c, "b", job, [dict(fields[0], births=7)]) == "disputed"
-    assert vote(c, "c", job, [dict(fields[0], births=8)]) == "inconclusive"
-    assert not c.quarantined and island.holder is None and island.next_seq == 0
-    assert c.validation_view()["inconclusive"] == 1
+    assert c.arbitrate(job.id, fps([dict(fields[0], births=8)])) == "failed"
+    assert sorted(c.quarantined) == ["a", "b"]
+    assert island.holder is None and island.next_seq == 0
+    assert c.arbitrate(job.id, []) == "ignored"
+
+
+def test_two_colluding_validators_cannot_get_an_honest_producer_quarantined() -> None:
+    c, _ = setup(islands=2, rate=1.0)
+    c.join("c", "host-c", 4)
+    c.join("d", "host-d", 4)
+    [island] = c.lease("a", 1)
+    fields = run_span(c, "a", island.id, 0, 2)
+    [job] = c.jobs.values()
+    lie = [dict(f, births=0) for f in fields]
+    assert vote(c, "b", job, lie) == "disputed"
+    assert c.assign_job("c") is None  # the second colluder gets no vote on it
+    assert c.result("c", job.id, fps(lie)) == "ignored"
+    assert c.arbitrate(job.id, fps(fields)) == "verified"
+    assert list(c.quarantined) == ["b"] and not c.is_quarantined("a")
+    assert c.totals_view()["steps"] == 200 and c.totals_view()["steps_verified"] == 200
+
+
+def test_a_cheaters_spans_of_ended_leases_are_undone_with_what_was_built_on_them() -> None:
+    """Issue 16, case 4: a cheater that gives its leases back after each snapshot keeps
+    none of its unverified work once caught, wherever it lies."""
+    c, _ = setup(islands=2, rate=1.0)
+    c.join("c", "host-c", 4)
+    [first] = c.lease("a", 1)
+    run_span(c, "a", first.id, 0, 2, births=9)  # false, never checked (its job stays open)
+    c.release("a", first.id, first.epoch)
+    held = c.lease("b", 2)  # b carries it on from a's snapshot
+    [second] = [i for i in held if i is not first]
+    c.release("b", second.id, second.epoch)
+    honest_on_top = run_span(c, "b", first.id, 2, 1)
+    on_top = next(j for j in c.jobs.values() if j.producer == "b")
+    on_top.offered.add("c")  # (given to c: assign_job would give it a's older job first)
+    assert c.result("c", on_top.id, fps(honest_on_top)) == "verified"
+    assert c.lease("a", 1) == [second]
+    lied = run_span(c, "a", second.id, 0, 1, births=9)
+    job = next(j for j in c.jobs.values() if j.island == second.id)
+    truth = [dict(f, births=3) for f in lied]
+    job.offered.add("c")
+    assert c.result("c", job.id, fps(truth)) == "disputed"
+    assert c.arbitrate(job.id, fps(truth)) == "failed"
+    assert c.is_quarantined("a")
+    assert first.next_seq == 0 and first.snapshot == b"" and first.holder is None
+    assert c.totals_view()["steps"] == 0 and c.totals_view()["steps_verified"] == 0
+    assert c.totals.steps_invalid == 400  # its 300 and the 100 built on them
+
+
+def test_a_checkpoint_with_open_spans_anchors_and_history_loads_back() -> None:
+    c, mine, theirs, _ = three_workers(2)
+    run_span(c, "b", theirs.id, 0, 1)
+    c.report("a", report(mine.id, mine.epoch, 2))  # an open span on top of the lease anchor
+    meta, payload = c.state()
+    fresh = Coordinator(0, 1, b"\x01" * 12, 100, validation_rate=1.0)
+    fresh.load(meta, payload)
+    for island in c.islands.values():
+        again = fresh.islands[island.id]
+        assert again.span is not None and island.span is not None
+        assert list(again.span.steps) == list(island.span.steps)
+        assert again.span.fingerprints == island.span.fingerprints
+        assert (again.anchor is None) == (island.anchor is None)
+        assert [(g.start.seq, g.end_seq, g.producer) for g in again.history] == \
+            [(g.start.seq, g.end_seq, g.producer) for g in island.history]
+    assert fresh.totals_view() == c.totals_view()
 
 
 def test_jobs_go_to_another_host_first_and_expire() -> None:
@@ -406,7 +476,7 @@ def test_validation_survives_a_checkpoint_and_a_replayed_journal() -> None:
     job = next(iter(c.jobs.values()))
     vote(c, "b", job, [dict(f, births=0) for f in fields])  # b disagrees
     run_span(c, "b", theirs.id, 0, 1)
-    vote(c, "c", job, fields)  # c sides with a: b is quarantined
+    c.arbitrate(job.id, fps(fields))  # the server sides with a: b is quarantined
     events = c.events[start:]
     snapshots = {(e["island"], e["seq"]): snap(f"{e['island']}.{e['seq']}")[0]
                  for e in events if e["event"] == "snapshot"}

@@ -499,12 +499,12 @@ def test_a_worker_that_falsifies_its_reports_is_quarantined(cluster: Cluster,
     lies = [e for e in before if e["event"] == "report" and e["worker"] == "liar"]
     if mode == "digest":  # contradicted by its very first snapshot, after its first batch
         assert len(lies) == 1 and "does not match the digest" in quarantine["reason"]
-    else:  # caught by the majority on one of its own spans, none of them verified before
+    else:  # caught by the server's re-run of one of its own spans, none verified before
         # (which of its spans is decided first depends on the validators' speeds: with two
         # validators on two spans at once, the later span can be decided first)
         liar_jobs = {e["job"] for e in before if e.get("change") == "opened"
                      and e["producer"] == "liar"}
-        assert quarantine["job"] in liar_jobs and "disagreed with the majority" in \
+        assert quarantine["job"] in liar_jobs and "disagreed with the server's own re-run" in \
             quarantine["reason"]
         assert not [e for e in before if e.get("change") == "closed"
                     and e["job"] in liar_jobs and e["outcome"] == "verified"]

@@ -8,14 +8,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bytebiota.core.params import Params
 from bytebiota.netcommon import Stream, read_credential
 from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
 from bytebiota.protocol.messages import MONITOR, WORKER, Message, make
-from tests.conftest import Cli, wait_until
-from tests.test_distributed import Cluster
+from tests.conftest import Cli
+from tests.test_distributed import Cluster, surviving_reports
 
 pytestmark = pytest.mark.slow
 
@@ -40,8 +42,8 @@ async def session(port: int, worker_id: str, key: str | bytes, *, credential: bo
     return stream, answer
 
 
-def islands_of(data: dict[str, object], worker: str) -> list[int]:
-    return [i["id"] for i in data["islands"] if i["worker"] == worker]  # type: ignore[index, union-attr, attr-defined]
+def islands_of(data: dict[str, Any], worker: str) -> list[int]:
+    return [i["id"] for i in data["islands"] if i["worker"] == worker]
 
 
 def test_an_impostor_holding_the_token_cannot_act_as_an_enrolled_worker(
@@ -154,7 +156,7 @@ def test_hoarding_is_capped_and_ids_that_drop_do_not_lock_anyone_out(cluster: Cl
             await connect_and_drop(k)
         return leases
 
-    leases = asyncio.run(attack())
+    leases = asyncio.run(asyncio.wait_for(attack(), 120))
     assert len(leases) == 2  # MAX_LEASES_PER_WORKER, whatever it asked for
     cluster.worker("honest")
     data = cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 2, 60)
@@ -221,3 +223,130 @@ def test_secrets_are_masked_and_open_secret_files_refused(cli: Cli, tmp_path: Pa
         assert result.returncode == 2, (command, result.stderr)
         assert "mode 0644" in result.stderr and "chmod 600" in result.stderr
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def forged_snapshots(params: Params) -> tuple[bytes, bytes]:
+    """Two self-consistent snapshots (each ends with the SHA-256 of its body) that no core can
+    use: the experiment's header followed by garbage, and a real snapshot whose header claims
+    a soup of 2**31 bytes."""
+    import hashlib
+    import struct
+
+    from bytebiota.core.params import PARAM_FIELDS, packed_size
+    from bytebiota.core.snapshot import SNAPSHOT_MAGIC, SNAPSHOT_VERSION
+    from bytebiota.core.world import World
+
+    world = World(params, 7)
+    real = world.snapshot()
+    head = len(SNAPSHOT_MAGIC) + 2
+    garbage = real[: head + packed_size(SNAPSHOT_VERSION)] + os.urandom(4000)
+    fields = struct.Struct("<" + "".join(code for _, code in PARAM_FIELDS))
+    values = list(fields.unpack(real[head : head + fields.size]))
+    values[[n for n, _ in PARAM_FIELDS].index("soup_size")] = 2**31
+    huge = real[:head] + fields.pack(*values) + real[head + fields.size : -32]
+    return (garbage + hashlib.sha256(garbage).digest(), huge + hashlib.sha256(huge).digest())
+
+
+@pytest.mark.parametrize("kind", ["unrestorable", "huge"])
+def test_a_poisoned_snapshot_is_refused_and_honest_workers_live(cluster: Cluster,
+                                                               kind: str) -> None:
+    from bytebiota.config import load
+    from bytebiota.simulation import params as experiment_params
+
+    cluster.env.update({"ISLANDS": "2"})
+    cluster.server()
+    config = load(environ=cluster.env, use_dotenv=False)
+    garbage, huge = forged_snapshots(experiment_params(config))
+    poison = garbage if kind == "unrestorable" else huge
+
+    async def attack() -> str:
+        stream, welcome = await session(cluster.port, "poisoner", token_of(cluster))
+        assert welcome.name == "WELCOME"
+        await stream.send(make("LEASE_REQUEST", capacity=1))
+        while (lease := await stream.receive()) is not None and lease.name != "LEASE":
+            pass
+        assert lease is not None
+        fake = {"island": lease["island"], "epoch": lease["epoch"], "seq": lease["next_seq"],
+                "steps": 1000, "births": 5, "deaths": 1, "population": 10, "genotypes": 2,
+                "digest": poison[-32:], "consumed": [], "emigrants": [],
+                "stats": {"step": 1000, "sizes": [[80, 10]], "mutations": {}}}
+        await stream.send(make("REPORT", **fake))
+        await stream.send(make("SNAPSHOT", island=lease["island"], epoch=lease["epoch"],
+                               seq=lease["next_seq"] + 1, data=poison))
+        said = []
+        while (message := await stream.receive()) is not None:
+            said.append(message.name)
+            if message.name == "BYE":
+                return str(message["reason"])
+        return " ".join(said)
+
+    reason = asyncio.run(asyncio.wait_for(attack(), 60))
+    assert "is quarantined" in reason and "unusable" in reason, reason
+    assert ("not a snapshot of this experiment" in reason) == (kind == "huge"), reason
+    cluster.worker("w1")
+    cluster.worker("w2")
+    data = cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 8 and
+                            all(i["steps"] > 0 for i in d["islands"]), 90)
+    assert [q["id"] for q in data["quarantined"]] == ["poisoner"]
+    assert cluster.processes["w1"].poll() is None and cluster.processes["w2"].poll() is None
+    assert cluster.processes["server"].poll() is None
+
+
+def test_a_snapshot_claiming_a_huge_soup_is_refused_before_allocating() -> None:
+    """(In this process's core: the suite runs once with each.)"""
+    from bytebiota.core.params import SnapshotError
+    from bytebiota.core.world import restore
+    from bytebiota.simulation import default_params
+
+    _, huge = forged_snapshots(default_params("classic"))
+    with pytest.raises(SnapshotError, match="claims a soup of 2,147,483,648 bytes"):
+        restore(huge)
+
+
+def test_two_colluding_validators_cannot_get_honest_producers_quarantined(
+        cluster: Cluster) -> None:
+    """Issue 16, case 3: the two colluders contradict every span they re-run; the server
+    re-runs each dispute itself, and only they are quarantined."""
+    cluster.env["VALIDATION_RATE"] = "1"
+    cluster.server()
+    cluster.worker("w1")
+    cluster.worker("w2")  # a third, independent worker that confirms w1's results
+    cluster.cheater("c1", "votes")
+    cluster.cheater("c2", "votes")
+    data = cluster.wait_for(lambda d: sorted(q["id"] for q in d["quarantined"]) ==
+                            ["c1", "c2"], 180)
+    assert data["validation"]["verified"] + data["validation"]["failed"] > 0
+    later = cluster.wait_for(lambda d: d["validation"]["verified"] >
+                             data["validation"]["verified"] + 2, 120)
+    assert sorted(q["id"] for q in later["quarantined"]) == ["c1", "c2"]
+    assert {w["id"] for w in later["workers"]} == {"w1", "w2"}
+    cluster.stop_server()
+    events = cluster.journal()
+    quarantines = [e for e in events if e.get("change") == "quarantined"]
+    assert sorted(e["id"] for e in quarantines) == ["c1", "c2"]
+    assert all("server's own re-run" in e["reason"] for e in quarantines)
+
+
+@pytest.mark.parametrize("mode", ["smart", "steps"])
+def test_a_caught_cheaters_false_steps_count_for_nothing(cluster: Cluster, mode: str) -> None:
+    """Issue 16, case 4: a cheater that lies and gives each lease back after its snapshot
+    (``smart``), or claims a thousand times its work (``steps``): once caught, none of its
+    reports counts, wherever they lie and whatever was built on them."""
+    cluster.env["VALIDATION_RATE"] = "1"
+    cluster.server()
+    cluster.worker("w1")
+    cluster.worker("w2")
+    cluster.cheater("liar", mode)
+    data = cluster.wait_for(lambda d: [q["id"] for q in d["quarantined"]] == ["liar"], 180)
+    reason = data["quarantined"][0]["reason"]
+    assert ("no batch is longer" in reason) == (mode == "steps"), reason
+    cluster.wait_for(lambda d: d["totals"]["reports_accepted"] >
+                     data["totals"]["reports_accepted"] + 5, 120)
+    cluster.stop_server()
+    events = cluster.journal()
+    kept = [r for island in surviving_reports(events).values() for r in island]
+    assert not [r for r in kept if r["worker"] == "liar"]
+    end = events[-1]
+    assert end["event"] == "end" and end["steps"] == sum(r["steps"] for r in kept)
+    lies = [e for e in events if e["event"] == "report" and e["worker"] == "liar"]
+    print(f"{mode}: {len(lies)} accepted reports of the liar, none counted at the end")

@@ -190,6 +190,18 @@ def _restore_body(r: _Reader, version: int) -> World:
     from bytebiota.core.world import World
 
     params = Params.unpack(r.take(packed_size(version)), version)
+    # Bound every allocation World() makes by what the snapshot holds (it stores the soup
+    # and each environment array in full): a header claiming a soup of 2**31 bytes in a
+    # snapshot of a few kilobytes is refused before anything is allocated.
+    held = len(r.data) - r.pos
+    eco = params.ecology != 0
+    claimed = params.soup_size + 8 * (2 * (params.env_length if eco else 1)
+                                      + max(1, params.storage_slots))
+    if params.soup_size <= 0 or params.env_length < 0 or params.storage_slots < 0 or \
+            claimed > held:
+        raise SnapshotError(f"snapshot is inconsistent: it claims a soup of "
+                            f"{params.soup_size:,} bytes and environment arrays that need "
+                            f"{claimed:,} bytes, but holds {held:,}")
     state = struct.unpack("<4I", r.take(16))
     w = World(params, 0)
     w.rng.setstate(tuple(state))

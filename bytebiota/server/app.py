@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bytebiota import __version__, checkpoints, core, simulation
+from bytebiota import __version__, batches, checkpoints, core, simulation
 from bytebiota.config import Config, public_values
 from bytebiota.errors import ConfigError, Failure, UserError
 from bytebiota.journal import FORMAT, Journal, cut, scan
@@ -55,6 +55,7 @@ from bytebiota.server.coordinator import Coordinator, Island, Job
 from bytebiota.server.credentials import Credentials
 from bytebiota.server.durability import Durability, describe
 from bytebiota.server.guard import AddressGuard
+from bytebiota.server.inspection import ChildPool, Inspector
 
 HANDSHAKE_FRAME_LIMIT = 64 * 1024  # HELLO and AUTH are tiny: a stranger buffers no more
 STATS_SECONDS = 5.0  # journal cadence of the global stats
@@ -74,6 +75,9 @@ class Server:
         self.token = token
         self.monitor_token = monitor_token or token
         self.credentials = Credentials(config.global_.data_base_dir)
+        self.inspector = Inspector(simulation.params(config))
+        self.arbiter = ChildPool()  # the server's own re-runs of disputed spans
+        self.arbitrating: dict[int, asyncio.Task[None]] = {}
         self.seed = seed
         self.journal = journal
         self.checkpoint_trouble: str | None = None  # why the last checkpoint failed
@@ -381,6 +385,14 @@ class Server:
         island = self.coordinator.islands.get(message["island"])
         if island is None or island.holder != worker_id or island.epoch != message["epoch"]:
             return True  # (stale: the coordinator refuses it, nothing to store)
+        if message["seq"] <= island.snapshot_seq:
+            return True  # (sent again: the coordinator has it, and acknowledges it again)
+        problem = await self.inspector.problem(message["data"])
+        if problem is not None:
+            self.coordinator.discredit(worker_id, f"its snapshot of island {island.id} before "
+                                       f"batch {message['seq']} is unusable: {problem}")
+            self.write_events()
+            return False
         try:
             await asyncio.get_running_loop().run_in_executor(
                 None, self.store.put, message["island"], message["epoch"], message["seq"],
@@ -423,7 +435,10 @@ class Server:
         if not await self.wal.commit():
             return  # (told once the disk takes the journal again)
         notices, self.coordinator.notices = self.coordinator.notices, []
+        self.arbitrations()
         for notice in notices:
+            if notice[0] == "arbitrate":
+                continue  # (started above)
             stream = self.streams.get(notice[1])
             if notice[0] == "quarantine":
                 log(f"worker {notice[1]} quarantined: {notice[2]}")
@@ -436,6 +451,34 @@ class Server:
                     await stream.send(make("BYE", reason=quarantine_text(notice[1],
                                                                          notice[2])))
                     stream.writer.close()
+
+    def arbitrations(self) -> None:
+        """Start the server's own re-run of every disputed span not under way (disputes
+        recorded before a restart included): one at a time, in a child process."""
+        for job in self.coordinator.disputes():
+            if job.id not in self.arbitrating:
+                self.arbitrating[job.id] = asyncio.create_task(self._arbitrate(job))
+
+    async def _arbitrate(self, job: Job) -> None:
+        span = job.span
+        entering = [span.entering(k) for k in range(len(span))]
+        try:
+            fingerprints = await self.arbiter.call(
+                batches.rerun_for, public_values(self.config), job.start.snapshot, job.seed,
+                [] if job.start.snapshot else list(job.start.founders),
+                immigrants=[g for genomes in entering for g in genomes],
+                entered=[len(genomes) for genomes in entering], steps=list(span.steps))
+        except Exception as exc:  # (retried at the next housekeeping round)
+            log(f"validation job {job.id}: the server's re-run failed ({exc!r}); retrying")
+            await asyncio.sleep(5.0)
+            self.arbitrating.pop(job.id, None)
+            return
+        outcome = self.coordinator.arbitrate(job.id, fingerprints)
+        self.write_events()
+        log(f"validation job {job.id} (island {job.island}, producer {shown(job.producer)}): "
+            f"settled by the server's own re-run: {outcome}")
+        self.arbitrating.pop(job.id, None)
+        await self.deliver_notices()
 
     async def broadcast(self, message: Message) -> None:
         """``message`` to every worker session."""
@@ -553,6 +596,7 @@ class Server:
             self.coordinator.expire_jobs(job_timeout)
             self.operator_requests()
             self.revocations()
+            self.arbitrations()
             self.write_events()
             await self.deliver_notices()
             now = time.monotonic()
@@ -571,6 +615,10 @@ class Server:
             stream.writer.close()
         if self.tasks:  # the sessions end on their own once their sockets close
             await asyncio.wait(list(self.tasks), timeout=5)
+        for task in self.arbitrating.values():
+            task.cancel()
+        self.inspector.close()
+        self.arbiter.close()
         self.write_events()
         path = self.checkpoint()
         self.wal.write("end", **self.coordinator.totals_view())
@@ -691,6 +739,13 @@ def repair_journal(path: Path) -> dict[str, Any] | None:
     return {"reason": found.problem, "bytes": found.damaged}
 
 
+def max_batch_steps(config: Config) -> int:
+    """The longest batch an honest worker of this experiment runs (MAX_BATCH_SIZE work
+    cycles, and at least the BATCH_SIZE leases start with)."""
+    w = config.worker
+    return max(w.max_batch_size, w.batch_size) * simulation.WORK_CYCLE
+
+
 def island_count(config: Config) -> int:
     configured = config.server.islands
     return configured if configured is not None else min(config.server.max_workers, 8)
@@ -765,7 +820,8 @@ def _serve(config: Config) -> None:
         seed = int(meta["seed"])
         coordinator = Coordinator(0, seed, ancestor, config.evolution.seed_bank_size,
                                   validation_rate=config.server.validation_rate,
-                                  max_leases=config.server.max_leases_per_worker)
+                                  max_leases=config.server.max_leases_per_worker,
+                                  max_batch_steps=max_batch_steps(config))
         coordinator.load(meta["coordinator"], payload)
         damage = repair_journal(journal_path)
         replayed = replay_journal(coordinator, journal_path,
@@ -777,7 +833,8 @@ def _serve(config: Config) -> None:
         coordinator = Coordinator(island_count(config), seed, ancestor,
                                   config.evolution.seed_bank_size,
                                   validation_rate=config.server.validation_rate,
-                                  max_leases=config.server.max_leases_per_worker)
+                                  max_leases=config.server.max_leases_per_worker,
+                                  max_batch_steps=max_batch_steps(config))
     journal = Journal(journal_path, append=found is not None)
     if found is None:
         journal.write("header", format=FORMAT, bytebiota=__version__, core=core.describe(),

@@ -17,11 +17,14 @@ A snapshot must hash to the digest the report before it gave (the *chain*: a wor
 snapshot contradicts its own report is quarantined at once). When a snapshot closes a span,
 the span is sampled with probability VALIDATION_RATE (an unpredictable draw) and becomes a
 *job*: its start state and batches, re-run by a second worker; equal fingerprints verify it;
-different ones put it in dispute (its counts are withheld) and a third worker decides by
-majority. A worker in the minority is quarantined: it gets no work until an operator
-releases it, every island it holds rolls back to the start of its lease there (its *anchor*),
-and an island whose disputed span it produced in an earlier lease rolls back to that span's
-start. Rolled-back reports leave the totals (``reports_invalid``).
+different ones put it in dispute (its counts are withheld) and the server re-runs it itself
+(``arbitrate``: heads are never counted, so colluding credentials cannot outvote an honest
+producer). Every voter that disagrees with the server's result is quarantined: it gets no
+work until an operator releases it, every island it holds rolls back to the start of its
+lease there (its *anchor*), and every island where it produced a committed span nobody
+confirmed, in a lease long ended or not, rolls back to that span's start, with what others
+built on it (each island keeps its last HISTORY_SPANS committed spans for this, from the
+oldest unconfirmed one). Rolled-back reports leave the totals (``reports_invalid``).
 
 Exactly-once migration. Immigrants are handed to a lease in *batches*, each with an id
 (``Island.issued``: handed out, not yet entered); a report names the batches that entered
@@ -111,6 +114,19 @@ class Anchor:
     snapshot: bytes
     founders: list[bytes]
     counts: Counters
+
+
+@dataclass
+class Segment:
+    """A committed span of an island's history, kept while it may still have to be undone:
+    the state it started from, the seq its snapshot ended it at, who produced it, what it
+    counted, and whether a second worker (or the server) confirmed it."""
+
+    start: Anchor
+    end_seq: int
+    producer: str
+    counts: Counters
+    verified: bool = False
 
 
 class Span:
@@ -212,6 +228,9 @@ class Island:
     span: Span | None = None  # the pending reports, while VALIDATION_RATE > 0
     last_digest: bytes | None = None  # end digest of report next_seq - 1
     anchor: Anchor | None = None  # where the current lease started
+    history: list[Segment] = field(default_factory=list)  # committed spans that may be
+    # undone (from the oldest unverified one, at most HISTORY_SPANS), while VALIDATION_RATE > 0
+    verified_steps: int = 0  # of the counted steps, those a second result confirmed
 
     @property
     def steps(self) -> int:
@@ -264,14 +283,18 @@ class Coordinator:
     epoch)`` (send REVOKE) and ``("quarantine", worker, reason)`` (say BYE and close)."""
 
     INBOX_LIMIT = 50  # immigrants waiting per island; older ones are dropped
+    HISTORY_SPANS = 16  # committed spans per island that a quarantine can still undo
+    ARBITER = "(server)"  # the server's own vote in a dispute (no worker id has parentheses)
     STAGNANT_REPORTS = 3  # reports in a row without a birth make an island stagnant
     SILENT_SECONDS = 15.0  # shown as "silent" after this; leases expire at WORKER_TIMEOUT
 
     def __init__(self, islands: int, seed: int, ancestor: bytes, seed_bank_size: int,
                  clock: Any = time.monotonic, *, validation_rate: float = 0.0,
-                 sample: Callable[[], float] | None = None, max_leases: int = 4) -> None:
+                 sample: Callable[[], float] | None = None, max_leases: int = 4,
+                 max_batch_steps: int = 2**62) -> None:
         self.clock = clock
         self.max_leases = max_leases
+        self.max_batch_steps = max_batch_steps  # MAX_BATCH_SIZE work cycles: no batch is longer
         self.rng = random.Random(seed)  # server-side choices only: never simulation draws
         # Which spans are checked must be unpredictable to workers: not the seeded rng.
         self.sample = sample or random.SystemRandom().random
@@ -491,6 +514,12 @@ class Coordinator:
         if seq > island.next_seq:
             self.totals.reports_stale += 1
             return REPORT_STALE
+        if fields["steps"] > self.max_batch_steps:
+            self.totals.reports_refused += 1
+            self.discredit(worker_id, f"it reported {fields['steps']:,} instructions for one "
+                           f"batch of island {island.id}; no batch is longer than "
+                           f"{self.max_batch_steps:,}")
+            return REPORT_REFUSED
         consumed = list(fields["consumed"])
         if len(set(consumed)) != len(consumed) or any(b not in island.issued for b in consumed) \
                 or (self.validation_rate > 0 and
@@ -600,6 +629,10 @@ class Coordinator:
             island.epoch == epoch and seq <= island.snapshot_seq
 
     def _commit(self, island: Island, seq: int, data: bytes) -> None:
+        if self.validation_rate > 0 and seq > island.snapshot_seq:
+            island.history.append(Segment(island.here(), seq, island.holder or "",
+                                          island.pending.copy()))
+            self._settle(island)
         island.snapshot = data
         island.snapshot_seq = seq
         island.founders = []
@@ -607,6 +640,25 @@ class Coordinator:
         island.pending = Counters()
         island.span = self._new_span(island)
         island.last_snapshot = self.clock()
+
+    def _settle(self, island: Island) -> None:
+        """Forget what can no longer be undone: verified spans at the front of the history,
+        and spans beyond HISTORY_SPANS (settled: a quarantine later leaves them counted)."""
+        history = island.history
+        while history and (history[0].verified or len(history) > self.HISTORY_SPANS):
+            history.pop(0)
+
+    def _verified(self, job: Job) -> None:
+        """A job's span was confirmed: its segment of the island's history is verified."""
+        island = self.islands.get(job.island)
+        if island is None:
+            return
+        for segment in island.history:
+            if segment.start.seq == job.start.seq and segment.end_seq == job.end_seq and \
+                    not segment.verified:
+                segment.verified = True
+                island.verified_steps += segment.counts.steps
+        self._settle(island)
 
     def _new_span(self, island: Island) -> Span | None:
         """Spans are recorded only while they may be checked (at the committed state)."""
@@ -639,7 +691,8 @@ class Coordinator:
         host = self.workers[worker_id].machine
         elsewhere = len(self.hosts) > 1  # some worker runs on another machine
         for job in self.jobs.values():
-            if job.holder is not None or worker_id == job.producer or worker_id in job.votes:
+            if job.holder is not None or worker_id == job.producer or \
+                    worker_id in job.votes or job.disputed:
                 continue
             if host == job.host and elsewhere:
                 continue  # leave it to a worker on another machine
@@ -660,10 +713,12 @@ class Coordinator:
 
     def result(self, worker_id: str, job_id: int, fingerprints: list[bytes]) -> str:
         """A validator's fingerprints for a job it was given: the outcome ("ignored",
-        "verified", "disputed", "failed", "inconclusive")."""
+        "verified", "disputed"). A dispute is settled by the server itself (``arbitrate``):
+        it re-runs the span, and whoever disagrees with it is quarantined. Votes never count
+        heads, so colluding credentials cannot outvote an honest producer."""
         job = self.jobs.get(job_id)
         if job is None or worker_id not in job.offered or worker_id in job.votes or \
-                worker_id in self.quarantined:
+                worker_id in self.quarantined or job.disputed:
             return "ignored"
         if job.holder == worker_id:
             job.holder = None
@@ -671,45 +726,63 @@ class Coordinator:
             for island_id in self.workers[worker_id].islands if worker_id in self.workers \
                     else ():  # its leases waited for the job: their deadline starts again
                 self.islands[island_id].progress = self.clock()
+        value = self._record(job, worker_id, fingerprints)
+        if value == job.votes[job.producer]:
+            self._close(job, "verified")
+            return "verified"
+        self._dispute(job)
+        self.notices.append(("arbitrate", job.id))
+        return "disputed"
+
+    def _record(self, job: Job, worker_id: str, fingerprints: list[bytes]) -> bytes:
         first_difference = job.start.seq + next(
             (k for k, f in enumerate(fingerprints[:len(job.span)])
              if job.span.fingerprint(k) != f), min(len(fingerprints), len(job.span)))
-        self._vote(job, worker_id, combined(b"".join(fingerprints)), first_difference)
-        votes = list(job.votes.items())
-        if len(votes) == 2:
-            if votes[0][1] == votes[1][1]:
-                self._close(job, "verified")
-                return "verified"
-            self._dispute(job)
-            return "disputed"
-        values = [v for _, v in votes]
-        majority = next((v for v in values if values.count(v) >= 2), None)
+        value = combined(b"".join(fingerprints))
+        self._vote(job, worker_id, value, first_difference)
+        return value
+
+    def disputes(self) -> list[Job]:
+        """Jobs in dispute that the server has not re-run yet (also after a restart)."""
+        return [j for j in self.jobs.values() if j.disputed and self.ARBITER not in j.votes]
+
+    def arbitrate(self, job_id: int, fingerprints: list[bytes]) -> str:
+        """The server's own re-run of a disputed span decides: every voter that disagrees
+        with it is quarantined; the outcome ("verified": the producer was right, "failed")."""
+        job = self.jobs.get(job_id)
+        if job is None or not job.disputed or self.ARBITER in job.votes:
+            return "ignored"
+        truth = self._record(job, self.ARBITER, fingerprints)
+        losers = [w for w, v in job.votes.items() if v != truth and w != self.ARBITER]
         island = self.islands[job.island]
-        if majority is None:  # three different results: nobody can be believed
-            self._rollback(island, job.start, to_job=job.id, outcome="inconclusive")
-            return "inconclusive"
-        losers = [w for w, v in votes if v != majority]
-        reason = (f"its result for island {job.island}, batches {job.start.seq}.."
-                  f"{job.end_seq - 1} (job {job.id}), disagreed with the majority")
         if job.producer not in losers:
             self._close(job, "verified")
         elif island.epoch == job.epoch:  # the producer's lease goes on: back to its anchor
             self._close(job, "failed")
         else:  # a later lease built on the wrong result: back to the span's start
             self._rollback(island, job.start, to_job=job.id, outcome="failed")
+        reason = (f"its result for island {job.island}, batches {job.start.seq}.."
+                  f"{job.end_seq - 1} (job {job.id}), disagreed with the server's own re-run")
         for worker in losers:
             self.discredit(worker, reason, job.id)
         return "failed" if job.producer in losers else "verified"
 
     def discredit(self, worker_id: str, reason: str, job_id: int | None = None) -> None:
-        """Quarantine a worker: every island it holds goes back to where its lease started
-        (its work there leaves the totals), then it is disconnected and refused until an
-        operator releases it."""
+        """Quarantine a worker: every island goes back to the start of the first span it
+        produced there that nobody confirmed (leases long ended included: what others built
+        on it goes too, all of it leaves the totals), every island it holds to where its
+        lease started; then it is disconnected and refused until an operator releases it."""
         info = self.workers.get(worker_id)
         for island_id in sorted(info.islands if info else ()):
             island = self.islands[island_id]
             if island.anchor is not None:
                 self._rollback(island, island.anchor, to_job=None, outcome="cancelled")
+        for island in self.islands.values():  # its spans nobody confirmed, of ended leases
+            first = next((g for g in island.history
+                          if g.producer == worker_id and not g.verified), None)
+            if first is not None:
+                self._rollback(island, first.start, to_job=None, outcome="cancelled",
+                               to="history")
         if worker_id not in self.quarantined:
             self._quarantine(worker_id, reason, job_id)
 
@@ -734,6 +807,7 @@ class Coordinator:
             self.holding.pop(job.holder, None)
         if outcome == "verified":
             self.totals.validations_verified += 1
+            self._verified(job)
         elif outcome == "failed":
             self.totals.validations_failed += 1
         elif outcome == "inconclusive":
@@ -742,7 +816,7 @@ class Coordinator:
                             "outcome": outcome})
 
     def _rollback(self, island: Island, target: Anchor, *, to_job: int | None,
-                  outcome: str) -> None:
+                  outcome: str, to: str | None = None) -> None:
         """The island goes back to ``target`` (its lease's anchor, or job ``to_job``'s
         start): what was accepted after it leaves the totals, the lease is revoked, and the
         jobs on that stretch are closed (job ``to_job`` with ``outcome``, the others as
@@ -751,6 +825,9 @@ class Coordinator:
             self.notices.append(("revoke", island.holder, island.id, island.epoch))
         before = island.committed.copy()
         before.add(island.pending)
+        undone = [g for g in island.history if g.start.seq >= target.seq]
+        island.history = [g for g in island.history if g.start.seq < target.seq]
+        island.verified_steps -= sum(g.counts.steps for g in undone if g.verified)
         island.snapshot = target.snapshot
         island.snapshot_seq = target.seq
         island.founders = list(target.founders)
@@ -763,7 +840,7 @@ class Coordinator:
         self.totals.steps_invalid += before.steps - target.counts.steps
         self.events.append({"event": "island", "id": island.id, "change": "rolled_back",
                             "epoch": island.epoch, "seq": target.seq,
-                            "to": "anchor" if to_job is None else "job", "job": to_job,
+                            "to": to or ("anchor" if to_job is None else "job"), "job": to_job,
                             "outcome": outcome, "reports": before.reports - target.counts.reports})
         for job in [j for j in self.jobs.values()
                     if j.island == island.id and j.start.seq >= target.seq]:
@@ -826,6 +903,7 @@ class Coordinator:
             "reports_refused": self.totals.reports_refused,
             "reports_invalid": self.totals.reports_invalid,
             "steps_invalid": self.totals.steps_invalid,
+            "steps_verified": sum(i.verified_steps for i in self.islands.values()),
             "leases": self.totals.leases, "migrants": self.totals.migrants,
             "seed_bank": len(self.seed_bank),
         }
@@ -914,6 +992,10 @@ class Coordinator:
                 "span": None if island.span is None else island.span.meta(blob),
                 "last_digest": island.last_digest.hex() if island.last_digest else None,
                 "anchor": None if island.anchor is None else _anchor_meta(island.anchor, blob),
+                "history": [{"start": _anchor_meta(g.start, blob), "end_seq": g.end_seq,
+                             "producer": g.producer, "counts": dict(vars(g.counts)),
+                             "verified": g.verified} for g in island.history],
+                "verified_steps": island.verified_steps,
             })
         jobs = [{"id": j.id, "island": j.island, "epoch": j.epoch, "producer": j.producer,
                  "host": j.host, "seed": j.seed, "start": _anchor_meta(j.start, blob),
@@ -964,12 +1046,17 @@ class Coordinator:
             digest = entry.get("last_digest")
             island.last_digest = bytes.fromhex(digest) if digest else (
                 snapshot_digest(island.snapshot) if island.snapshot else None)
-            if entry.get("anchor") is not None:
-                island.anchor = _anchor(entry["anchor"], blob)
+            # (blobs in the order state() wrote them: snapshot, span, anchor, history)
             if entry.get("span") is not None:
                 island.span = Span.from_meta(entry["span"], blob)
             elif island.next_seq == island.snapshot_seq:
                 island.span = self._new_span(island)  # (else: incomplete, until the next)
+            if entry.get("anchor") is not None:
+                island.anchor = _anchor(entry["anchor"], blob)
+            island.history = [Segment(_anchor(g["start"], blob), int(g["end_seq"]),
+                                      g["producer"], Counters(**g["counts"]),
+                                      bool(g["verified"])) for g in entry.get("history", [])]
+            island.verified_steps = int(entry.get("verified_steps", 0))
             self.islands[island.id] = island
             if island.holder is not None:
                 self._add_worker(island.holder).islands.add(island.id)
@@ -1015,10 +1102,15 @@ class Coordinator:
             island.epoch = event["epoch"]
         elif kind == "island" and change == "rolled_back":
             job = self.jobs.get(event.get("job") or -1)
-            target = island.anchor if event["to"] == "anchor" else (job.start if job else None)
+            if event["to"] == "history":
+                target = next((g.start for g in island.history if g.start.seq == event["seq"]),
+                              None)
+            else:
+                target = island.anchor if event["to"] == "anchor" else (
+                    job.start if job else None)
             if target is not None and target.seq == event["seq"]:
                 self._rollback(island, target, to_job=event.get("job"),
-                               outcome=event.get("outcome", "failed"))
+                               outcome=event.get("outcome", "failed"), to=event["to"])
             island.epoch = event["epoch"]
         elif kind == "immigrants" and event["epoch"] == island.epoch:
             genomes = [bytes.fromhex(g) for g in event["genomes"]]

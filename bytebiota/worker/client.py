@@ -43,8 +43,9 @@ from pathlib import Path
 from typing import Any
 
 from bytebiota import __version__, core, simulation
+from bytebiota.batches import Outcome, finish, start
 from bytebiota.config import Config, from_values
-from bytebiota.core.world import SnapshotError, World, restore
+from bytebiota.core.world import SnapshotError, World
 from bytebiota.errors import ConfigError, Failure
 from bytebiota.locks import Locks
 from bytebiota.netcommon import (
@@ -67,7 +68,6 @@ from bytebiota.protocol.messages import (
     WORKER,
     Batches,
     Message,
-    batch_fingerprint,
     check_worker_id,
     decode,
     encode,
@@ -76,7 +76,6 @@ from bytebiota.protocol.messages import (
 )
 
 SLICE_SECONDS = 0.02  # the longest the event loop waits: heartbeats, acks
-EMIGRANTS_PER_BATCH = 2
 BACKOFF_CAP = 30.0
 MAX_ISLANDS = 4  # islands one worker process runs in turn
 FINAL_ACK_SECONDS = 20.0  # stopping: how long the last reports and snapshots may take
@@ -159,25 +158,6 @@ class Lease:
                 self.immigrants.append((batch, genomes))
 
 
-@dataclass
-class Outcome:
-    """What one batch gave: the REPORT's figures, and whether it ran to its end."""
-
-    steps: int
-    births: int
-    deaths: int
-    population: int
-    genotypes: int
-    digest: bytes
-    emigrants: list[bytes]
-    complete: bool
-
-    def fingerprint(self) -> bytes:
-        return batch_fingerprint(steps=self.steps, births=self.births, deaths=self.deaths,
-                                 population=self.population, genotypes=self.genotypes,
-                                 digest=self.digest, emigrants=self.emigrants)
-
-
 class Worker:
     def __init__(self, config: Config, worker_id: str, token: str | None,
                  credential: bytes | None = None, credential_file: Path | None = None) -> None:
@@ -200,6 +180,7 @@ class Worker:
         self.orphans: set[tuple[int, int]] = set()  # leases of a previous run of this worker
         self.jobs: list[Message] = []  # VALIDATE messages to run, before the next batch
         self.results: list[Message] = []  # VALIDATION_RESULTs computed while cut off
+        self.outgoing: list[Message] = []  # replies decided while handling a message
         self.incarnation = random.SystemRandom().getrandbits(63) | 1  # this process
         self.welcomed = False  # the last attempt got through the handshake
         self._load_cache()
@@ -406,6 +387,9 @@ class Worker:
         try:
             while (message := await stream.receive()) is not None:
                 self.handle(message)
+                outgoing, self.outgoing = self.outgoing, []
+                for reply in outgoing:
+                    await stream.send(reply)
                 if message.name == "RESEND":  # the server can store them again
                     for queued in list(self.unacked):
                         await stream.send(queued)
@@ -438,7 +422,9 @@ class Worker:
             old = self.leases.get(message["island"])
             if old is not None:
                 self._forget(old.island, old.epoch)
-            self.leases[message["island"]] = self._lease(message)
+            lease = self._lease(message)
+            if lease is not None:
+                self.leases[message["island"]] = lease
         elif name == "REPORT_ACK":
             self._acknowledged("REPORT", message)
             lease = self.leases.get(message["island"])
@@ -468,11 +454,12 @@ class Worker:
         elif name == "BYE":
             log(f"the server said goodbye: {message['reason']}")
 
-    def _lease(self, message: Message) -> Lease:
+    def _lease(self, message: Message) -> Lease | None:
         world = self._start_world(message)
-        if world is None:
-            raise RemoteProtocolError(f"lease of island {message['island']}: unreadable "
-                                      "snapshot")
+        if world is None:  # given back: the server may lease it to a worker that can read it
+            self.outgoing.append(make("RELEASE", island=message["island"],
+                                      epoch=message["epoch"]))
+            return None
         log(f"leased island {message['island']} (epoch {message['epoch']}, from report "
             f"{message['next_seq']}, step {world.steps:,})")
         lease = Lease(message["island"], message["epoch"], message["next_seq"],
@@ -565,10 +552,7 @@ class Worker:
             if left > 0 and not going():
                 complete = False
                 break
-        emigrants = world.emigrants(EMIGRANTS_PER_BATCH)  # (a draw: before the digest)
-        return Outcome(steps - left, int(world.births - births), int(world.deaths - deaths),
-                       int(world.population), int(world.genebank.living),
-                       bytes.fromhex(world.digest()), emigrants, complete)
+        return finish(world, births, deaths, steps - left, complete=complete)
 
     async def batch(self, stream: Stream | None, lease: Lease,
                     done: asyncio.Event | None) -> None:
@@ -626,26 +610,28 @@ class Worker:
                 if not outcome.complete:
                     return  # stopping: the server gives the job to another worker
                 fingerprints.append(outcome.fingerprint())
-        result = make("VALIDATION_RESULT", job=job["job"], fingerprints=fingerprints)
+        result = self.result_message(job["job"], fingerprints)
         if not done.is_set() and stream.connection.ready:
             with contextlib.suppress(ConnectionError, OSError):
                 await stream.send(result)
                 return
         self.results.append(result)  # delivered on reconnection
 
+    def result_message(self, job: int, fingerprints: list[bytes]) -> Message:
+        """What this worker answers a VALIDATE with (the cheater of the tests lies here)."""
+        return make("VALIDATION_RESULT", job=job, fingerprints=fingerprints)
+
     def _start_world(self, message: Message) -> World | None:
         """The world a LEASE or a VALIDATE starts from: its snapshot, or a fresh world of
         the experiment from its seed and founding genomes."""
-        if message["snapshot"]:
-            try:
-                return restore(message["snapshot"])
-            except SnapshotError as exc:
-                log(f"island {message['island']}: unreadable start state ({exc})")
-                return None
-        world = World(simulation.params(self._experiment()), message["seed"])
-        for genome in message["genomes"]:
-            world.immigrate(genome)
-        return world
+        try:
+            return start(simulation.params(self._experiment()), message["snapshot"],
+                         message["seed"], message["genomes"])
+        except (SnapshotError, MemoryError, ValueError, OverflowError, IndexError) as exc:
+            # (every allocation is bounded by the snapshot's own length: core/snapshot.py)
+            log(f"island {message['island']}: refused its start state: it cannot be "
+                f"restored ({exc})")
+            return None
 
     def _adapt(self, lease: Lease, elapsed: float) -> None:
         w = self.config.worker
@@ -654,8 +640,10 @@ class Worker:
         target = w.target_interval_seconds
         ideal = lease.batch_steps * target / elapsed
         new = lease.batch_steps + w.adjustment_factor * (ideal - lease.batch_steps)
-        lo = w.min_batch_size * simulation.WORK_CYCLE
-        hi = w.max_batch_size * simulation.WORK_CYCLE
+        # (within the experiment's bounds too: the server refuses a longer batch as a lie)
+        bounds = self._experiment().worker
+        lo = min(w.min_batch_size, bounds.max_batch_size) * simulation.WORK_CYCLE
+        hi = min(w.max_batch_size, bounds.max_batch_size) * simulation.WORK_CYCLE
         lease.batch_steps = int(max(lo, min(hi, new)))
 
 
