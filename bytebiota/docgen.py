@@ -456,9 +456,16 @@ def protocol_markdown() -> str:
         "1. The client sends HELLO.",
         f"2. The server answers CHALLENGE with a fresh random {NONCE_SIZE}-byte `nonce` "
         "(or REJECT, and closes).",
-        "3. The client sends AUTH with `mac` = HMAC-SHA256(key = the UTF-8 token, message = "
-        "nonce ‖ role byte ‖ UTF-8 worker_id). The token (SERVER_TOKEN) never travels.",
-        "4. The server answers WELCOME (the session is open) or REJECT (and closes).",
+        "3. The client sends AUTH with `mac` = HMAC-SHA256(key, message = nonce ‖ role byte ‖ "
+        "UTF-8 worker_id). The key is the worker's own credential (32 bytes) when HELLO's "
+        "`credential` is true; else the UTF-8 token: SERVER_TOKEN for a worker that is not "
+        "enrolled yet, MONITOR_TOKEN or SERVER_TOKEN for a monitor. No secret ever travels.",
+        "4. The server answers WELCOME (the session is open) or REJECT (and closes). A worker "
+        "that proved the token is enrolled at this point (WORKER_ENROLMENT=token): WELCOME's "
+        "`enrolment` carries the salt both sides derive its credential from, HMAC-SHA256(key "
+        "= the UTF-8 token, message = `bytebiota credential\\0` ‖ salt ‖ UTF-8 worker_id); "
+        "from then on that worker id opens sessions only with its credential "
+        "(docs/deployment.md, Trust).",
         "",
         "Then each side may send only what the state table allows; anything else closes the "
         "connection. The whole table (`TRANSITIONS` in `protocol/connection.py`):",

@@ -68,6 +68,12 @@ def text(data: dict[str, Any]) -> str:
         f"{t['reports_stale']}, rolled back {t['reports_rolled_back']})  migrants "
         f"{t['migrants']:,}",
     ]
+    if "steps_verified" in t and data.get("validation", {}).get("rate", 0) > 0:
+        verified = t["steps_verified"]
+        share = 100.0 * verified / t["steps"] if t["steps"] else 0.0
+        lines.append(f"credit: {verified:,} steps confirmed by a second result ({share:.1f} %), "
+                     f"{t['steps'] - verified:,} pending (unconfirmed: undone if their "
+                     "producer is caught cheating)")
     disk = data.get("server", {}).get("disk", "ok")
     if disk != "ok":
         lines.append(f"DISK: {disk}; nothing is acknowledged until it can be written")

@@ -181,6 +181,7 @@ def test_a_server_and_3_honest_workers_every_span_validated(cluster: Cluster) ->
 
 
 def test_a_killed_worker_loses_its_islands_to_another(cluster: Cluster) -> None:
+    cluster.env["ISLANDS"] = "2"  # (a worker holds at most as many islands as its cores)
     cluster.server()
     cluster.worker("w1")
     cluster.wait_for(lambda d: any(i["worker"] == "w1" for i in d["islands"]), 30)

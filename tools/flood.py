@@ -190,7 +190,7 @@ class Probe:
         self.stop = asyncio.Event()
 
     async def heartbeats(self, port: int) -> None:
-        stream = await authenticate(port, "legit")
+        stream, _ = await authenticate(port, "legit")
         await stream.send(make("LEASE_REQUEST", capacity=1))
         sent: dict[float, str] = {}
 
