@@ -391,7 +391,14 @@ _ARITHMETIC = [
 def protocol_markdown() -> str:
     from bytebiota.protocol.connection import NONCE_SIZE, TRANSITIONS
     from bytebiota.protocol.frames import HEADER_SIZE, MAGIC, VERSION
-    from bytebiota.protocol.messages import MESSAGES, MONITOR, WORKER
+    from bytebiota.protocol.messages import (
+        CONSTRAINTS,
+        MESSAGES,
+        MONITOR,
+        RELATIONS,
+        REPORT_STATS,
+        WORKER,
+    )
 
     directions = {"c": "client → server", "s": "server → client", "b": "either way"}
     out = [
@@ -437,7 +444,7 @@ def protocol_markdown() -> str:
         "| `bytes` | `u32` length, then the bytes |",
         "| `blobs` | `u32` count, then that many `bytes` |",
         "| `u64s` | `u32` count, then that many `u64` |",
-        "| `json` | a `str` holding a JSON object |",
+        "| `json` | a `str` holding a JSON object (standard JSON: no NaN or Infinity) |",
         "",
         "## Messages",
         "",
@@ -447,6 +454,43 @@ def protocol_markdown() -> str:
     for code, (name, fields, direction, meaning) in MESSAGES.items():
         shown = ", ".join(f"`{f}`:{k}" for f, k in fields) or "-"
         out.append(f"| {code} | `{name}` | {directions[direction]} | {shown} | {_cell(meaning)} |")
+    out += [
+        "",
+        "## Constraints",
+        "",
+        "Every message is checked as it arrives, in both directions, before anything else "
+        "sees it: each field against its constraint below (`CONSTRAINTS` in "
+        "`protocol/messages.py`, in the rule language of `protocol/schema.py`), then the "
+        "fields that must agree. A message that breaks one closes the connection it came "
+        "on (a protocol error naming message.field, counted against the peer's address); "
+        "other peers carry on. A field not listed is bounded by its kind alone. Text is "
+        "printable: no control or format characters (no line breaks, tabs, escape "
+        "sequences or bidirectional overrides); lengths of text count characters. A field "
+        "bounded at 2^31 - 1 bytes meets `MAX_MESSAGE_SIZE`, the frame's limit, first.",
+        "",
+        "| message | field | allowed |",
+        "|---|---|---|",
+    ]
+    for name, rules in CONSTRAINTS.items():
+        for field_name, rule in rules.items():
+            if rule is REPORT_STATS:
+                allowed = "an object, the keys below, each optional; no other key"
+            else:
+                allowed = rule.describe()
+            out.append(f"| `{name}` | `{field_name}` | {_cell(allowed)} |")
+    out += ["", "Fields that must agree:", ""]
+    for name, relations in RELATIONS.items():
+        for text, _ in relations:
+            out.append(f"- `{name}`: {text}.")
+    out += [
+        "",
+        "A REPORT's `stats` (`REPORT_STATS`; a figure more is a line more there):",
+        "",
+        "| key | allowed |",
+        "|---|---|",
+    ]
+    for key, rule in REPORT_STATS.fields.items():
+        out.append(f"| `{key}` | {_cell(rule.describe())} |")
     out += [
         "",
         "## Sessions",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -51,12 +52,31 @@ def handshake(role: int = WORKER, token: str = TOKEN) -> tuple[Connection, Conne
     return server, client
 
 
+# Where a field's constraint (messages.CONSTRAINTS, tests/test_validation.py) refuses the
+# generic value of its kind, a value it takes.
+FITTING: dict[str, dict[str, Any]] = {
+    "HELLO": {"worker_id": "w-1"},
+    "CHALLENGE": {"nonce": b"n" * 32},
+    "AUTH": {"mac": b"m" * 32},
+    "LEASE": {"genomes": [b"a", b"bc"], "immigrants": [b"a", b"b", b"c"],
+              "batches": [7, 2**64 - 1], "batch_sizes": [1, 2]},
+    "REPORT": {"digest": b"d" * 32, "emigrants": [b"a", b"bc"],
+               "stats": {"step": 5, "sizes": [[80, 3]], "mutations": {"copy": 1}}},
+    "REPORT_ACK": {"immigrants": [b"a", b"b", b"c"], "batches": [7, 2**64 - 1],
+                   "batch_sizes": [1, 2]},
+    "STATUS": {"data": {"totals": {"steps": 1}, "workers": [], "islands": [{"id": 0}]}},
+    "VALIDATE": {"genomes": [b"a"], "immigrants": [b"a", b"b"], "entered": [0, 2],
+                 "steps": [5, 7]},
+    "VALIDATION_RESULT": {"fingerprints": [b"f" * 32]},
+}
+
+
 def sample(name: str) -> Message:
     values = {"u8": 1, "u16": 2, "u32": 3, "u64": 2**40, "i64": -5, "f64": 1.5, "bool": True,
               "str": "héllo", "bytes": b"\x00\xff" * 3, "blobs": [b"a", b"", b"bc"],
               "json": {"k": [1, 2, {"x": None}]}, "u64s": [0, 7, 2**64 - 1]}
     spec = MESSAGES[{v[0]: k for k, v in MESSAGES.items()}[name]][1]
-    return make(name, **{f: values[kind] for f, kind in spec})
+    return make(name, **{f: values[kind] for f, kind in spec} | FITTING.get(name, {}))
 
 
 @pytest.mark.parametrize("name", [spec[0] for spec in MESSAGES.values()])

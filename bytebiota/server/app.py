@@ -282,14 +282,18 @@ class Server:
         not entered are offered again with the first acknowledgement of each island in this
         session (the last hand-out may not have arrived)."""
         outbox: asyncio.Queue[Message | None] = asyncio.Queue()
-        async with asyncio.TaskGroup() as group:
-            sender = group.create_task(self._send_durable(stream, outbox))
-            try:
-                await self._worker_messages(stream, worker_id, settle, outbox)
-            finally:
-                outbox.put_nowait(None)
-                if not stream.connection.ready:  # nobody left to read them
-                    sender.cancel()
+        try:
+            async with asyncio.TaskGroup() as group:
+                sender = group.create_task(self._send_durable(stream, outbox))
+                try:
+                    await self._worker_messages(stream, worker_id, settle, outbox)
+                finally:
+                    outbox.put_nowait(None)
+                    if not stream.connection.ready:  # nobody left to read them
+                        sender.cancel()
+        except ExceptionGroup as errors:  # the session's own error (a RemoteProtocolError, a
+            # lost connection), unwrapped: handle() logs it and counts it against the address
+            raise errors.exceptions[0] from None
 
     async def _send_durable(self, stream: Stream, outbox: asyncio.Queue[Message | None]) -> None:
         while (message := await outbox.get()) is not None:
