@@ -107,10 +107,13 @@ def find_token(configured: str | None, data_dir: str | Path) -> str:
 
 
 def find_monitor_token(monitor: str | None, server: str | None, data_dir: str | Path) -> str:
-    """A monitor's secret: MONITOR_TOKEN, else the server's monitor.token in the same data
-    directory, else SERVER_TOKEN (or its file): the operator's own machine."""
+    """A monitor's secret: MONITOR_TOKEN, else SERVER_TOKEN when set (the server accepts
+    both), else the server's monitor.token in the same data directory, else its token file:
+    the operator's own machine."""
     if monitor:
         return monitor
+    if server:
+        return server
     path = monitor_token_path(data_dir)
     if path.exists():
         return read_private(path)

@@ -93,7 +93,7 @@ class Peer:
 def hello(worker_id: str, role: int = WORKER) -> Message:
     return make("HELLO", role=role, worker_id=worker_id, host="hostile", cores=1,
                 memory_mb=0, compiled=True, software="tests/test_hostile_peers.py",
-                incarnation=1)
+                incarnation=1, credential=False)
 
 
 def handshake(peer: Peer, token: str, first: Message, payload: bytes | None = None,

@@ -58,6 +58,7 @@ FITTING: dict[str, dict[str, Any]] = {
     "HELLO": {"worker_id": "w-1"},
     "CHALLENGE": {"nonce": b"n" * 32},
     "AUTH": {"mac": b"m" * 32},
+    "WELCOME": {"enrolment": b"s" * 32},
     "LEASE": {"genomes": [b"a", b"bc"], "immigrants": [b"a", b"b", b"c"],
               "batches": [7, 2**64 - 1], "batch_sizes": [1, 2]},
     "REPORT": {"digest": b"d" * 32, "emigrants": [b"a", b"bc"],

@@ -168,7 +168,7 @@ def test_forged_worker_ids_are_refused_and_peer_strings_escaped(cluster: Cluster
     cluster.server()
     token = token_of(cluster)
     for forged in ("evil\n12:00:00 bytebiota server: worker w1 quarantined",
-                   "\x1b[2J\x1b[31mred", "x" * 65, ""):
+                   "\x1b[2J\x1b[31mred", "x" * 129, ""):
         with pytest.raises((AssertionError, ConnectionError)):
             stream, answer = asyncio.run(session(cluster.port, forged, token))
             asyncio.run(stream.close())

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bytebiota import __version__, core
+from bytebiota.batches import EMIGRANTS_PER_BATCH
 from bytebiota.config import isolated, public_values
 from bytebiota.protocol import RemoteProtocolError
 from bytebiota.protocol.messages import (
@@ -34,7 +35,7 @@ from bytebiota.protocol.messages import (
 )
 from bytebiota.protocol.schema import AnyJson, Int, Num, Obj, number
 from bytebiota.simulation import new_world
-from bytebiota.worker.client import EMIGRANTS_PER_BATCH, machine_id, software_description
+from bytebiota.worker.client import machine_id, software_description
 
 BOUNDED_KINDS = ("str", "bytes", "blobs", "u64s", "json")
 
@@ -75,12 +76,12 @@ def test_an_honest_workers_report_passes() -> None:
 def test_honest_handshakes_pass() -> None:
     worker = make("HELLO", role=WORKER, worker_id=machine_id(), host=socket.gethostname(),
                   cores=1, memory_mb=0, compiled=core.COMPILED,
-                  software=software_description(), incarnation=2**63 - 1)
+                  software=software_description(), incarnation=2**63 - 1, credential=True)
     monitor = make("HELLO", role=MONITOR, worker_id="", host=socket.gethostname(), cores=0,
                    memory_mb=0, compiled=core.COMPILED, software=f"bytebiota {__version__}",
-                   incarnation=0)
+                   incarnation=0, credential=False)
     welcome = make("WELCOME", session=1, heartbeat_interval=10.0,
-                   config=public_values(isolated()))
+                   config=public_values(isolated()), enrolment=b"s" * 32)
     for message in (worker, monitor, welcome, make("CHALLENGE", nonce=b"\1" * 32,
                                                    server_id=f"bytebiota {__version__}")):
         assert arrive(message) == message
@@ -112,7 +113,7 @@ REPORT = {"island": 1, "epoch": 1, "seq": 0, "steps": 10, "births": 1, "deaths":
           "emigrants": [b"g"], "stats": {"step": 10, "sizes": [[80, 5]],
                                          "mutations": {"copy": 1}}}
 HELLO = {"role": WORKER, "worker_id": "w-1", "host": "box", "cores": 1, "memory_mb": 0,
-         "compiled": True, "software": "bytebiota", "incarnation": 1}
+         "compiled": True, "software": "bytebiota", "incarnation": 1, "credential": False}
 BASES: dict[str, dict[str, Any]] = {
     "REPORT": REPORT, "HELLO": HELLO,
     "LEASE": {"island": 1, "epoch": 1, "next_seq": 0, "batch_steps": 500_000, "seed": 1,
@@ -185,9 +186,10 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("REPORT_ACK", {"island": 1, "epoch": 1, "seq": 1, "status": 4, "immigrants": [],
                     "batches": [], "batch_sizes": []}, "REPORT_ACK.status"),
     ("NO_WORK", {"retry_after": -1.0}, "NO_WORK.retry_after"),
-    ("WELCOME", {"session": 1, "heartbeat_interval": 0.0, "config": {}},
+    ("WELCOME", {"session": 1, "heartbeat_interval": 0.0, "config": {}, "enrolment": b""},
      "WELCOME.heartbeat_interval"),
-    ("WELCOME", {"session": 1, "heartbeat_interval": 1.0, "config": {"A": [[[[1]]]]}},
+    ("WELCOME", {"session": 1, "heartbeat_interval": 1.0, "config": {"A": [[[[1]]]]},
+                 "enrolment": b""},
      "WELCOME.config"),
     ("STATUS", {"data": {"totals": [], "workers": [], "islands": []}}, "STATUS.data.totals"),
     ("STATUS", {"data": {"workers": {}}}, "STATUS.data.workers: a list"),

@@ -72,25 +72,6 @@ REPORT_STATUSES = {REPORT_ACCEPTED: "accepted", REPORT_DUPLICATE: "duplicate",
 # snapshots after half as many at the latest): the longest span a validation re-runs.
 MAX_SPAN_BATCHES = 2000
 
-# A worker id names a credential, a journal's records and files: letters, digits and ._:@-,
-# 1 to 64 of them (no spaces, control characters or escapes that could forge a log line).
-WORKER_ID_MAX = 64
-_WORKER_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:@-")
-
-
-def check_worker_id(name: str) -> None:
-    """ValueError naming what is wrong with a worker id."""
-    if not name:
-        raise ValueError("the worker id is empty")
-    if len(name) > WORKER_ID_MAX:
-        raise ValueError(f"the worker id is {len(name)} characters long (at most "
-                         f"{WORKER_ID_MAX})")
-    bad = sorted(set(name) - _WORKER_ID_CHARS)
-    if bad:
-        raise ValueError(f"the worker id {name!r} has characters other than letters, digits "
-                         f"and ._:@- ({''.join(bad)!r})")
-
-
 # code: (name, fields, direction: c = client to server, s = server to client, b = both)
 MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
     1: ("HELLO", (("role", "u8"), ("worker_id", "str"), ("host", "str"), ("cores", "u16"),
@@ -224,7 +205,7 @@ CONSTRAINTS: dict[str, dict[str, Rule]] = {
               "incarnation": Int(0, 2**63 - 1)},
     "CHALLENGE": {"nonce": DIGEST, "server_id": Text(MAX_LINE)},
     "AUTH": {"mac": DIGEST},
-    "WELCOME": {"heartbeat_interval": Num(0.001, 86400.0),
+    "WELCOME": {"heartbeat_interval": Num(0.001, 86400.0), "enrolment": Blob(0, DIGEST_SIZE),
                 "config": MapOf(Text(64, 1, "A-Za-z0-9_"), AnyJson(2), 4096)},
     "REJECT": {"reason": Text(MAX_REASON)},
     "LEASE_REQUEST": {"capacity": Int(1, MAX_CAPACITY)},
@@ -284,12 +265,21 @@ def validate(message: Message) -> None:
 
 
 def worker_id_problem(worker_id: str) -> str | None:
-    """Why ``worker_id`` cannot be a worker's id on the wire (None: it can)."""
+    """Why ``worker_id`` cannot be a worker's id on the wire (None: it can). A worker id
+    names a credential, journal records and files: no spaces, control characters or
+    escapes that could forge a log line."""
     try:
         Text(MAX_WORKER_ID, 1, WORKER_ID_CHARS).check(worker_id, "worker id")
     except RemoteProtocolError as exc:
         return str(exc)
     return None
+
+
+def check_worker_id(worker_id: str) -> None:
+    """ValueError naming what is wrong with a worker id (``worker_id_problem``)."""
+    problem = worker_id_problem(worker_id)
+    if problem is not None:
+        raise ValueError(problem)
 
 
 Batches = list[tuple[int, list[bytes]]]  # immigrant batches: (id, genomes)

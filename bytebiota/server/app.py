@@ -94,6 +94,7 @@ class Server:
         self.store = SnapshotStore(self.checkpoint_dir)
         self.streams: dict[str, Stream] = {}  # worker id -> its session
         self.peers: dict[str, tuple[str, int, str]] = {}  # worker id -> host, cores, address
+        self.enrolling: set[str] = set()  # enrolled by the token, WELCOME not yet confirmed
         self.port = 0
 
     # ---- connections -------------------------------------------------------------------
@@ -201,7 +202,7 @@ class Server:
         except ValueError as exc:
             return await self._refuse(stream, str(exc), f"{peer}: refused: {shown(str(exc))}")
         self.credentials.reload()
-        enrolment = b""
+        enrol = False
         if hello["credential"]:
             secret = self.credentials.secret(name)
             if secret is None or not connection.verify(auth, secret):
@@ -214,26 +215,20 @@ class Server:
                 return await self._refuse(stream, "authentication failed",
                                           f"{peer}: wrong token for {shown(name)!r}")
             state = self.credentials.state(name)
-            if state is not None:
+            if state == "active" and name not in self.enrolling:
                 return await self._refuse(
                     stream, f"worker id {name} is enrolled: it must prove its own "
-                    "credential (WORKER_CREDENTIAL), not the shared token" if state == "active"
-                    else f"worker {name}'s credential is revoked",
-                    f"{peer}: the token used for enrolled worker {shown(name)!r} ({state})")
+                    "credential (WORKER_CREDENTIAL), not the shared token",
+                    f"{peer}: the token used for enrolled worker {shown(name)!r}")
+            if state == "revoked":
+                return await self._refuse(stream, f"worker {name}'s credential is revoked",
+                                          f"{peer}: revoked worker {shown(name)!r}")
             if self.config.server.worker_enrolment != "token":
                 return await self._refuse(
                     stream, "this server enrols workers only by `bytebiota server enroll "
                     "NAME` (WORKER_ENROLMENT=operator)",
                     f"{peer}: {shown(name)!r} tried to enrol by the token")
-            salt = os.urandom(32)
-            secret = derive_credential(self.token, salt, name)
-            enrolled = await asyncio.get_running_loop().run_in_executor(
-                None, self.credentials.enrol_new, name, secret)  # (fsynced: off the loop)
-            if not enrolled:
-                return await self._refuse(stream, f"worker id {name} was just enrolled by "
-                                          "another process", f"{peer}: {shown(name)!r} raced")
-            enrolment = salt
-            log(f"enrolled worker {shown(name)} by the token ({peer})")
+            enrol = True
         if self.coordinator.is_quarantined(name):
             await stream.send(make("REJECT", reason=quarantine_text(
                 name, self.coordinator.quarantined[name]["reason"]), retry=False))
@@ -241,6 +236,16 @@ class Server:
         if len(self.streams) >= self.config.server.max_workers and name not in self.streams:
             await stream.send(make("REJECT", reason="MAX_WORKERS reached", retry=True))
             return "", False
+        enrolment = b""
+        if enrol:  # (last: a refused worker is not enrolled, it may come back with the token)
+            enrolment = os.urandom(32)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, self.credentials.enrol, name,
+                                       derive_credential(self.token, enrolment, name), "token")
+            # Until this session's first message proves the WELCOME arrived, the token may
+            # enrol the name again (a lost WELCOME must not lock the worker out for good).
+            self.enrolling.add(name)
+            log(f"enrolled worker {shown(name)} by the token ({peer})")
         address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         settle = self.coordinator.join(name, hello["host"], hello["cores"], hello["software"],
                                        incarnation=hello["incarnation"], address=address)
@@ -309,6 +314,7 @@ class Server:
         info = coordinator.workers.get(worker_id)
         reoffer = set(info.islands) if info is not None else set()
         while (message := await stream.receive()) is not None:
+            self.enrolling.discard(worker_id)  # (it has its credential: the token no more)
             if coordinator.is_quarantined(worker_id):
                 return  # (its BYE is on the way: what it still sends is not counted)
             coordinator.seen(worker_id)

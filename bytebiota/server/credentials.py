@@ -114,16 +114,6 @@ class Credentials:
                                   "revoked": None}
         return secret
 
-    def enrol_new(self, name: str, secret: bytes) -> bool:
-        """Enrol by the token: only a name nobody holds yet (False if one does by now)."""
-        with self._locked():
-            if name in self.entries:
-                return False
-            self.entries[name] = {"secret": secret.hex(), "origin": "token",
-                                  "issued": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                  "revoked": None}
-        return True
-
     def revoke(self, name: str) -> bool:
         with self._locked():
             entry = self.entries.get(name)
