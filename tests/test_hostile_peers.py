@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from bytebiota.netcommon import find_token
 from bytebiota.protocol import RemoteProtocolError
-from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
+from bytebiota.protocol.connection import CLIENT, Connection, auth_mac, derive_credential
 from bytebiota.protocol.frames import encode_frame
 from bytebiota.protocol.messages import (
     CODES,
@@ -90,13 +90,13 @@ class Peer:
         self.sock.close()
 
 
-def hello(worker_id: str, role: int = WORKER) -> Message:
+def hello(worker_id: str, role: int = WORKER, *, credential: bool = False) -> Message:
     return make("HELLO", role=role, worker_id=worker_id, host="hostile", cores=1,
                 memory_mb=0, compiled=True, software="tests/test_hostile_peers.py",
-                incarnation=1, credential=False)
+                incarnation=1, credential=credential)
 
 
-def handshake(peer: Peer, token: str, first: Message, payload: bytes | None = None,
+def handshake(peer: Peer, token: str | bytes, first: Message, payload: bytes | None = None,
               auth: Callable[[bytes], tuple[Message, bytes | None]] | None = None
               ) -> Message | None:
     """HELLO (``first``, sent as ``payload`` if given), CHALLENGE, AUTH: the server's last
@@ -124,6 +124,7 @@ class Attacker:
     serial: int = 0
     leases: dict[int, list[int]] = field(default_factory=dict)  # island: [epoch, next_seq]
     outcomes: dict[str, int] = field(default_factory=dict)
+    credentials: dict[str, bytes] = field(default_factory=dict)  # id: its own, once enrolled
 
     @property
     def worker_id(self) -> str:
@@ -164,9 +165,14 @@ class Attacker:
     def session(self, role: int = WORKER) -> Peer | None:
         """An open session (None: refused; a quarantine moves on to the next id)."""
         peer = Peer(self.port, role)
-        last = handshake(peer, self.token, hello(self.worker_id if role == WORKER else "",
-                                                 role))
+        worker_id = self.worker_id if role == WORKER else ""
+        own = self.credentials.get(worker_id)
+        last = handshake(peer, own or self.token,
+                         hello(worker_id, role, credential=own is not None))
         if last is not None and last.name == "WELCOME":
+            if last["enrolment"]:  # enrolled by the token: its credential from now on
+                self.credentials[worker_id] = derive_credential(self.token, last["enrolment"],
+                                                                worker_id)
             return peer
         if last is not None:
             self.saw(last)

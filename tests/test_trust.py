@@ -134,7 +134,11 @@ def test_hoarding_is_capped_and_ids_that_drop_do_not_lock_anyone_out(cluster: Cl
     async def hoard() -> list[Message]:
         stream, welcome = await session(cluster.port, "hoarder", token)
         assert welcome.name == "WELCOME"
-        await stream.send(make("LEASE_REQUEST", capacity=65535))
+        await stream.send(make("LEASE_REQUEST", capacity=65535))  # beyond any worker's
+        assert await stream.receive() is None  # refused at arrival: that peer is closed
+        stream, welcome = await session(cluster.port, "hoarder-2", token)
+        assert welcome.name == "WELCOME"
+        await stream.send(make("LEASE_REQUEST", capacity=1024))  # the most one may ask
         leases = []
         while (message := await stream.receive()) is not None:
             if message.name == "LEASE":

@@ -194,7 +194,7 @@ class Server:
             if not (connection.verify(auth, self.monitor_token) or
                     connection.verify(auth, self.token)):
                 return await self._refuse(stream, "authentication failed",
-                                          f"{peer}: wrong monitor token")
+                                          f"{peer}: wrong token (a monitor session)")
             await self._welcome(stream, b"")
             return f"monitor-{self.session_counter}", False
         try:
