@@ -160,7 +160,10 @@ class Sim:
             await stream.close()
 
 
-async def drive(n: int, port: int, token: str, seconds: float) -> list[Sim]:
+async def drive(n: int, port: int, token: str, seconds: float,
+                proc: psutil.Process) -> tuple[list[Sim], float]:
+    """The simulated workers enrol, warm up, then run ``seconds`` measured; also the
+    server's CPU seconds over the measured window alone."""
     sims = [Sim(i, port, token) for i in range(n)]
     for k in range(0, n, 100):  # each enrols (per-worker credentials), 100 at a time
         credentials = await asyncio.gather(*(enrol(port, f"sim-{s.index}", token)
@@ -170,8 +173,17 @@ async def drive(n: int, port: int, token: str, seconds: float) -> list[Sim]:
     start = time.perf_counter()
     warmup = 3.0 + n / 500  # connecting 1,000 workers takes a moment
     until = start + warmup + seconds
+
+    async def cpu_of_window() -> float:
+        await asyncio.sleep(warmup)
+        before = proc.cpu_times()
+        await asyncio.sleep(max(0.0, until - time.perf_counter()))
+        after = proc.cpu_times()
+        return (after.user + after.system) - (before.user + before.system)
+
+    window = asyncio.create_task(cpu_of_window())
     await asyncio.gather(*(s.run(until, start + warmup) for s in sims))
-    return sims
+    return sims, await window
 
 
 def measure(n: int, seconds: float) -> dict[str, Any]:
@@ -179,11 +191,8 @@ def measure(n: int, seconds: float) -> dict[str, Any]:
                 "MAX_PENDING_CONNECTIONS": str(n + 10)}
     with server_process(settings) as (server, port):
         proc = psutil.Process(server.pid)
-        proc.cpu_percent(None)
-        started = time.perf_counter()
-        sims = asyncio.run(drive(n, port, TOKEN, seconds))
-        elapsed = time.perf_counter() - started
-        cpu = proc.cpu_percent(None) * elapsed / max(seconds, 1e-9)
+        sims, cpu_seconds = asyncio.run(drive(n, port, TOKEN, seconds, proc))
+        cpu = 100.0 * cpu_seconds / max(seconds, 1e-9)
         rss = proc.memory_info().rss / 2**20
     rtts = sorted(r for s in sims for r in s.rtts)
     reports = sum(s.reports for s in sims)
