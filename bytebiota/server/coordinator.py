@@ -283,7 +283,8 @@ class Coordinator:
     epoch)`` (send REVOKE) and ``("quarantine", worker, reason)`` (say BYE and close)."""
 
     INBOX_LIMIT = 50  # immigrants waiting per island; older ones are dropped
-    HISTORY_SPANS = 16  # committed spans per island that a quarantine can still undo
+    HISTORY_SPANS = 16  # committed spans per island that a quarantine can still undo,
+    HISTORY_BYTES = 32 * 2**20  # and the most their start snapshots may take (per island)
     ARBITER = "(server)"  # the server's own vote in a dispute (no worker id has parentheses)
     STAGNANT_REPORTS = 3  # reports in a row without a birth make an island stagnant
     SILENT_SECONDS = 15.0  # shown as "silent" after this; leases expire at WORKER_TIMEOUT
@@ -643,10 +644,13 @@ class Coordinator:
 
     def _settle(self, island: Island) -> None:
         """Forget what can no longer be undone: verified spans at the front of the history,
-        and spans beyond HISTORY_SPANS (settled: a quarantine later leaves them counted)."""
+        and spans beyond HISTORY_SPANS or HISTORY_BYTES of start snapshots (settled: a
+        quarantine later leaves them counted)."""
         history = island.history
-        while history and (history[0].verified or len(history) > self.HISTORY_SPANS):
-            history.pop(0)
+        held = sum(len(g.start.snapshot) for g in history)
+        while history and (history[0].verified or len(history) > self.HISTORY_SPANS or
+                           held > self.HISTORY_BYTES):
+            held -= len(history.pop(0).start.snapshot)
 
     def _verified(self, job: Job) -> None:
         """A job's span was confirmed: its segment of the island's history is verified."""
