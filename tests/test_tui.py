@@ -183,6 +183,23 @@ def test_the_monitor_view_shows_workers_and_islands() -> None:
         assert fragment in text, fragment
 
 
+def test_the_monitor_shows_a_hostile_peers_strings_escaped() -> None:
+    """Issue 16, case 7: a host name with rich markup and an escape sequence neither breaks
+    the monitor nor reaches the terminal as such."""
+    state = State()
+    state.apply_status({
+        "server": {"seed": 9, "core": "compiled"},
+        "stats": {"step": 1, "population": 1, "genotypes": 1, "sizes": [], "births": 0,
+                  "deaths": 0, "mutations": {}},
+        "workers": [{"id": "w1", "host": "[/][bold]x\x1b[2J", "islands": [0],
+                     "last_seen_s": 0.4, "instructions_per_s": 1, "state": "computing"}],
+        "islands": [{"id": 0, "worker": "w1", "population": 1, "epoch": 1, "steps": 1,
+                     "snapshot_age_s": None}],
+    })
+    text = render(state, Extras(label="monitor", keys="q quit"), 140, 35)
+    assert "[/][bold]x\\x1b[2J" in text and "\x1b[2J" not in text
+
+
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Path) -> None:
     import socket as sockets

@@ -18,6 +18,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from bytebiota.netcommon import shown
 from bytebiota.tui.model import State
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -211,7 +212,7 @@ def workers_panel(state: State, rows: int) -> RenderableType:
     table.add_column("seen", justify="right")
     table.add_column("state")
     for w in state.workers[:rows]:
-        table.add_row(str(w["id"]), str(w.get("host", "")),
+        table.add_row(Text(shown(str(w["id"]), 64)), Text(shown(str(w.get("host", "")), 32)),
                       ",".join(str(i) for i in w.get("islands", [])) or "-",
                       _num(float(w.get("instructions_per_s", 0))),
                       f"{float(w.get('last_seen_s', 0)):.1f}s", str(w.get("state", "")))
@@ -230,7 +231,8 @@ def islands_panel(state: State, rows: int) -> RenderableType:
     table.add_column("snap", justify="right")
     for i in state.islands[:rows]:
         age = i.get("snapshot_age_s")
-        table.add_row(str(i["id"]), str(i.get("worker") or "-"), str(i.get("population", 0)),
+        table.add_row(str(i["id"]), Text(shown(str(i.get("worker") or "-"), 64)),
+                      str(i.get("population", 0)),
                       str(i.get("epoch", 0)), _num(float(i.get("steps", 0))),
                       f"{age:.0f}s" if age is not None else "-")
     return Panel(table, title=f"islands ({len(state.islands)})", box=box.ROUNDED)
