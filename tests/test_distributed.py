@@ -148,12 +148,16 @@ def test_a_server_and_3_honest_workers_every_span_validated(cluster: Cluster) ->
         cluster.worker(name)
     start = time.monotonic()
     seen: dict[int, int] = {}
-    while time.monotonic() - start < HONEST_SECONDS:
-        for island in cluster.status()["islands"]:
+    data = cluster.status()
+    # At least HONEST_SECONDS, and until ten spans are verified (a deadline, not a bound: a
+    # busy machine, or the pure core, re-runs fewer spans a minute)
+    while time.monotonic() - start < HONEST_SECONDS or data["validation"]["verified"] < 10:
+        assert time.monotonic() - start < HONEST_SECONDS + 600, data["validation"]
+        for island in data["islands"]:
             assert island["steps"] >= seen.get(island["id"], 0)  # never backwards
             seen[island["id"]] = island["steps"]
         time.sleep(5)
-    data = cluster.status()
+        data = cluster.status()
     assert all(i["steps"] > 0 for i in data["islands"])  # every island advanced
     assert sum(i["immigrants"] for i in data["islands"]) > 0  # migrants arrived
     totals = data["totals"]
