@@ -386,7 +386,11 @@ def _run(argv: Sequence[str] | None) -> int:
     command = COMMANDS[args.command]
     handler = _handler(command)
     if command.needs_config:
-        handler(args, load_config(args, command.implied))
+        config = load_config(args, command.implied)
+        from bytebiota import logs
+
+        logs.setup(config.logging.log_level)
+        handler(args, config)
     else:
         handler(args)
     return Exit.OK

@@ -27,6 +27,7 @@ import difflib
 import json
 import math
 import os
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -819,5 +820,6 @@ def command(args: Any, config: Config) -> None:
         print(to_toml(config), end="")
     else:
         if config.values["RESOURCE_PRESET"] == "auto" and config.machine is not None:
-            print("\n".join(resources.detection_report(config.machine)), end="\n\n")
+            # diagnostics on stderr: stdout is the table alone, for scripts and pipes
+            print("\n".join(resources.detection_report(config.machine)), file=sys.stderr)
         print(to_text(config, everything=not args.changed), end="")

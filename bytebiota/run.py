@@ -128,6 +128,7 @@ class Run:
         self.last_checkpoint = time.monotonic()
         self.logged_step = -1
         self.cadence = config.checkpoint.checkpoint_cadence_seconds
+        self.throttle = config.global_.cpu_throttle_delay
         self.clock = time.perf_counter()
         self.steps_at_clock = world.steps
         self.finished = max_steps is not None and world.steps >= max_steps
@@ -208,6 +209,8 @@ class Run:
             self.finished = True
         if time.monotonic() - self.last_checkpoint >= self.cadence:
             self.checkpoint()
+        if self.throttle > 0:  # CPU_THROTTLE_DELAY: once per batch, never inside the VM loop
+            time.sleep(self.throttle)
         return event
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
