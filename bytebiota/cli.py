@@ -289,15 +289,19 @@ def build_parser() -> argparse.ArgumentParser:
         "lineage", parents=[config_options], help=COMMANDS["lineage"].summary,
         description="From a run's checkpoint (the newest of the latest run, of RUN in "
         "RUN:GENOTYPE or --run RUN, or --checkpoint FILE): "
-        "GENOTYPE's line of descent through the permanent genotypes, with the mutations "
-        "between each step; --export writes every permanent genotype in the ALife phylogeny "
-        "data standard (id, ancestor_list, origin_time, ...).",
+        "GENOTYPE's line of descent, each genotype from its true parent, with the mutations "
+        "between each step; --export writes the run's phylogeny (every permanent genotype "
+        "and the parents they came from) in the ALife phylogeny data standard (id, "
+        "ancestor_list, origin_time, ...) or, with --format newick, in Newick.",
     )
     lineage.add_argument("genotype", metavar="GENOTYPE", nargs="?",
                          help="e.g. 0097aab, or RUN:0097aab for another run than the latest")
     lineage.add_argument("--run", metavar="RUN", help="a run id (`bytebiota runs`), a run "
                          "directory, or `legacy`")
-    lineage.add_argument("--export", metavar="CSV", help="write the phylogeny here")
+    lineage.add_argument("--export", metavar="FILE", help="write the phylogeny here")
+    lineage.add_argument("--format", choices=("csv", "newick"), default="csv",
+                         help="of --export: the ALife standard's CSV (default) or Newick, "
+                         "one tree per line")
     lineage.add_argument("--checkpoint", metavar="FILE", help="a run checkpoint to read")
     replay = commands.add_parser(
         "replay", help=COMMANDS["replay"].summary,
