@@ -134,7 +134,10 @@ class Run:
         self.finished = max_steps is not None and world.steps >= max_steps
         self.stopped_by: int | None = None  # the signal that asked the run to stop
         self.health = health.Monitor(copy_rate=config.mutation.copy_bit_flip_rate,
-                                     soup_size=config.soup.soup_size)
+                                     soup_size=config.soup.soup_size,
+                                     regime=config.global_.regime,
+                                     ancestor_size=health.ancestor_size(
+                                         config.ancestor.ancestor))
 
     def checkpoint(self) -> Path | None:
         if not self.config.checkpoint.checkpoint_enabled:

@@ -81,7 +81,9 @@ class State:
             self.max_steps = int(max_steps) if isinstance(max_steps, int) else None
             self.monitor = diagnostics.Monitor(
                 copy_rate=float(config.get("COPY_BIT_FLIP_RATE", 0.0)),
-                soup_size=int(config.get("SOUP_SIZE", 1)))
+                soup_size=int(config.get("SOUP_SIZE", 1)),
+                regime="classic" if self.regime == "classic" else "ecology",
+                ancestor_size=diagnostics.ancestor_size(config.get("ANCESTOR", "")))
         elif kind == "stats":
             births, deaths = int(event["births"]), int(event["deaths"])
             self.history.append(Sample(

@@ -18,6 +18,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from bytebiota import health as diagnostics
 from bytebiota.tui.model import State
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -150,12 +151,11 @@ def health(state: State) -> list[tuple[str, str]]:
             return [("ok", "no data yet")]
         ratio = state.genotypes / state.population if state.population else 0.0
         return [("ok", f"diversity {ratio:.2f} genotypes/cell")]
-    signs: list[tuple[str, str]] = [("bad", name.replace("_", " "))
-                                    for name in state.health["signs"]]
-    unmet = [name.replace("_", " ") for name, ok in state.health["indicators"].items()
-             if not ok]
-    if unmet:
-        signs.append(("warn", "outside: " + ", ".join(unmet)))
+    found = state.health
+    signs: list[tuple[str, str]] = [("bad", diagnostics.explain(found, name))
+                                    for name in found["signs"]]
+    signs += [("warn", "outside: " + diagnostics.explain(found, name))
+              for name in diagnostics.unmet(found)]
     if not signs:
         signs.append(("ok", "healthy: " + ", ".join(
             name.replace("_", " ") for name in state.health["indicators"])))
