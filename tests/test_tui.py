@@ -186,6 +186,20 @@ def test_the_monitor_view_shows_workers_and_islands() -> None:
         assert fragment in text, fragment
 
 
+def test_monitor_counts_births_per_interval_between_the_servers_changes() -> None:
+    # the monitor polls several times a second; the server's totals move when a report
+    # lands: polls that bring the same totals are not intervals with no births
+    state = State()
+    totals = {"step": 5_000_000, "population": 700, "genotypes": 40, "sizes": [[80, 700]],
+              "births": 900, "deaths": 200}
+    for _ in range(3):
+        state.apply_status({"stats": totals})
+    for _ in range(3):
+        state.apply_status({"stats": {**totals, "step": 6_000_000, "births": 1500,
+                                      "deaths": 640}})
+    assert [(h.births, h.deaths) for h in state.history] == [(900, 200), (600, 440)]
+
+
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Path) -> None:
     import socket as sockets

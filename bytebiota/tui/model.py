@@ -57,6 +57,7 @@ class State:
     # the seed's diagnostics, computed as the journal's `health` events are (bytebiota.health)
     monitor: diagnostics.Monitor | None = None
     health: dict[str, Any] | None = None
+    last_status_stats: dict[str, Any] = field(default_factory=dict)  # the last STATUS applied
 
     def apply_status(self, status: dict[str, Any]) -> None:
         """Fold in a server's STATUS (``bytebiota monitor``)."""
@@ -64,7 +65,11 @@ class State:
         self.seed = server.get("seed", self.seed)
         self.core = str(server.get("core", self.core))
         stats = status.get("stats")
-        if stats:
+        # The monitor polls several times a second and the server's totals move only when a
+        # report lands: a poll that brings the same totals is no interval (applied, it would
+        # read as one with 0 births and deaths, and the next as a spike).
+        if stats and stats != self.last_status_stats:
+            self.last_status_stats = dict(stats)
             self.apply({"event": "stats", **stats})
         self.workers = list(status.get("workers", []))
         self.islands = list(status.get("islands", []))
