@@ -216,6 +216,12 @@ class Run:
             time.sleep(self.throttle)
         return event
 
+    def final_stats(self) -> dict[str, Any] | None:
+        """Once finished, the last interval's stats event, logged now if it was not yet."""
+        if not self.finished or self.logged_step == self.world.steps:
+            return None
+        return self.log_stats(None)
+
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         """A signal handler: stop at the end of the current chunk."""
         self.stopped_by = signum
@@ -394,6 +400,10 @@ class LiveRun:
             return False
         start = time.perf_counter()
         event = runner.advance(self.budget)
+        if event is None:
+            # the last frame shows the last interval: its stats now, not after the dashboard
+            # has closed (finish() then finds them logged)
+            event = runner.final_stats()
         elapsed = time.perf_counter() - start
         if elapsed > 0:  # aim the next step at ``seconds``
             self.budget = max(1_000, min(CHUNK_STEPS, int(self.budget * seconds / elapsed)))

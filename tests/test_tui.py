@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -152,6 +153,14 @@ def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) 
             screen = subprocess.run([tmux, "capture-pane", "-p", "-t", session],
                                     capture_output=True, text=True, check=True).stdout
         assert "ByteBiota run" in screen and "top genotypes" in screen
+        subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)
+        while time.monotonic() < deadline and "keys (? closes)" not in screen:
+            time.sleep(0.2)
+            screen = subprocess.run([tmux, "capture-pane", "-p", "-t", session],
+                                    capture_output=True, text=True, check=True).stdout
+        for fragment in ("keys (? closes)", "q  quit", "p  pause", "s  save", "?  keys",
+                         "space  pause"):
+            assert fragment in screen, screen
         subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (tmp_path / "exit").exists():
@@ -247,3 +256,68 @@ def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Pat
         for process in processes:
             process.kill()
             process.wait(timeout=10)
+
+
+def test_size_classes_beyond_the_rows_say_how_many_more() -> None:
+    state = constructed()
+    state.apply({**stats(400_000, 970, 1500, 1100),
+                 "sizes": [[20 + k, 10] for k in range(97)]})
+    text = render(state, Extras(), 80, 24)
+    shown = len(re.findall(r"│\s+\d+\s+10 █", text))
+    assert shown >= 2, text
+    assert re.search(rf"\+{97 - shown}\s+more \(97 in all\)", text), text
+
+
+def test_population_panel_shows_generation_time_and_mutations_per_interval() -> None:
+    state = constructed()  # 352 cells; 500 births and 9 mutations in the last 150,000 steps
+    state.apply({**stats(400_000, 352, 1400, 1048),
+                 "mutations": {"background": 9, "copy": 8, "flaw": 1, "insertion": 2,
+                               "deletion": 0}})
+    # generation time: cells x steps / births = 352 x 150,000 / 500 = 105,600 instructions
+    text = render(state, Extras(), 80, 24)
+    assert "gen time" in text and "105.6k" in text
+    assert "mut/int" in text  # 20 - 9 = 11 mutations in the interval
+    assert " 11 " in text.replace("│", " ")
+
+
+def test_question_mark_shows_every_key() -> None:
+    from bytebiota.tui.app import common_key
+
+    extras = Extras()
+    assert common_key(extras, "?") == "? closes the keys" and extras.help
+    text = render(constructed(), extras, 80, 24)
+    for key in ("keys (? closes)", "q  quit", "p  pause", "s  save", "?  keys",
+                "space  pause"):
+        assert key in text, text
+    assert "top genotypes" not in text
+    assert common_key(extras, "?") == "running"
+    assert "top genotypes" in render(constructed(), extras, 80, 24)
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_the_last_frame_at_max_steps_shows_the_last_interval(tmp_path: Path) -> None:
+    from tests.conftest import wait_until
+
+    tmux = str(TMUX)
+    session = f"bbend{time.monotonic_ns()}"
+    command = (f"cd {tmp_path} && {sys.executable} -m bytebiota run --regime classic --seed 1"
+               f" --max-steps 3000000; echo EXIT=$? > {tmp_path}/exit; sleep 60")
+    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+                    command], check=True)
+    try:
+        wait_until((tmp_path / "exit").exists, "the run's end")
+        # the frame, and the lines printed after it, which scroll its top away
+        screen = subprocess.run([tmux, "capture-pane", "-p", "-S", "-30", "-t", session],
+                                capture_output=True, text=True, check=True).stdout
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", session], check=False)
+    assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
+    journal = tmp_path / "data" / "runs" / "latest" / "journal.jsonl"
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    last, before = [e for e in events if e["event"] == "stats"][-1:-3:-1]
+    assert last["step"] == 3_000_000
+    assert "step 3,000,000 / 3,000,000 (100.0 %)" in screen, screen
+    figures = {line.split("│")[1].split()[0]: line.split("│")[1].split()[1]
+               for line in screen.splitlines() if line.count("│") >= 2 and "/int " in line}
+    assert figures["births/int"] == f"{last['births'] - before['births']:,}", screen
+    assert figures["deaths/int"] == f"{last['deaths'] - before['deaths']:,}", screen

@@ -42,9 +42,13 @@ class Producer(Protocol):
 
 
 def common_key(extras: Extras, key: str) -> str | None:
-    """The keys every dashboard shares: q quits, p (or space) pauses and resumes."""
+    """The keys every dashboard shares: q quits, p (or space) pauses and resumes, ? lists
+    every key of this dashboard."""
     if key in ("q", "Q"):
         return QUIT
+    if key == "?":
+        extras.help = not extras.help
+        return "? closes the keys" if extras.help else "running"
     if key in ("p", "P", " "):
         extras.paused = not extras.paused
         return "paused: p to go on" if extras.paused else "running"

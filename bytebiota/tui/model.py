@@ -25,6 +25,15 @@ class Sample:
     births: int  # in the interval ending at this step
     deaths: int
     energy: float = 0.0  # mean energy of a cell (ecology)
+    steps: int = 0  # the interval's length in instructions
+    mutations: int = 0  # mutations of every kind in the interval
+
+    @property
+    def generation_time(self) -> float | None:
+        """Mean instructions from a cell's birth to its first daughter's, over the interval:
+        each of ``population`` cells begets ``births / population`` daughters in ``steps``
+        instructions (Tierra measures generations the same way, in instructions)."""
+        return self.population * self.steps / self.births if self.births else None
 
 
 @dataclass
@@ -91,6 +100,7 @@ class State:
                 ancestor_size=diagnostics.ancestor_size(config.get("ANCESTOR", "")))
         elif kind == "stats":
             births, deaths = int(event["births"]), int(event["deaths"])
+            mutations = sum(int(v) for v in event.get("mutations", {}).values())
             self.history.append(Sample(
                 step=int(event["step"]),
                 population=int(event["population"]),
@@ -99,6 +109,9 @@ class State:
                 births=max(0, births - self.births),
                 deaths=max(0, deaths - self.deaths),
                 energy=float(event.get("energy", {}).get("mean", 0.0)),
+                steps=max(0, int(event["step"]) - self.step) if self.history else 0,
+                mutations=max(0, mutations - sum(self.mutations.values()))
+                if self.history else 0,
             ))
             self.step = int(event["step"])
             self.population = int(event["population"])

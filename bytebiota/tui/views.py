@@ -22,6 +22,7 @@ from bytebiota import health as diagnostics
 from bytebiota.tui.model import State
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
+TOP_ROWS = 10  # the population panel: six rows, two lines of health, two borders
 
 
 @dataclass
@@ -30,9 +31,21 @@ class Extras:
     rate: float | None = None  # instructions per second, live
     eta_seconds: float | None = None
     paused: bool = False
-    keys: str = "q quit  p pause  s save"
+    keys: str = "q quit  p pause  s save  ? keys"
     message: str = ""
     exit_when_done: bool = True
+    help: bool = False  # the keys panel (``?``) in the genotypes' place
+
+
+def help_panel(extras: Extras) -> RenderableType:
+    """Every key of this dashboard, one per line (``keys`` lists them two spaces apart)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", justify="right")
+    table.add_column()
+    for item in [*extras.keys.split("  "), "space pause"]:
+        key, _, what = item.strip().partition(" ")
+        table.add_row(key, what)
+    return Panel(table, title="keys (? closes)", box=box.ROUNDED)
 
 
 def sparkline(values: list[int], width: int) -> str:
@@ -103,6 +116,13 @@ def population_panel(state: State, width: int) -> RenderableType:
     )
     for name, value, series, colour in rows:
         table.add_row(name, f"{value:,}", Text(sparkline(series, spark), style=colour))
+    last = history[-1] if history else None
+    generation = last.generation_time if last else None
+    mutations = last.mutations if last else 0
+    label = f"mut/int {mutations:,} "
+    table.add_row("gen time", _num(generation) if generation else "-",
+                  Text.assemble(label, (sparkline([h.mutations for h in history],
+                                                  max(4, spark - len(label))), "blue")))
     colours = {"ok": "green", "warn": "yellow", "bad": "bold red"}
     signs = Text()
     for level, sentence in health(state):
@@ -116,7 +136,9 @@ def sizes_panel(state: State, rows: int, width: int) -> RenderableType:
     table.add_column(justify="right", style="bold")
     table.add_column(justify="right")
     table.add_column()
-    top = state.top_sizes(rows)
+    # the most populated classes; when they do not all fit, the last row says how many more
+    hidden = len(state.sizes) - rows
+    top = state.top_sizes(rows - 1 if hidden > 0 else rows)
     largest = max((n for _, n in top), default=1)
     bar_width = max(4, width - 16)
     for size, cells in sorted(top):
@@ -124,6 +146,9 @@ def sizes_panel(state: State, rows: int, width: int) -> RenderableType:
                                                                       largest)), style="blue"))
     if not top:
         table.add_row("-", "-", "")
+    if hidden > 0:
+        more = len(state.sizes) - len(top)
+        table.add_row(f"+{more}", "", Text(f"more ({len(state.sizes)} in all)", style="dim"))
     return Panel(table, title="genome sizes (bytes: cells)", box=box.ROUNDED)
 
 
@@ -242,7 +267,7 @@ def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -
     head = 4 if state.max_steps else 3
     layout.split_column(
         Layout(header(state, extras), name="header", size=head),
-        Layout(name="top", size=9),
+        Layout(name="top", size=TOP_ROWS),
         Layout(name="bottom"),
     )
     side = min(40, max(26, width // 3))
@@ -252,18 +277,21 @@ def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -
         Layout(population_panel(state, width - side), name="population"),
         Layout(side_panel, name="totals", size=side),
     )
-    rows = max(3, height - head - 9 - 4)
+    inside = max(3, height - head - TOP_ROWS - 2)  # lines inside a bottom panel's borders
+    rows = max(3, inside - 2)
     half = width // 2
     if extras.label == "monitor":  # a server: its workers and islands instead of genotypes
         split = max(3, rows // 2)
         right = Layout(name="fleet")
         right.split_column(Layout(workers_panel(state, split - 1), size=split + 2),
-                           Layout(islands_panel(state, rows)))
+                           Layout(help_panel(extras) if extras.help
+                                  else islands_panel(state, rows)))
         layout["bottom"].split_row(
-            Layout(sizes_panel(state, rows, half), name="sizes", size=half), right)
+            Layout(sizes_panel(state, inside, half), name="sizes", size=half), right)
         return layout
     layout["bottom"].split_row(
-        Layout(sizes_panel(state, rows, half), name="sizes", size=half),
-        Layout(genotypes_panel(state, rows), name="genotypes"),
+        Layout(sizes_panel(state, inside, half), name="sizes", size=half),
+        Layout(help_panel(extras) if extras.help
+               else genotypes_panel(state, inside - 1), name="genotypes"),  # -1: its header
     )
     return layout
