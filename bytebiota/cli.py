@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bytebiota import __version__
 from bytebiota.errors import Failure, UserError, os_error_line
@@ -41,6 +41,9 @@ class Command:
     needs_config: bool = True
     # named flags this command implies unless the user gives them (culture is classic)
     implied: tuple[tuple[str, str], ...] = ()
+    # "module:function(args, config)": flags implied by the command's input, read with the
+    # first configuration (culture's regime follows its genomes' instruction set)
+    refine: str = ""
 
 
 # What a command that takes a genome accepts (culture, classify).
@@ -59,6 +62,7 @@ COMMANDS: dict[str, Command] = {
         "bytebiota.culture:command",
         "isolation test (does a genome replicate alone?) and co-cultures (--with)",
         implied=(("--regime", "classic"),),
+        refine="bytebiota.culture:implied_regime",
     ),
     "classify": Command(
         "bytebiota.ecotype:command",
@@ -371,10 +375,15 @@ def load_config(args: argparse.Namespace, implied: tuple[tuple[str, str], ...] =
     return config
 
 
+def _function(target: str) -> Callable[..., Any]:
+    """``module:function``, its module imported now."""
+    module_name, _, function = target.partition(":")
+    found: Callable[..., Any] = getattr(importlib.import_module(module_name), function)
+    return found
+
+
 def _handler(command: Command) -> Callable[..., None]:
-    module_name, _, function = command.target.partition(":")
-    handler: Callable[..., None] = getattr(importlib.import_module(module_name), function)
-    return handler
+    return _function(command.target)
 
 
 def _error(message: str) -> None:
@@ -391,6 +400,10 @@ def _run(argv: Sequence[str] | None) -> int:
     handler = _handler(command)
     if command.needs_config:
         config = load_config(args, command.implied)
+        if command.refine:
+            refined: tuple[tuple[str, str], ...] = _function(command.refine)(args, config)
+            if refined:
+                config = load_config(args, (*command.implied, *refined))
         from bytebiota import logs
 
         logs.setup(config.logging.log_level)
