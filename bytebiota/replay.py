@@ -70,6 +70,27 @@ def reduce(events: list[dict[str, Any]], stop: int | None = None) -> State:
     return state
 
 
+def _ecology_lines(state: State) -> list[str]:
+    """Energy, resources, tasks, causes of death and spawns (an ecology journal's)."""
+    if not state.energy:
+        return []
+    cells = max(1, state.population)
+    done = [f"{name} {n:,} ({100 * n / cells:.0f}%)" for name, n in state.tasks.items() if n]
+    rewarded = sum(state.task_events.values())
+    made_room = state.deaths - sum(state.deaths_by.values())
+    return [
+        f"energy         mean {float(state.energy.get('mean', 0.0)):,.1f}, total "
+        f"{float(state.energy.get('total', 0.0)):,.0f}, {int(state.energy.get('broke', 0)):,} "
+        "cells at or below zero",
+        f"resources      {float(state.resources.get('total', 0.0)):,.0f} in the field",
+        "tasks          " + (", ".join(done) if done else "none performed by a living cell")
+        + f"; {rewarded:,} rewarded performances in all",
+        "deaths by      " + ", ".join(f"{k} {v:,}" for k, v in state.deaths_by.items())
+        + f", making room {made_room:,}",
+        f"spawned        {state.spawned:,} from the seed bank",
+    ]
+
+
 def summary(state: State) -> str:
     lines = [
         f"seed {state.seed}  regime {state.regime}  core {state.core}",
@@ -81,6 +102,7 @@ def summary(state: State) -> str:
         f"deaths         {state.deaths:,}",
         "mutations      " + ", ".join(f"{k} {v:,}" for k, v in state.mutations.items()),
         "most common    " + (f"{state.top[0]} ({state.top[1]} cells)" if state.top else "-"),
+        *_ecology_lines(state),
         "",
         "top size classes (size: cells)",
     ]

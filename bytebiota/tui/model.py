@@ -67,6 +67,9 @@ class State:
     monitor: diagnostics.Monitor | None = None
     health: dict[str, Any] | None = None
     last_status_stats: dict[str, Any] = field(default_factory=dict)  # the last STATUS applied
+    task_events: dict[str, int] = field(default_factory=dict)  # ecology: rewarded, in all
+    deaths_by: dict[str, int] = field(default_factory=dict)  # ecology: starved, reaped
+    spawned: int = 0  # ecology: cells injected from the seed bank
 
     def apply_status(self, status: dict[str, Any]) -> None:
         """Fold in a server's STATUS (``bytebiota monitor``)."""
@@ -127,6 +130,9 @@ class State:
             self.tasks = {str(k): int(v) for k, v in event.get("tasks", {}).items()}
             self.energy = dict(event.get("energy", {}))
             self.resources = dict(event.get("resources", {}))
+            self.task_events = {str(k): int(v) for k, v in event.get("task_events", {}).items()}
+            self.deaths_by = {str(k): int(v) for k, v in event.get("deaths_by", {}).items()}
+            self.spawned = int(event.get("spawned", 0))
             if self.monitor is not None:
                 self.health = self.monitor.check(event)
         elif kind == "genotype":
