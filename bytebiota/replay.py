@@ -152,7 +152,7 @@ class Playback:
         self.events = [e for e in events if stop is None or not isinstance(e.get("step"), int)
                        or e["step"] <= stop]
         self.speed = speed
-        self.extras = Extras(label="replay", keys="q quit  p pause  ←/→ seek  ? keys",
+        self.extras = Extras(label="replay", keys="q quit  p pause  ←/→ seek  m map  ? keys",
                              exit_when_done=False)
         self.pos = 0
         self.state = State()

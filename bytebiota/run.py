@@ -57,6 +57,52 @@ WORLD_SHAPING = tuple(v.name for v in VARIABLES
 USER_SOURCES = (Source.FILE, Source.DOTENV, Source.ENV, Source.FLAG)
 
 
+SOUP_MAP_SEGMENTS = 512  # the soup folded into this many stretches in each stats event
+
+
+def soup_map(world: World) -> dict[str, Any]:
+    """Where the genotypes live: the soup in SOUP_MAP_SEGMENTS stretches, each named by the
+    genotype holding most of its bytes (a cell's own memory; the soup's wrap-around split at
+    its end), or free when no cell holds any; run-length encoded (``runs``: [index into
+    ``names`` or -1, count]) with ``held``, the bytes held per stretch in 1/8ths of it (so a
+    sparse soup's lone cells still show, and a view can tell them from a full stretch). One
+    pass over the living cells: its cost follows the population, not the soup's size."""
+    cells, bank = world.cells, world.genebank
+    size = int(world.mem.size)
+    segments = min(SOUP_MAP_SEGMENTS, size)
+    held: list[dict[int, int]] = [{} for _ in range(segments)]
+    for c in range(int(cells.nslots)):
+        if not cells.alive[c]:
+            continue
+        gid, a, left = int(cells.geno[c]), int(cells.start[c]), int(cells.csize[c])
+        while left > 0:
+            k = a * segments // size
+            while (k + 1) * size // segments <= a:  # the stretches' bounds are rounded down
+                k += 1
+            end = min((k + 1) * size // segments, a + left)
+            held[k][gid] = held[k].get(gid, 0) + end - a
+            left -= end - a
+            a = end % size
+    names: list[str] = []
+    index: dict[str, int] = {}
+    runs: list[list[int]] = []
+    eighths: list[int] = []
+    for k, owners in enumerate(held):
+        slot = -1
+        if owners:
+            name = bank.names[max(owners, key=lambda g: (owners[g], g))]
+            slot = index.setdefault(name, len(names))
+            if slot == len(names):
+                names.append(name)
+        span = (k + 1) * size // segments - k * size // segments
+        eighths.append(min(8, -(-8 * sum(owners.values()) // span)))
+        if runs and runs[-1][0] == slot:
+            runs[-1][1] += 1
+        else:
+            runs.append([slot, 1])
+    return {"segments": segments, "names": names, "runs": runs, "held": eighths}
+
+
 def stats_event(world: World) -> dict[str, Any]:
     genotypes = world.genotype_counts()
     top = [genotypes[0][0], genotypes[0][2]] if genotypes else None
@@ -72,6 +118,7 @@ def stats_event(world: World) -> dict[str, Any]:
         "top_genotypes": [[name, size, cells, parent]
                           for name, size, cells, parent in genotypes[:TOP_GENOTYPES]],
         "digest": world.digest(),
+        "soup": soup_map(world),
     }
     if world.eco:
         event.update(world.ecology_stats())

@@ -18,6 +18,7 @@ from rich.console import Console
 from bytebiota.replay import Playback
 from bytebiota.tui.model import State
 from bytebiota.tui.views import Extras, dashboard, health, sparkline
+from tests.conftest import wait_until
 
 HEADER: dict[str, Any] = {"event": "header", "seed": 7, "regime": "classic", "core": "compiled",
           "config": {"MAX_STEPS": 1_000_000, "SOUP_SIZE": 60_000, "COPY_BIT_FLIP_RATE": 0.001}}
@@ -145,26 +146,27 @@ def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) 
                f" echo EXIT=$? > {tmp_path}/exit; sleep 60")
     subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
                     command], check=True)
+    def capture() -> str:
+        return subprocess.run([tmux, "capture-pane", "-p", "-t", session],
+                              capture_output=True, text=True, check=True).stdout
+
+    def shows(fragment: str) -> str:
+        wait_until(lambda: fragment in capture(), f"{fragment!r} on the screen")
+        return capture()
+
     try:
-        screen = ""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and "population and health" not in screen:
-            time.sleep(0.5)
-            screen = subprocess.run([tmux, "capture-pane", "-p", "-t", session],
-                                    capture_output=True, text=True, check=True).stdout
+        screen = shows("population and health")
         assert "ByteBiota run" in screen and "top genotypes" in screen
         subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)
-        while time.monotonic() < deadline and "keys (? closes)" not in screen:
-            time.sleep(0.2)
-            screen = subprocess.run([tmux, "capture-pane", "-p", "-t", session],
-                                    capture_output=True, text=True, check=True).stdout
-        for fragment in ("keys (? closes)", "q  quit", "p  pause", "s  save", "?  keys",
-                         "space  pause"):
+        screen = shows("keys (? closes)")
+        for fragment in ("q  quit", "p  pause", "s  save", "m  map", "?  keys", "space  pause"):
             assert fragment in screen, screen
+        subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)  # closes it
+        subprocess.run([tmux, "send-keys", "-t", session, "m"], check=True)
+        screen = shows("soup map: genotypes")
+        assert "% occupied" in screen and "█" in screen.split("soup map")[1], screen
         subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (tmp_path / "exit").exists():
-            time.sleep(0.2)
+        wait_until((tmp_path / "exit").exists, "the run's end")
         assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
     finally:
         subprocess.run([tmux, "kill-session", "-t", session], check=False)
@@ -296,8 +298,6 @@ def test_question_mark_shows_every_key() -> None:
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 def test_the_last_frame_at_max_steps_shows_the_last_interval(tmp_path: Path) -> None:
-    from tests.conftest import wait_until
-
     tmux = str(TMUX)
     session = f"bbend{time.monotonic_ns()}"
     command = (f"cd {tmp_path} && {sys.executable} -m bytebiota run --regime classic --seed 1"
@@ -321,3 +321,44 @@ def test_the_last_frame_at_max_steps_shows_the_last_interval(tmp_path: Path) -> 
                for line in screen.splitlines() if line.count("│") >= 2 and "/int " in line}
     assert figures["births/int"] == f"{last['births'] - before['births']:,}", screen
     assert figures["deaths/int"] == f"{last['deaths'] - before['deaths']:,}", screen
+
+
+def soup_stats(step: int) -> dict[str, Any]:
+    # a 60,000-byte soup in 8 segments: the ancestor's, free, the parasite's, free ...
+    return {**stats(step, 352, 900, 548),
+            "soup": {"segments": 8, "names": ["0080aaa", "0045aaa"],
+                     "runs": [[0, 3], [-1, 2], [1, 1], [-1, 2]]}}
+
+
+def test_the_soup_map_shows_where_genotypes_live_and_the_occupancy() -> None:
+    from bytebiota.tui.app import common_key
+
+    state = constructed()
+    state.apply(soup_stats(300_000))
+    assert state.soup_cells() == ["0080aaa"] * 3 + [None] * 2 + ["0045aaa"] + [None] * 2
+    extras = Extras()
+    assert common_key(extras, "m") == "soup map: genotypes"
+    text = render(state, extras, 80, 24)
+    # 352 cells: 30 of 45 bytes and 322 of 80 = 27,110 bytes of 60,000
+    assert "soup map: genotypes, 45% occupied" in text, text
+    assert "genome sizes" not in text
+    assert common_key(extras, "m") == "soup map: size classes"
+    assert "soup map: size classes" in render(state, extras, 80, 24)
+    assert common_key(extras, "m") == "genome sizes"
+    assert "genome sizes" in render(state, extras, 80, 24)
+
+
+def test_the_journal_soup_map_names_where_a_cell_lives() -> None:
+    from bytebiota.config import isolated
+    from bytebiota.run import soup_map
+    from bytebiota.simulation import new_world
+
+    world = new_world(isolated(named_flags={"--regime": "classic"}), 1)  # one 80-byte cell
+    found = soup_map(world)  # at address 0 of 60,000 bytes, in 512 stretches of 117 or 118
+    assert found["names"] == ["0080aaa"] and found["runs"] == [[0, 1], [-1, 511]]
+    assert found["held"] == [6] + [0] * 511  # 80 of 117 bytes: 6 eighths, rounded up
+    world.run(3_000_000)
+    found = soup_map(world)
+    assert sum(n for _, n in found["runs"]) == 512 == len(found["held"])
+    held = {k for k, n in enumerate(found["held"]) if n}
+    assert len(held) > 100

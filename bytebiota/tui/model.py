@@ -70,6 +70,8 @@ class State:
     task_events: dict[str, int] = field(default_factory=dict)  # ecology: rewarded, in all
     deaths_by: dict[str, int] = field(default_factory=dict)  # ecology: starved, reaped
     spawned: int = 0  # ecology: cells injected from the seed bank
+    soup: dict[str, Any] = field(default_factory=dict)  # the folded soup map (run.soup_map)
+    soup_size: int = 0
 
     def apply_status(self, status: dict[str, Any]) -> None:
         """Fold in a server's STATUS (``bytebiota monitor``)."""
@@ -96,6 +98,7 @@ class State:
             config = event.get("config") or {}
             max_steps = config.get("MAX_STEPS")
             self.max_steps = int(max_steps) if isinstance(max_steps, int) else None
+            self.soup_size = int(config.get("SOUP_SIZE", 0))
             self.monitor = diagnostics.Monitor(
                 copy_rate=float(config.get("COPY_BIT_FLIP_RATE", 0.0)),
                 soup_size=int(config.get("SOUP_SIZE", 1)),
@@ -130,6 +133,8 @@ class State:
             self.tasks = {str(k): int(v) for k, v in event.get("tasks", {}).items()}
             self.energy = dict(event.get("energy", {}))
             self.resources = dict(event.get("resources", {}))
+            if "soup" in event:
+                self.soup = dict(event["soup"])
             self.task_events = {str(k): int(v) for k, v in event.get("task_events", {}).items()}
             self.deaths_by = {str(k): int(v) for k, v in event.get("deaths_by", {}).items()}
             self.spawned = int(event.get("spawned", 0))
@@ -144,6 +149,20 @@ class State:
             self.ended = True
             self.step = int(event["step"])
             self.digest = str(event["digest"])
+
+    def soup_cells(self) -> list[str | None]:
+        """The soup map, one genotype name (None: free memory) per segment, in soup order."""
+        names = list(self.soup.get("names", []))
+        out: list[str | None] = []
+        for k, length in self.soup.get("runs", []):
+            out.extend([names[k] if k >= 0 else None] * int(length))
+        return out
+
+    def occupancy(self) -> float | None:
+        """The share of the soup held by cells (their own memory), when the size is known."""
+        if not self.soup_size:
+            return None
+        return sum(size * cells for size, cells in self.sizes) / self.soup_size
 
     def top_sizes(self, n: int) -> list[tuple[int, int]]:
         """The n most populated size classes, most cells first."""

@@ -8,6 +8,7 @@ history and more rows.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from rich import box
@@ -31,10 +32,61 @@ class Extras:
     rate: float | None = None  # instructions per second, live
     eta_seconds: float | None = None
     paused: bool = False
-    keys: str = "q quit  p pause  s save  ? keys"
+    keys: str = "q quit  p pause  s save  m map  ? keys"
     message: str = ""
     exit_when_done: bool = True
     help: bool = False  # the keys panel (``?``) in the genotypes' place
+    map_mode: str = ""  # "" the genome sizes; else the soup map, coloured as MAP_MODES say
+
+
+# The soup map's colourings, in the order ``m`` cycles through them (after the sizes panel).
+# An "ecotypes" colouring joins them when the stats carry each genotype's ecotype.
+MAP_MODES = ("genotypes", "size classes")
+# Distinct colours of the 256-colour palette for genotypes (a genotype keeps its colour: it is
+# chosen from its name), and a cold-to-hot ramp for sizes.
+GENOTYPE_COLOURS = (196, 46, 21, 226, 201, 51, 208, 93, 118, 33, 214, 129, 160, 40, 27, 220,
+                    165, 45, 202, 99)
+SIZE_RAMP = (17, 19, 21, 27, 33, 39, 45, 49, 48, 82, 118, 154, 190, 226, 220, 214, 208, 202,
+             196, 160)
+
+
+def genotype_colour(name: str) -> str:
+    return f"color({GENOTYPE_COLOURS[zlib.crc32(name.encode()) % len(GENOTYPE_COLOURS)]})"
+
+
+def soup_panel(state: State, rows: int, width: int, mode: str) -> RenderableType:
+    """The soup folded into ``rows`` lines of the panel's width, in soup order: each
+    character a stretch of the soup, coloured by the genotype that holds most of it (or its
+    size class), a full block when cells hold half of it or more, a small one when fewer;
+    free memory a dark dot."""
+    cells = state.soup_cells()
+    held = list(state.soup.get("held", [])) or [8] * len(cells)
+    columns = max(1, width - 4)
+    chars = columns * max(1, rows)
+    text = Text()
+    sizes = [int(n[:4]) for n in cells if n] or [0]
+    lo, hi = min(sizes), max(sizes)
+    for k in range(chars if cells else 0):
+        first = k * len(cells) // chars
+        last = max(first + 1, (k + 1) * len(cells) // chars)
+        present = [n for n in cells[first:last] if n]
+        if k and k % columns == 0:
+            text.append("\n")
+        if not present:
+            text.append("·", style="grey23")
+            continue
+        name = max(set(present), key=present.count)
+        glyph = "█" if max(held[first:last]) >= 4 else "▪"  # half full or more, or sparse
+        if mode == "size classes":
+            step = (int(name[:4]) - lo) * (len(SIZE_RAMP) - 1) // max(1, hi - lo)
+            text.append(glyph, style=f"color({SIZE_RAMP[step]})")
+        else:
+            text.append(glyph, style=genotype_colour(name))
+    if not cells:
+        text.append("no soup map in this stream", style="dim")
+    occupancy = state.occupancy()
+    held_share = f", {occupancy:.0%} occupied" if occupancy is not None else ""
+    return Panel(text, title=f"soup map: {mode}{held_share}", box=box.ROUNDED)
 
 
 def help_panel(extras: Extras) -> RenderableType:
@@ -161,7 +213,8 @@ def genotypes_panel(state: State, rows: int) -> RenderableType:
     table.add_column("parent", no_wrap=True, min_width=7)
     for name, size, cells, parent in state.top_genotypes[:rows]:
         share = 100 * cells / state.population if state.population else 0
-        table.add_row(name, str(size), str(cells), f"{share:.0f}", parent)
+        table.add_row(Text(name, style=f"bold {genotype_colour(name)}"), str(size), str(cells),
+                      f"{share:.0f}", parent)
     return Panel(table, title="top genotypes", box=box.ROUNDED)
 
 
@@ -265,6 +318,10 @@ def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -
     """The whole screen for a terminal of ``width`` x ``height`` (80x24 at least)."""
     layout = Layout()
     head = 4 if state.max_steps else 3
+    half = width // 2
+    inside = max(3, height - head - TOP_ROWS - 2)  # lines inside a bottom panel's borders
+    left = (soup_panel(state, inside, half, extras.map_mode) if extras.map_mode
+            else sizes_panel(state, inside, half))
     layout.split_column(
         Layout(header(state, extras), name="header", size=head),
         Layout(name="top", size=TOP_ROWS),
@@ -277,20 +334,17 @@ def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -
         Layout(population_panel(state, width - side), name="population"),
         Layout(side_panel, name="totals", size=side),
     )
-    inside = max(3, height - head - TOP_ROWS - 2)  # lines inside a bottom panel's borders
     rows = max(3, inside - 2)
-    half = width // 2
     if extras.label == "monitor":  # a server: its workers and islands instead of genotypes
         split = max(3, rows // 2)
         right = Layout(name="fleet")
         right.split_column(Layout(workers_panel(state, split - 1), size=split + 2),
                            Layout(help_panel(extras) if extras.help
                                   else islands_panel(state, rows)))
-        layout["bottom"].split_row(
-            Layout(sizes_panel(state, inside, half), name="sizes", size=half), right)
+        layout["bottom"].split_row(Layout(left, name="sizes", size=half), right)
         return layout
     layout["bottom"].split_row(
-        Layout(sizes_panel(state, inside, half), name="sizes", size=half),
+        Layout(left, name="sizes", size=half),
         Layout(help_panel(extras) if extras.help
                else genotypes_panel(state, inside - 1), name="genotypes"),  # -1: its header
     )
