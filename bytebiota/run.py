@@ -465,12 +465,28 @@ class LiveRun:
             self.extras.eta_seconds = (runner.max_steps - int(world.steps)) / rate
         return not runner.finished
 
+    def genotypes(self) -> Any:
+        """What the run's genebank knows: every living or permanent genotype's genome and
+        parent; the isolation test in the run's configuration."""
+        from bytebiota.tui import drill
+
+        bank = self.runner.world.genebank
+        known = {bank.names[g]: g for g in range(len(bank.genomes)) if bank.genomes[g]}
+        return drill.Genotypes(
+            lambda name: bank.genomes[known[name]] if name in known else None,
+            lambda name: bank.parents[known[name]] if name in known else None,
+            drill.culture_verdict(self.runner.config))
+
     def key(self, key: str) -> str | None:
+        from bytebiota.tui import drill
         from bytebiota.tui.app import common_key
 
         shared = common_key(self.extras, key)
         if shared is not None:
             return shared
+        picked = drill.key(self.extras, self.state, key, self.genotypes())
+        if picked is not None:
+            return picked
         if key in ("s", "S"):
             path = self.runner.checkpoint()
             return f"saved {path.name}" if path else "checkpoints are off (CHECKPOINT_ENABLED)"

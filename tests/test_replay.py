@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +186,26 @@ def test_an_ecology_journal_gets_energy_resources_and_tasks(cli: Cli, tmp_path: 
     for name in names:
         data = (tmp_path / "charts" / name).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+
+
+def test_a_picked_genotype_shows_its_descent_culture_and_code(journal: Path) -> None:
+    from rich.console import Console
+
+    from bytebiota.replay import Playback
+    from bytebiota.tui.views import dashboard
+
+    play = Playback(_events(journal), None, None, None)
+    while play.step(0.01):
+        pass
+    assert play.key("down") == f"{play.state.top_genotypes[0][0]}: Enter for details"
+    assert play.extras.selected == 0
+    name = play.state.top_genotypes[0][0]
+    assert play.key("\r") == f"{name}: Enter closes"
+    lines = play.extras.detail
+    assert lines[0].startswith(f"{name}: ") and lines[1].startswith(f"descent: {name}")
+    if name == "0080aaa":  # the ancestor: recorded, so its genome and culture are known
+        assert lines[2].startswith("alone: replicates") and lines[3].startswith("code: nop_1")
+    console = Console(width=100, height=30, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(dashboard(play.state, play.extras, 100, 30), height=30)
+    assert "genotype (Enter closes)" in console.export_text()
+    assert play.key("\r") == "details closed" and play.extras.detail == []

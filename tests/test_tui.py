@@ -159,12 +159,19 @@ def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) 
         assert "ByteBiota run" in screen and "top genotypes" in screen
         subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)
         screen = shows("keys (? closes)")
-        for fragment in ("q  quit", "p  pause", "s  save", "m  map", "?  keys", "space  pause"):
+        for fragment in ("q  quit", "p  pause", "s  save", "m  map", "↑/↓  pick", "⏎  details",
+                         "?  keys", "space  pause"):
             assert fragment in screen, screen
         subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)  # closes it
         subprocess.run([tmux, "send-keys", "-t", session, "m"], check=True)
         screen = shows("soup map: genotypes")
         assert "% occupied" in screen and "█" in screen.split("soup map")[1], screen
+        # pick the first of the top genotypes and read its details
+        subprocess.run([tmux, "send-keys", "-t", session, "Down"], check=True)
+        shows("Enter for details")
+        subprocess.run([tmux, "send-keys", "-t", session, "Enter"], check=True)
+        screen = shows("genotype (Enter closes)")
+        assert "descent: " in screen and "alone: " in screen, screen
         subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
         wait_until((tmp_path / "exit").exists, "the run's end")
         assert (tmp_path / "exit").read_text().strip() == "EXIT=0"

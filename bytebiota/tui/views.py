@@ -9,10 +9,10 @@ history and more rows.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.layout import Layout
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
@@ -32,11 +32,34 @@ class Extras:
     rate: float | None = None  # instructions per second, live
     eta_seconds: float | None = None
     paused: bool = False
-    keys: str = "q quit  p pause  s save  m map  ? keys"
+    keys: str = "q quit  p pause  s save  m map  ↑/↓ pick  ⏎ details  ? keys"
     message: str = ""
     exit_when_done: bool = True
     help: bool = False  # the keys panel (``?``) in the genotypes' place
     map_mode: str = ""  # "" the genome sizes; else the soup map, coloured as MAP_MODES say
+    selected: int = -1  # the row of the top genotypes picked with the arrow keys (-1: none)
+    detail: list[str] = field(default_factory=list)  # its details (tui/drill.py), on Enter
+
+
+def detail_panel(lines: list[str], rows: int, width: int) -> RenderableType:
+    """A genotype's details, wrapped to the panel; its code last, cut at the panel's foot."""
+    text = Text()
+    used = 0
+    for line in lines:
+        wrapped = Text(line).wrap(Console(width=max(10, width - 4)), max(10, width - 4))
+        for part in wrapped:
+            if used >= rows:
+                break
+            if used:
+                text.append("\n")
+            head, sep, rest = part.plain.partition(": ")
+            if sep and used == 0:
+                text.append(head, style="bold")
+                text.append(sep + rest)
+            else:
+                text.append(part.plain)
+            used += 1
+    return Panel(text, title="genotype (Enter closes)", box=box.ROUNDED)
 
 
 # The soup map's colourings, in the order ``m`` cycles through them (after the sizes panel).
@@ -140,7 +163,10 @@ def header(state: State, extras: Extras) -> RenderableType:
         line.append(f"   {_num(extras.rate)} instr/s")
     if extras.eta_seconds is not None:
         line.append(f"   ETA {_duration(extras.eta_seconds)}")
-    keys = Text(extras.message or extras.keys, style="dim")
+    # the header names the first keys and `?`; the keys panel (`?`) lists them all
+    items = extras.keys.split("  ")
+    brief = "  ".join([*items[:2], "? keys"]) if len(items) > 3 else extras.keys
+    keys = Text(extras.message or brief, style="dim")
     title.append("   ")
     title.append_text(keys)
     parts: list[RenderableType] = [title, line]
@@ -204,17 +230,17 @@ def sizes_panel(state: State, rows: int, width: int) -> RenderableType:
     return Panel(table, title="genome sizes (bytes: cells)", box=box.ROUNDED)
 
 
-def genotypes_panel(state: State, rows: int) -> RenderableType:
+def genotypes_panel(state: State, rows: int, selected: int = -1) -> RenderableType:
     table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1))
     table.add_column("genotype", style="bold", no_wrap=True, min_width=7)
     table.add_column("size", justify="right")
     table.add_column("cells", justify="right")
     table.add_column("%", justify="right")
     table.add_column("parent", no_wrap=True, min_width=7)
-    for name, size, cells, parent in state.top_genotypes[:rows]:
+    for k, (name, size, cells, parent) in enumerate(state.top_genotypes[:rows]):
         share = 100 * cells / state.population if state.population else 0
         table.add_row(Text(name, style=f"bold {genotype_colour(name)}"), str(size), str(cells),
-                      f"{share:.0f}", parent)
+                      f"{share:.0f}", parent, style="reverse" if k == selected else "")
     return Panel(table, title="top genotypes", box=box.ROUNDED)
 
 
@@ -320,7 +346,8 @@ def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -
     head = 4 if state.max_steps else 3
     half = width // 2
     inside = max(3, height - head - TOP_ROWS - 2)  # lines inside a bottom panel's borders
-    left = (soup_panel(state, inside, half, extras.map_mode) if extras.map_mode
+    left = (detail_panel(extras.detail, inside, half) if extras.detail
+            else soup_panel(state, inside, half, extras.map_mode) if extras.map_mode
             else sizes_panel(state, inside, half))
     layout.split_column(
         Layout(header(state, extras), name="header", size=head),
@@ -346,6 +373,7 @@ def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -
     layout["bottom"].split_row(
         Layout(left, name="sizes", size=half),
         Layout(help_panel(extras) if extras.help
-               else genotypes_panel(state, inside - 1), name="genotypes"),  # -1: its header
+               else genotypes_panel(state, inside - 1, extras.selected),  # -1: its header
+               name="genotypes"),
     )
     return layout
