@@ -138,14 +138,21 @@ def test_playback_plays_pauses_and_seeks() -> None:
 TMUX = shutil.which("tmux")
 
 
+def run_in_tmux(tmp_path: Path, *flags: str) -> str:
+    """``bytebiota run --regime classic --seed 1 FLAGS`` in a new 80x24 tmux session (its
+    exit status lands in tmp_path/exit); the session's name."""
+    session = f"bb{time.monotonic_ns()}"
+    command = (f"cd {tmp_path} && {sys.executable} -m bytebiota run --regime classic --seed 1 "
+               f"{' '.join(flags)}; echo EXIT=$? > {tmp_path}/exit; sleep 60")
+    subprocess.run([str(TMUX), "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+                    command], check=True)
+    return session
+
+
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) -> None:
     tmux = str(TMUX)
-    session = f"bb{time.monotonic_ns()}"
-    command = (f"cd {tmp_path} && {sys.executable} -m bytebiota run --regime classic --seed 1;"
-               f" echo EXIT=$? > {tmp_path}/exit; sleep 60")
-    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-                    command], check=True)
+    session = run_in_tmux(tmp_path)
     def capture() -> str:
         return subprocess.run([tmux, "capture-pane", "-p", "-t", session],
                               capture_output=True, text=True, check=True).stdout
@@ -306,11 +313,7 @@ def test_question_mark_shows_every_key() -> None:
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 def test_the_last_frame_at_max_steps_shows_the_last_interval(tmp_path: Path) -> None:
     tmux = str(TMUX)
-    session = f"bbend{time.monotonic_ns()}"
-    command = (f"cd {tmp_path} && {sys.executable} -m bytebiota run --regime classic --seed 1"
-               f" --max-steps 3000000; echo EXIT=$? > {tmp_path}/exit; sleep 60")
-    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-                    command], check=True)
+    session = run_in_tmux(tmp_path, "--max-steps", "3000000")
     try:
         wait_until((tmp_path / "exit").exists, "the run's end")
         # the frame, and the lines printed after it, which scroll its top away
