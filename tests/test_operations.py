@@ -17,8 +17,9 @@ from bytebiota.protocol.messages import decode
 from bytebiota.variables import BY_NAME, VARIABLES, Var
 from tests.conftest import REPO, Cli, clean_environ, wait_until
 
+# (JOURNAL_STREAM empty: the tests may themselves run under systemd)
 UNREACHABLE = {"SERVER_TOKEN": "abc", "RECONNECT_MAX_ATTEMPTS": "1", "RESOURCE_PRESET": "minimal",
-               "SERVER_URL": "tcp://127.0.0.1:9"}
+               "SERVER_URL": "tcp://127.0.0.1:9", "JOURNAL_STREAM": ""}
 STAMP = re.compile(r"^\d\d:\d\d:\d\d bytebiota worker: ", re.MULTILINE)
 
 
