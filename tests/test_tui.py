@@ -170,6 +170,9 @@ def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) 
                          "?  keys", "space  pause"):
             assert fragment in screen, screen
         subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)  # closes it
+        # the soup map and the genotypes come with the first stats interval (seconds, on the
+        # pure core)
+        wait_until(lambda: "no data yet" not in capture(), "the first stats interval")
         subprocess.run([tmux, "send-keys", "-t", session, "m"], check=True)
         screen = shows("soup map: genotypes")
         assert "% occupied" in screen and "█" in screen.split("soup map")[1], screen
