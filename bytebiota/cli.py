@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bytebiota import __version__
 from bytebiota.errors import Failure, UserError, os_error_line
@@ -41,6 +41,9 @@ class Command:
     needs_config: bool = True
     # named flags this command implies unless the user gives them (culture is classic)
     implied: tuple[tuple[str, str], ...] = ()
+    # "module:function(args, config)": flags implied by the command's input, read with the
+    # first configuration (culture's regime follows its genomes' instruction set)
+    refine: str = ""
 
 
 # What a command that takes a genome accepts (culture, classify).
@@ -59,6 +62,7 @@ COMMANDS: dict[str, Command] = {
         "bytebiota.culture:command",
         "isolation test (does a genome replicate alone?) and co-cultures (--with)",
         implied=(("--regime", "classic"),),
+        refine="bytebiota.culture:implied_regime",
     ),
     "classify": Command(
         "bytebiota.ecotype:command",
@@ -304,15 +308,19 @@ def build_parser() -> argparse.ArgumentParser:
         "lineage", parents=[config_options], help=COMMANDS["lineage"].summary,
         description="From a run's checkpoint (the newest of the latest run, of RUN in "
         "RUN:GENOTYPE or --run RUN, or --checkpoint FILE): "
-        "GENOTYPE's line of descent through the permanent genotypes, with the mutations "
-        "between each step; --export writes every permanent genotype in the ALife phylogeny "
-        "data standard (id, ancestor_list, origin_time, ...).",
+        "GENOTYPE's line of descent, each genotype from its true parent, with the mutations "
+        "between each step; --export writes the run's phylogeny (every permanent genotype "
+        "and the parents they came from) in the ALife phylogeny data standard (id, "
+        "ancestor_list, origin_time, ...) or, with --format newick, in Newick.",
     )
     lineage.add_argument("genotype", metavar="GENOTYPE", nargs="?",
                          help="e.g. 0097aab, or RUN:0097aab for another run than the latest")
     lineage.add_argument("--run", metavar="RUN", help="a run id (`bytebiota runs`), a run "
                          "directory, or `legacy`")
-    lineage.add_argument("--export", metavar="CSV", help="write the phylogeny here")
+    lineage.add_argument("--export", metavar="FILE", help="write the phylogeny here")
+    lineage.add_argument("--format", choices=("csv", "newick"), default="csv",
+                         help="of --export: the ALife standard's CSV (default) or Newick, "
+                         "one tree per line")
     lineage.add_argument("--checkpoint", metavar="FILE", help="a run checkpoint to read")
     replay = commands.add_parser(
         "replay", help=COMMANDS["replay"].summary,
@@ -382,10 +390,15 @@ def load_config(args: argparse.Namespace, implied: tuple[tuple[str, str], ...] =
     return config
 
 
+def _function(target: str) -> Callable[..., Any]:
+    """``module:function``, its module imported now."""
+    module_name, _, function = target.partition(":")
+    found: Callable[..., Any] = getattr(importlib.import_module(module_name), function)
+    return found
+
+
 def _handler(command: Command) -> Callable[..., None]:
-    module_name, _, function = command.target.partition(":")
-    handler: Callable[..., None] = getattr(importlib.import_module(module_name), function)
-    return handler
+    return _function(command.target)
 
 
 def _error(message: str) -> None:
@@ -401,7 +414,15 @@ def _run(argv: Sequence[str] | None) -> int:
     command = COMMANDS[args.command]
     handler = _handler(command)
     if command.needs_config:
-        handler(args, load_config(args, command.implied))
+        config = load_config(args, command.implied)
+        if command.refine:
+            refined: tuple[tuple[str, str], ...] = _function(command.refine)(args, config)
+            if refined:
+                config = load_config(args, (*command.implied, *refined))
+        from bytebiota import logs
+
+        logs.setup(config.logging.log_level)
+        handler(args, config)
     else:
         handler(args)
     return Exit.OK

@@ -854,5 +854,6 @@ def command(args: Any, config: Config) -> None:
         print(f"configuration written to {output} (mode 0600)", file=sys.stderr)
     else:
         if config.values["RESOURCE_PRESET"] == "auto" and config.machine is not None:
-            print("\n".join(resources.detection_report(config.machine)), end="\n\n")
+            # diagnostics on stderr: stdout is the table alone, for scripts and pipes
+            print("\n".join(resources.detection_report(config.machine)), file=sys.stderr)
         print(to_text(config, everything=not args.changed, show_secrets=show), end="")

@@ -138,7 +138,8 @@ def configuration_markdown() -> str:
         "cores and 16+ GiB, `standard` with 4+ cores and 4+ GiB, `background` with 2+ cores "
         "and 1+ GiB, else `minimal` |",
         "",
-        "With `auto`, `bytebiota config` (and the worker at start) report what was detected:",
+        "With `auto`, `bytebiota config` (on stderr: its stdout is the table alone) and the "
+        "worker at start report what was detected:",
         "",
         "```",
         "Auto-detecting optimal resource configuration...",
@@ -210,6 +211,8 @@ def configuration_markdown() -> str:
                 text += " Also read as " + ", ".join(f"`{a}`" for a in var.aliases) + "."
             if var.replaced:
                 text += f" **Replaced**: {var.replaced}."
+            if var.no_effect:
+                text += f" **Accepted, no effect**: {var.no_effect}."
             if var.note:
                 text += f" Note: {var.note}."
             out.append(
@@ -218,6 +221,13 @@ def configuration_markdown() -> str:
             )
         out.append("")
     out += [
+        "## Accepted, no effect",
+        "",
+        "Some of the seed's variables are accepted, so that a `.env` file naming them keeps "
+        "working, but act on nothing; each says why in its row above: "
+        + ", ".join(f"`{v.name}`" for v in VARIABLES if v.no_effect)
+        + ". Every other variable is read by the code (tests/test_operations.py checks both).",
+        "",
         "## Replaced by the TCP protocol and the terminal UI",
         "",
         "The seed's web UI and WebSocket variables are accepted so that existing `.env` files "

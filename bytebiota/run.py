@@ -57,6 +57,52 @@ WORLD_SHAPING = tuple(v.name for v in VARIABLES
 USER_SOURCES = (Source.FILE, Source.DOTENV, Source.ENV, Source.FLAG)
 
 
+SOUP_MAP_SEGMENTS = 512  # the soup folded into this many stretches in each stats event
+
+
+def soup_map(world: World) -> dict[str, Any]:
+    """Where the genotypes live: the soup in SOUP_MAP_SEGMENTS stretches, each named by the
+    genotype holding most of its bytes (a cell's own memory; the soup's wrap-around split at
+    its end), or free when no cell holds any; run-length encoded (``runs``: [index into
+    ``names`` or -1, count]) with ``held``, the bytes held per stretch in 1/8ths of it (so a
+    sparse soup's lone cells still show, and a view can tell them from a full stretch). One
+    pass over the living cells: its cost follows the population, not the soup's size."""
+    cells, bank = world.cells, world.genebank
+    size = int(world.mem.size)
+    segments = min(SOUP_MAP_SEGMENTS, size)
+    held: list[dict[int, int]] = [{} for _ in range(segments)]
+    for c in range(int(cells.nslots)):
+        if not cells.alive[c]:
+            continue
+        gid, a, left = int(cells.geno[c]), int(cells.start[c]), int(cells.csize[c])
+        while left > 0:
+            k = a * segments // size
+            while (k + 1) * size // segments <= a:  # the stretches' bounds are rounded down
+                k += 1
+            end = min((k + 1) * size // segments, a + left)
+            held[k][gid] = held[k].get(gid, 0) + end - a
+            left -= end - a
+            a = end % size
+    names: list[str] = []
+    index: dict[str, int] = {}
+    runs: list[list[int]] = []
+    eighths: list[int] = []
+    for k, owners in enumerate(held):
+        slot = -1
+        if owners:
+            name = bank.names[max(owners, key=lambda g: (owners[g], g))]
+            slot = index.setdefault(name, len(names))
+            if slot == len(names):
+                names.append(name)
+        span = (k + 1) * size // segments - k * size // segments
+        eighths.append(min(8, -(-8 * sum(owners.values()) // span)))
+        if runs and runs[-1][0] == slot:
+            runs[-1][1] += 1
+        else:
+            runs.append([slot, 1])
+    return {"segments": segments, "names": names, "runs": runs, "held": eighths}
+
+
 def stats_event(world: World) -> dict[str, Any]:
     genotypes = world.genotype_counts()
     top = [genotypes[0][0], genotypes[0][2]] if genotypes else None
@@ -72,6 +118,7 @@ def stats_event(world: World) -> dict[str, Any]:
         "top_genotypes": [[name, size, cells, parent]
                           for name, size, cells, parent in genotypes[:TOP_GENOTYPES]],
         "digest": world.digest(),
+        "soup": soup_map(world),
     }
     if world.eco:
         event.update(world.ecology_stats())
@@ -128,12 +175,16 @@ class Run:
         self.last_checkpoint = time.monotonic()
         self.logged_step = -1
         self.cadence = config.checkpoint.checkpoint_cadence_seconds
+        self.throttle = config.global_.cpu_throttle_delay
         self.clock = time.perf_counter()
         self.steps_at_clock = world.steps
         self.finished = max_steps is not None and world.steps >= max_steps
         self.stopped_by: int | None = None  # the signal that asked the run to stop
         self.health = health.Monitor(copy_rate=config.mutation.copy_bit_flip_rate,
-                                     soup_size=config.soup.soup_size)
+                                     soup_size=config.soup.soup_size,
+                                     regime=config.global_.regime,
+                                     ancestor_size=health.ancestor_size(
+                                         config.ancestor.ancestor))
 
     def checkpoint(self) -> Path | None:
         if not self.config.checkpoint.checkpoint_enabled:
@@ -208,7 +259,15 @@ class Run:
             self.finished = True
         if time.monotonic() - self.last_checkpoint >= self.cadence:
             self.checkpoint()
+        if self.throttle > 0:  # CPU_THROTTLE_DELAY: once per batch, never inside the VM loop
+            time.sleep(self.throttle)
         return event
+
+    def final_stats(self) -> dict[str, Any] | None:
+        """Once finished, the last interval's stats event, logged now if it was not yet."""
+        if not self.finished or self.logged_step == self.world.steps:
+            return None
+        return self.log_stats(None)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         """A signal handler: stop at the end of the current chunk."""
@@ -388,6 +447,10 @@ class LiveRun:
             return False
         start = time.perf_counter()
         event = runner.advance(self.budget)
+        if event is None:
+            # the last frame shows the last interval: its stats now, not after the dashboard
+            # has closed (finish() then finds them logged)
+            event = runner.final_stats()
         elapsed = time.perf_counter() - start
         if elapsed > 0:  # aim the next step at ``seconds``
             self.budget = max(1_000, min(CHUNK_STEPS, int(self.budget * seconds / elapsed)))
@@ -402,12 +465,28 @@ class LiveRun:
             self.extras.eta_seconds = (runner.max_steps - int(world.steps)) / rate
         return not runner.finished
 
+    def genotypes(self) -> Any:
+        """What the run's genebank knows: every living or permanent genotype's genome and
+        parent; the isolation test in the run's configuration."""
+        from bytebiota.tui import drill
+
+        bank = self.runner.world.genebank
+        known = {bank.names[g]: g for g in range(len(bank.genomes)) if bank.genomes[g]}
+        return drill.Genotypes(
+            lambda name: bank.genomes[known[name]] if name in known else None,
+            lambda name: bank.parents[known[name]] if name in known else None,
+            drill.culture_verdict(self.runner.config))
+
     def key(self, key: str) -> str | None:
+        from bytebiota.tui import drill
         from bytebiota.tui.app import common_key
 
         shared = common_key(self.extras, key)
         if shared is not None:
             return shared
+        picked = drill.key(self.extras, self.state, key, self.genotypes())
+        if picked is not None:
+            return picked
         if key in ("s", "S"):
             path = self.runner.checkpoint()
             return f"saved {path.name}" if path else "checkpoints are off (CHECKPOINT_ENABLED)"

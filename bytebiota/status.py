@@ -133,7 +133,7 @@ class MonitorProducer:
 
         self.host, self.port, self.token = host, port, token
         self.state = State(regime="server")
-        self.extras = Extras(label="monitor", keys="q quit  p pause", exit_when_done=False)
+        self.extras = Extras(label="monitor", keys="q quit  p pause  ? keys", exit_when_done=False)
         self.stream: Stream | None = None
         self.next_poll = 0.0
 

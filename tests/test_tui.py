@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from rich.console import Console
 from bytebiota.replay import Playback
 from bytebiota.tui.model import State
 from bytebiota.tui.views import Extras, dashboard, health, sparkline
+from tests.conftest import wait_until
 
 HEADER: dict[str, Any] = {"event": "header", "seed": 7, "regime": "classic", "core": "compiled",
           "config": {"MAX_STEPS": 1_000_000, "SOUP_SIZE": 60_000, "COPY_BIT_FLIP_RATE": 0.001}}
@@ -82,11 +84,14 @@ def test_sparkline_scales_to_its_maximum() -> None:
 def test_health_signs_are_the_journals() -> None:
     state = constructed()
     assert state.health is not None and state.health["signs"] == []
-    assert health(state) == [("warn", "outside: diversity, occupancy")]  # 12 genotypes, 45 %
+    # classic, by Tierra's expectations: 12 genotypes, 30 parasites of 45 bytes beside the
+    # 80-byte ancestor; a soup 45 % full is no fault of a Tierra run
+    assert health(state) == [("ok", "healthy: turnover, diversity, parasites")]
     crashed = constructed()
     for step in range(5):
         crashed.apply(stats(300_000 + step, 35 if step == 4 else 300, 1000 + step, 700 + step))
-    assert ("bad", "population crash") in health(crashed)
+    assert ("bad", "population crash: population 35 after a peak of 352 (a crash: below 50 "
+            "after 50 or more)") in health(crashed)
     assert health(State()) == [("ok", "no data yet")]
 
 
@@ -133,26 +138,52 @@ def test_playback_plays_pauses_and_seeks() -> None:
 TMUX = shutil.which("tmux")
 
 
+def run_in_tmux(tmp_path: Path, *flags: str) -> str:
+    """``bytebiota run --regime classic --seed 1 FLAGS`` in a new 80x24 tmux session (its
+    exit status lands in tmp_path/exit); the session's name."""
+    session = f"bb{time.monotonic_ns()}"
+    command = (f"cd {tmp_path} && {sys.executable} -m bytebiota run --regime classic --seed 1 "
+               f"{' '.join(flags)}; echo EXIT=$? > {tmp_path}/exit; sleep 60")
+    subprocess.run([str(TMUX), "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+                    command], check=True)
+    return session
+
+
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) -> None:
     tmux = str(TMUX)
-    session = f"bb{time.monotonic_ns()}"
-    command = (f"cd {tmp_path} && {sys.executable} -m bytebiota run --regime classic --seed 1;"
-               f" echo EXIT=$? > {tmp_path}/exit; sleep 60")
-    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-                    command], check=True)
+    session = run_in_tmux(tmp_path)
+    def capture() -> str:
+        return subprocess.run([tmux, "capture-pane", "-p", "-t", session],
+                              capture_output=True, text=True, check=True).stdout
+
+    def shows(fragment: str) -> str:
+        wait_until(lambda: fragment in capture(), f"{fragment!r} on the screen")
+        return capture()
+
     try:
-        screen = ""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and "population and health" not in screen:
-            time.sleep(0.5)
-            screen = subprocess.run([tmux, "capture-pane", "-p", "-t", session],
-                                    capture_output=True, text=True, check=True).stdout
+        screen = shows("population and health")
         assert "ByteBiota run" in screen and "top genotypes" in screen
+        subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)
+        screen = shows("keys (? closes)")
+        for fragment in ("q  quit", "p  pause", "s  save", "m  map", "↑/↓  pick", "⏎  details",
+                         "?  keys", "space  pause"):
+            assert fragment in screen, screen
+        subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)  # closes it
+        # the soup map and the genotypes come with the first stats interval (seconds, on the
+        # pure core)
+        wait_until(lambda: "no data yet" not in capture(), "the first stats interval")
+        subprocess.run([tmux, "send-keys", "-t", session, "m"], check=True)
+        screen = shows("soup map: genotypes")
+        assert "% occupied" in screen and "█" in screen.split("soup map")[1], screen
+        # pick the first of the top genotypes and read its details
+        subprocess.run([tmux, "send-keys", "-t", session, "Down"], check=True)
+        shows("Enter for details")
+        subprocess.run([tmux, "send-keys", "-t", session, "Enter"], check=True)
+        screen = shows("genotype (Enter closes)")
+        assert "descent: " in screen and "alone: " in screen, screen
         subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (tmp_path / "exit").exists():
-            time.sleep(0.2)
+        wait_until((tmp_path / "exit").exists, "the run's end")
         assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
     finally:
         subprocess.run([tmux, "kill-session", "-t", session], check=False)
@@ -198,6 +229,20 @@ def test_the_monitor_shows_a_hostile_peers_strings_escaped() -> None:
     })
     text = render(state, Extras(label="monitor", keys="q quit"), 140, 35)
     assert "[/][bold]x\\x1b[2J" in text and "\x1b[2J" not in text
+
+
+def test_monitor_counts_births_per_interval_between_the_servers_changes() -> None:
+    # the monitor polls several times a second; the server's totals move when a report
+    # lands: polls that bring the same totals are not intervals with no births
+    state = State()
+    totals = {"step": 5_000_000, "population": 700, "genotypes": 40, "sizes": [[80, 700]],
+              "births": 900, "deaths": 200}
+    for _ in range(3):
+        state.apply_status({"stats": totals})
+    for _ in range(3):
+        state.apply_status({"stats": {**totals, "step": 6_000_000, "births": 1500,
+                                      "deaths": 640}})
+    assert [(h.births, h.deaths) for h in state.history] == [(900, 200), (600, 440)]
 
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
@@ -247,3 +292,103 @@ def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Pat
         for process in processes:
             process.kill()
             process.wait(timeout=10)
+
+
+def test_size_classes_beyond_the_rows_say_how_many_more() -> None:
+    state = constructed()
+    state.apply({**stats(400_000, 970, 1500, 1100),
+                 "sizes": [[20 + k, 10] for k in range(97)]})
+    text = render(state, Extras(), 80, 24)
+    shown = len(re.findall(r"│\s+\d+\s+10 █", text))
+    assert shown >= 2, text
+    assert re.search(rf"\+{97 - shown}\s+more \(97 in all\)", text), text
+
+
+def test_population_panel_shows_generation_time_and_mutations_per_interval() -> None:
+    state = constructed()  # 352 cells; 500 births and 9 mutations in the last 150,000 steps
+    state.apply({**stats(400_000, 352, 1400, 1048),
+                 "mutations": {"background": 9, "copy": 8, "flaw": 1, "insertion": 2,
+                               "deletion": 0}})
+    # generation time: cells x steps / births = 352 x 150,000 / 500 = 105,600 instructions
+    text = render(state, Extras(), 80, 24)
+    assert "gen time" in text and "105.6k" in text
+    assert "mut/int" in text  # 20 - 9 = 11 mutations in the interval
+    assert " 11 " in text.replace("│", " ")
+
+
+def test_question_mark_shows_every_key() -> None:
+    from bytebiota.tui.app import common_key
+
+    extras = Extras()
+    assert common_key(extras, "?") == "? closes the keys" and extras.help
+    text = render(constructed(), extras, 80, 24)
+    for key in ("keys (? closes)", "q  quit", "p  pause", "s  save", "?  keys",
+                "space  pause"):
+        assert key in text, text
+    assert "top genotypes" not in text
+    assert common_key(extras, "?") == "running"
+    assert "top genotypes" in render(constructed(), extras, 80, 24)
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_the_last_frame_at_max_steps_shows_the_last_interval(tmp_path: Path) -> None:
+    tmux = str(TMUX)
+    session = run_in_tmux(tmp_path, "--max-steps", "3000000")
+    try:
+        wait_until((tmp_path / "exit").exists, "the run's end")
+        # the frame, and the lines printed after it, which scroll its top away
+        screen = subprocess.run([tmux, "capture-pane", "-p", "-S", "-30", "-t", session],
+                                capture_output=True, text=True, check=True).stdout
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", session], check=False)
+    assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
+    journal = tmp_path / "data" / "runs" / "latest" / "journal.jsonl"
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    last, before = [e for e in events if e["event"] == "stats"][-1:-3:-1]
+    assert last["step"] == 3_000_000
+    assert "step 3,000,000 / 3,000,000 (100.0 %)" in screen, screen
+    figures = {line.split("│")[1].split()[0]: line.split("│")[1].split()[1]
+               for line in screen.splitlines() if line.count("│") >= 2 and "/int " in line}
+    assert figures["births/int"] == f"{last['births'] - before['births']:,}", screen
+    assert figures["deaths/int"] == f"{last['deaths'] - before['deaths']:,}", screen
+
+
+def soup_stats(step: int) -> dict[str, Any]:
+    # a 60,000-byte soup in 8 segments: the ancestor's, free, the parasite's, free ...
+    return {**stats(step, 352, 900, 548),
+            "soup": {"segments": 8, "names": ["0080aaa", "0045aaa"],
+                     "runs": [[0, 3], [-1, 2], [1, 1], [-1, 2]]}}
+
+
+def test_the_soup_map_shows_where_genotypes_live_and_the_occupancy() -> None:
+    from bytebiota.tui.app import common_key
+
+    state = constructed()
+    state.apply(soup_stats(300_000))
+    assert state.soup_cells() == ["0080aaa"] * 3 + [None] * 2 + ["0045aaa"] + [None] * 2
+    extras = Extras()
+    assert common_key(extras, "m") == "soup map: genotypes"
+    text = render(state, extras, 80, 24)
+    # 352 cells: 30 of 45 bytes and 322 of 80 = 27,110 bytes of 60,000
+    assert "soup map: genotypes, 45% occupied" in text, text
+    assert "genome sizes" not in text
+    assert common_key(extras, "m") == "soup map: size classes"
+    assert "soup map: size classes" in render(state, extras, 80, 24)
+    assert common_key(extras, "m") == "genome sizes"
+    assert "genome sizes" in render(state, extras, 80, 24)
+
+
+def test_the_journal_soup_map_names_where_a_cell_lives() -> None:
+    from bytebiota.config import isolated
+    from bytebiota.run import soup_map
+    from bytebiota.simulation import new_world
+
+    world = new_world(isolated(named_flags={"--regime": "classic"}), 1)  # one 80-byte cell
+    found = soup_map(world)  # at address 0 of 60,000 bytes, in 512 stretches of 117 or 118
+    assert found["names"] == ["0080aaa"] and found["runs"] == [[0, 1], [-1, 511]]
+    assert found["held"] == [6] + [0] * 511  # 80 of 117 bytes: 6 eighths, rounded up
+    world.run(3_000_000)
+    found = soup_map(world)
+    assert sum(n for _, n in found["runs"]) == 512 == len(found["held"])
+    held = {k for k, n in enumerate(found["held"]) if n}
+    assert len(held) > 100

@@ -140,7 +140,9 @@ def command_asm(args: argparse.Namespace) -> None:
 
 
 FAMILY_STYLES = {"template": "cyan", "control": "bold magenta", "reproduction": "bold red",
-                 "move": "green", "address": "yellow", "stack": "blue", "arithmetic": ""}
+                 "move": "green", "address": "yellow", "stack": "blue", "arithmetic": "",
+                 "environment": "bold green", "io": "bold cyan", "logic": "bold yellow",
+                 "filler": "dim"}
 
 
 def command_disasm(args: argparse.Namespace, config: Config) -> None:
@@ -154,9 +156,9 @@ def command_disasm(args: argparse.Namespace, config: Config) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from bytebiota.core.isa import INSTRUCTIONS
+    from bytebiota.core.isa import INSTRUCTIONS_ECOLOGY  # both sets: the classic is its start
 
-    family = {row[1]: row[2] for row in INSTRUCTIONS}
+    family = {row[1]: row[2] for row in INSTRUCTIONS_ECOLOGY}
     console = Console(highlight=False)
     for line in text.splitlines():
         mnemonic = line.split()[0] if line and not line.startswith(".") else ""

@@ -19,12 +19,11 @@ import contextlib
 import json
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bytebiota import __version__, batches, checkpoints, core, simulation
+from bytebiota import __version__, batches, checkpoints, core, logs, simulation
 from bytebiota.config import Config, public_values
 from bytebiota.errors import ConfigError, Failure, UserError
 from bytebiota.journal import FORMAT, Journal, cut, scan
@@ -63,8 +62,7 @@ CHECKPOINT_PREFIX = "server"
 
 
 def log(message: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} bytebiota server: {message}", file=sys.stderr,
-          flush=True)
+    logs.emit(logs.logger("server"), message)  # LOG_LEVEL, journald: bytebiota/logs.py
 
 
 class Server:

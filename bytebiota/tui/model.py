@@ -25,6 +25,15 @@ class Sample:
     births: int  # in the interval ending at this step
     deaths: int
     energy: float = 0.0  # mean energy of a cell (ecology)
+    steps: int = 0  # the interval's length in instructions
+    mutations: int = 0  # mutations of every kind in the interval
+
+    @property
+    def generation_time(self) -> float | None:
+        """Mean instructions from a cell's birth to its first daughter's, over the interval:
+        each of ``population`` cells begets ``births / population`` daughters in ``steps``
+        instructions (Tierra measures generations the same way, in instructions)."""
+        return self.population * self.steps / self.births if self.births else None
 
 
 @dataclass
@@ -57,6 +66,12 @@ class State:
     # the seed's diagnostics, computed as the journal's `health` events are (bytebiota.health)
     monitor: diagnostics.Monitor | None = None
     health: dict[str, Any] | None = None
+    last_status_stats: dict[str, Any] = field(default_factory=dict)  # the last STATUS applied
+    task_events: dict[str, int] = field(default_factory=dict)  # ecology: rewarded, in all
+    deaths_by: dict[str, int] = field(default_factory=dict)  # ecology: starved, reaped
+    spawned: int = 0  # ecology: cells injected from the seed bank
+    soup: dict[str, Any] = field(default_factory=dict)  # the folded soup map (run.soup_map)
+    soup_size: int = 0
 
     def apply_status(self, status: dict[str, Any]) -> None:
         """Fold in a server's STATUS (``bytebiota monitor``)."""
@@ -64,7 +79,11 @@ class State:
         self.seed = server.get("seed", self.seed)
         self.core = str(server.get("core", self.core))
         stats = status.get("stats")
-        if stats:
+        # The monitor polls several times a second and the server's totals move only when a
+        # report lands: a poll that brings the same totals is no interval (applied, it would
+        # read as one with 0 births and deaths, and the next as a spike).
+        if stats and stats != self.last_status_stats:
+            self.last_status_stats = dict(stats)
             self.apply({"event": "stats", **stats})
         self.workers = list(status.get("workers", []))
         self.islands = list(status.get("islands", []))
@@ -79,11 +98,15 @@ class State:
             config = event.get("config") or {}
             max_steps = config.get("MAX_STEPS")
             self.max_steps = int(max_steps) if isinstance(max_steps, int) else None
+            self.soup_size = int(config.get("SOUP_SIZE", 0))
             self.monitor = diagnostics.Monitor(
                 copy_rate=float(config.get("COPY_BIT_FLIP_RATE", 0.0)),
-                soup_size=int(config.get("SOUP_SIZE", 1)))
+                soup_size=int(config.get("SOUP_SIZE", 1)),
+                regime="classic" if self.regime == "classic" else "ecology",
+                ancestor_size=diagnostics.ancestor_size(config.get("ANCESTOR", "")))
         elif kind == "stats":
             births, deaths = int(event["births"]), int(event["deaths"])
+            mutations = sum(int(v) for v in event.get("mutations", {}).values())
             self.history.append(Sample(
                 step=int(event["step"]),
                 population=int(event["population"]),
@@ -92,6 +115,9 @@ class State:
                 births=max(0, births - self.births),
                 deaths=max(0, deaths - self.deaths),
                 energy=float(event.get("energy", {}).get("mean", 0.0)),
+                steps=max(0, int(event["step"]) - self.step) if self.history else 0,
+                mutations=max(0, mutations - sum(self.mutations.values()))
+                if self.history else 0,
             ))
             self.step = int(event["step"])
             self.population = int(event["population"])
@@ -107,6 +133,11 @@ class State:
             self.tasks = {str(k): int(v) for k, v in event.get("tasks", {}).items()}
             self.energy = dict(event.get("energy", {}))
             self.resources = dict(event.get("resources", {}))
+            if "soup" in event:
+                self.soup = dict(event["soup"])
+            self.task_events = {str(k): int(v) for k, v in event.get("task_events", {}).items()}
+            self.deaths_by = {str(k): int(v) for k, v in event.get("deaths_by", {}).items()}
+            self.spawned = int(event.get("spawned", 0))
             if self.monitor is not None:
                 self.health = self.monitor.check(event)
         elif kind == "genotype":
@@ -118,6 +149,20 @@ class State:
             self.ended = True
             self.step = int(event["step"])
             self.digest = str(event["digest"])
+
+    def soup_cells(self) -> list[str | None]:
+        """The soup map, one genotype name (None: free memory) per segment, in soup order."""
+        names = list(self.soup.get("names", []))
+        out: list[str | None] = []
+        for k, length in self.soup.get("runs", []):
+            out.extend([names[k] if k >= 0 else None] * int(length))
+        return out
+
+    def occupancy(self) -> float | None:
+        """The share of the soup held by cells (their own memory), when the size is known."""
+        if not self.soup_size:
+            return None
+        return sum(size * cells for size, cells in self.sizes) / self.soup_size
 
     def top_sizes(self, n: int) -> list[tuple[int, int]]:
         """The n most populated size classes, most cells first."""

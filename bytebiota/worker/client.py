@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bytebiota import __version__, core, simulation
+from bytebiota import __version__, core, logs, resources, simulation
 from bytebiota.batches import Outcome, finish, start
 from bytebiota.config import Config, from_values
 from bytebiota.core.world import SnapshotError, World
@@ -62,6 +62,7 @@ from bytebiota.protocol import RemoteProtocolError, VersionMismatch
 from bytebiota.protocol.connection import CLIENT, Connection, auth_mac, derive_credential
 from bytebiota.protocol.frames import FrameDecoder, encode_frame
 from bytebiota.protocol.messages import (
+    MAX_CORES,
     MAX_SPAN_BATCHES,
     REPORT_REFUSED,
     REPORT_STALE,
@@ -89,13 +90,20 @@ def software_description() -> str:
             f"{platform.python_implementation()} {platform.python_version()}; "
             f"{platform.system()} {platform.machine()}")
 
+def machine_fields() -> dict[str, int]:
+    """HELLO's ``cores`` and ``memory_mb``: this machine's logical cores and total memory
+    (psutil), clamped to what the protocol accepts (MAX_CORES, u32)."""
+    machine = resources.detect()
+    return {"cores": min(machine.cores, MAX_CORES), "memory_mb": min(machine.memory_mb,
+                                                                     2**32 - 1)}
+
+
 class Refused(Exception):
     """A transient refusal (closed before the challenge, the server full): retry later."""
 
 
 def log(message: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} bytebiota worker: {message}", file=sys.stderr,
-          flush=True)
+    logs.emit(logs.logger("worker"), message)  # LOG_LEVEL, journald: bytebiota/logs.py
 
 
 def machine_id() -> str:
@@ -301,8 +309,7 @@ class Worker:
         """HELLO, CHALLENGE, AUTH, WELCOME: the WELCOME. Refused (retry) for a connection
         closed on the way or a transient REJECT; Failure for a final one."""
         await stream.send(make("HELLO", role=WORKER, worker_id=self.worker_id,
-                               host=socket.gethostname()[:64],
-                               cores=min(os.cpu_count() or 1, 4096), memory_mb=0,
+                               host=socket.gethostname()[:64], **machine_fields(),
                                compiled=core.COMPILED, software=software_description(),
                                incarnation=self.incarnation,
                                credential=self.credential is not None))
@@ -472,7 +479,7 @@ class Worker:
         while not done.is_set() and not self.stop.is_set():
             # Ask for an island when idle, and now and then for one more (the server only
             # grants it while islands lie idle and no worker holds fewer).
-            wait = 2.0 if not self.leases else 5.0
+            wait = self.config.worker.poll_interval if not self.leases else 5.0
             if len(self.leases) < MAX_ISLANDS and time.monotonic() - requested > wait:
                 await stream.send(make("LEASE_REQUEST", capacity=1))
                 requested = time.monotonic()
