@@ -16,6 +16,9 @@ import asyncio
 import concurrent.futures
 import functools
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -43,9 +46,22 @@ def _restorable(data: bytes) -> str | None:
     return None
 
 
+def _follow_parent(parent: int) -> None:
+    """In the child: exit as soon as the server is gone (killed: -9 included), instead of
+    living on as an orphan (a spawned pool worker never sees its queue close)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 class ChildPool:
     """One child process (spawned on first use, respawned if it dies) for work that would
-    hold the event loop too long: snapshot checks, re-runs of disputed spans."""
+    hold the event loop too long: snapshot checks, re-runs of disputed spans. It follows
+    the server: it exits within a second of the server's death."""
 
     def __init__(self) -> None:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
@@ -54,7 +70,8 @@ class ChildPool:
         """``fn(*args, **kwargs)`` in the child; BrokenProcessPool if the child died."""
         if self.pool is None:
             self.pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_follow_parent, initargs=(os.getpid(),))
         try:
             return await asyncio.get_running_loop().run_in_executor(
                 self.pool, functools.partial(fn, *args, **kwargs))
