@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bytebiota import __version__, batches, checkpoints, core, logs, simulation
+from bytebiota import __version__, checkpoints, core, logs, simulation
 from bytebiota.config import Config, public_values
 from bytebiota.errors import ConfigError, Failure, UserError
 from bytebiota.journal import FORMAT, Journal, cut, scan
@@ -54,7 +54,7 @@ from bytebiota.server.coordinator import Coordinator, Island, Job
 from bytebiota.server.credentials import Credentials
 from bytebiota.server.durability import Durability, describe
 from bytebiota.server.guard import AddressGuard
-from bytebiota.server.inspection import ChildPool, Inspector
+from bytebiota.server.inspection import Inspector, rerun_in_child
 
 HANDSHAKE_FRAME_LIMIT = 64 * 1024  # HELLO and AUTH are tiny: a stranger buffers no more
 STATS_SECONDS = 5.0  # journal cadence of the global stats
@@ -74,7 +74,6 @@ class Server:
         self.monitor_token = monitor_token or token
         self.credentials = Credentials(config.global_.data_base_dir)
         self.inspector = Inspector(simulation.params(config))
-        self.arbiter = ChildPool()  # the server's own re-runs of disputed spans
         self.arbitrating: dict[int, asyncio.Task[None]] = {}
         self.seed = seed
         self.journal = journal
@@ -471,8 +470,8 @@ class Server:
         span = job.span
         entering = [span.entering(k) for k in range(len(span))]
         try:
-            fingerprints = await self.arbiter.call(
-                batches.rerun_for, public_values(self.config), job.start.snapshot, job.seed,
+            fingerprints = await rerun_in_child(
+                public_values(self.config), job.start.snapshot, job.seed,
                 [] if job.start.snapshot else list(job.start.founders),
                 immigrants=[g for genomes in entering for g in genomes],
                 entered=[len(genomes) for genomes in entering], steps=list(span.steps))
@@ -625,8 +624,6 @@ class Server:
             await asyncio.wait(list(self.tasks), timeout=5)
         for task in self.arbitrating.values():
             task.cancel()
-        self.inspector.close()
-        self.arbiter.close()
         self.write_events()
         path = self.checkpoint()
         self.wal.write("end", **self.coordinator.totals_view())

@@ -1,32 +1,29 @@
-"""Snapshots checked before the server commits them (and hands them to other workers).
+"""Snapshots checked before the server commits them (and hands them to other workers), and
+the server's own re-run of a disputed span.
 
 A SNAPSHOT whose digest matches its sender's last report is self-consistent, yet it may still
 be unrestorable (a lie, or a bug) or belong to another experiment; committed, it would stall
 the island and crash every honest worker it is leased to. So the server first checks that it
 opens with the experiment's own header (format and parameters: soup size, regime, rates, the
-very bytes a fresh world of this experiment packs) and that the core restores it, in a
-separate process (a restore of a large soup takes long enough to delay heartbeats, and a
-hostile snapshot must not cost the server's memory). A holder whose snapshot fails is treated
-as a cheater.
+very bytes a fresh world of this experiment packs) and that the core restores it (in a
+thread: a restore takes milliseconds, and the core bounds every allocation by the snapshot's
+own length). A holder whose snapshot fails is treated as a cheater.
+
+A dispute's re-run may take minutes of computing: it runs in a child process of its own
+(``python -m bytebiota.server.inspection``, the span in JSON on its stdin, the fingerprints on
+its stdout), so the event loop goes on answering heartbeats.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import functools
-import multiprocessing
-import os
-import threading
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+import json
+import sys
+from collections.abc import Mapping
 
 from bytebiota.core.params import packed_size
 from bytebiota.core.snapshot import SNAPSHOT_MAGIC, SNAPSHOT_VERSION
 from bytebiota.core.world import Params, SnapshotError, World, restore
-
-T = TypeVar("T")
 
 
 def header_of(params: Params) -> bytes:
@@ -46,60 +43,48 @@ def _restorable(data: bytes) -> str | None:
     return None
 
 
-def _follow_parent(parent: int) -> None:
-    """In the child: exit as soon as the server is gone (killed: -9 included), instead of
-    living on as an orphan (a spawned pool worker never sees its queue close)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-class ChildPool:
-    """One child process (spawned on first use, respawned if it dies) for work that would
-    hold the event loop too long: snapshot checks, re-runs of disputed spans. It follows
-    the server: it exits within a second of the server's death."""
-
-    def __init__(self) -> None:
-        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
-
-    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``fn(*args, **kwargs)`` in the child; BrokenProcessPool if the child died."""
-        if self.pool is None:
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_follow_parent, initargs=(os.getpid(),))
-        try:
-            return await asyncio.get_running_loop().run_in_executor(
-                self.pool, functools.partial(fn, *args, **kwargs))
-        except concurrent.futures.process.BrokenProcessPool:
-            self.pool = None
-            raise
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-
-
 class Inspector:
-    """Checks snapshots against the experiment's header, restoring them in a child process."""
+    """Checks snapshots against the experiment's header, then restores them."""
 
     def __init__(self, params: Params) -> None:
         self.header = header_of(params)
-        self.child = ChildPool()
 
     async def problem(self, data: bytes) -> str | None:
         """Why this snapshot must not be committed; None when it is sound."""
         if not data.startswith(self.header):
             return ("it is not a snapshot of this experiment (its format or parameters differ "
                     "from the experiment's)")
-        try:
-            return await self.child.call(_restorable, data)
-        except concurrent.futures.process.BrokenProcessPool:
-            return "restoring it killed the checking process"
+        return await asyncio.get_running_loop().run_in_executor(None, _restorable, data)
 
-    def close(self) -> None:
-        self.child.close()
+
+async def rerun_in_child(values: Mapping[str, object], snapshot: bytes, seed: int,
+                         founders: list[bytes], *, immigrants: list[bytes],
+                         entered: list[int], steps: list[int]) -> list[bytes]:
+    """``batches.rerun_for`` in a child process; RuntimeError naming what went wrong."""
+    job = {"values": values, "snapshot": snapshot.hex(), "seed": seed,
+           "founders": [g.hex() for g in founders], "immigrants": [g.hex() for g in immigrants],
+           "entered": entered, "steps": steps}
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bytebiota.server.inspection", stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await child.communicate(json.dumps(job).encode())
+    if child.returncode != 0:
+        raise RuntimeError(f"the re-run exited with status {child.returncode}: "
+                           f"{err.decode(errors='replace').strip()[-300:]}")
+    return [bytes.fromhex(f) for f in json.loads(out)["fingerprints"]]
+
+
+def main() -> None:
+    from bytebiota import batches
+
+    job = json.loads(sys.stdin.buffer.read())
+    fingerprints = batches.rerun_for(
+        job["values"], bytes.fromhex(job["snapshot"]), int(job["seed"]),
+        [bytes.fromhex(g) for g in job["founders"]],
+        immigrants=[bytes.fromhex(g) for g in job["immigrants"]],
+        entered=[int(k) for k in job["entered"]], steps=[int(k) for k in job["steps"]])
+    sys.stdout.write(json.dumps({"fingerprints": [f.hex() for f in fingerprints]}))
+
+
+if __name__ == "__main__":
+    main()
