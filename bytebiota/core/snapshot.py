@@ -37,14 +37,19 @@ READABLE_VERSIONS: Final = (*sorted(LEGACY_FIELDS), SNAPSHOT_VERSION)
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
 
+def header(p: Params) -> bytes:
+    """What every snapshot of a world with these parameters starts with: magic, format and
+    the packed parameters (the server compares it before restoring one)."""
+    return SNAPSHOT_MAGIC + struct.pack("<H", SNAPSHOT_VERSION) + p.pack()
+
+
 def body(w: World) -> bytes:
     """The snapshot without its checksum (what ``digest`` hashes)."""
     cells = w.cells
     mut = w.mut
     ledger = w.ledger
     env = w.env
-    out: list[bytes] = [SNAPSHOT_MAGIC, struct.pack("<H", SNAPSHOT_VERSION)]
-    out.append(w.p.pack())
+    out: list[bytes] = [header(w.p)]
     out.append(struct.pack("<4I", *w.rng.getstate()))
     out.append(_pack_ints([
         cells.nslots, w.population, w.slicer.cur, w.slicer.slice_left, w.reaper.top,

@@ -107,6 +107,7 @@ class Connection:
         self.decoder = FrameDecoder(max_message_size)
         self.compression_threshold = compression_threshold
         self.worker_id = ""
+        self.hello: Message | None = None  # server side: the peer's HELLO (who, with what)
         self.nonce = b""
         self.received = 0
         self.sent = 0
@@ -130,6 +131,7 @@ class Connection:
                 raise RemoteProtocolError(f"unknown role {message['role']}")
             self.role = message["role"]
             self.worker_id = message["worker_id"]
+            self.hello = message
         self.received += 1
         return message
 

@@ -275,13 +275,6 @@ def worker_id_problem(worker_id: str) -> str | None:
     return None
 
 
-def check_worker_id(worker_id: str) -> None:
-    """ValueError naming what is wrong with a worker id (``worker_id_problem``)."""
-    problem = worker_id_problem(worker_id)
-    if problem is not None:
-        raise ValueError(problem)
-
-
 Batches = list[tuple[int, list[bytes]]]  # immigrant batches: (id, genomes)
 
 

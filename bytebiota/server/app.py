@@ -45,9 +45,9 @@ from bytebiota.protocol.messages import (
     REPORT_ACCEPTED,
     Batches,
     Message,
-    check_worker_id,
     make,
     pack_batches,
+    worker_id_problem,
 )
 from bytebiota.server import control
 from bytebiota.server.coordinator import Coordinator, Island, Job
@@ -90,7 +90,6 @@ class Server:
         self.checkpoint_dir = Path(config.checkpoint.checkpoint_dir) / "server"
         self.store = SnapshotStore(self.checkpoint_dir)
         self.streams: dict[str, Stream] = {}  # worker id -> its session
-        self.peers: dict[str, tuple[str, int, str]] = {}  # worker id -> host, cores, address
         self.enrolling: set[str] = set()  # enrolled by the token, WELCOME not yet confirmed
         self.port = 0
 
@@ -99,7 +98,7 @@ class Server:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         net = self.config.network
         peer = writer.get_extra_info("peername")
-        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        address = peer_address(writer)
         now = time.monotonic()
         if self.pending >= self.config.server.max_pending_connections or \
                 not self.guard.allow(address, now):
@@ -156,7 +155,6 @@ class Server:
             self.sessions.discard(stream)
             if self.streams.get(worker_id) is stream:
                 del self.streams[worker_id]
-                self.peers.pop(worker_id, None)
             if task is not None:
                 self.tasks.discard(task)
             if reason != "closed" or (worker_id and not connection.is_monitor):
@@ -194,11 +192,7 @@ class Server:
                                           f"{peer}: wrong token (a monitor session)")
             await self._welcome(stream, b"")
             return f"monitor-{self.session_counter}", False
-        try:
-            check_worker_id(name)
-        except ValueError as exc:
-            return await self._refuse(stream, str(exc), f"{peer}: refused: {shown(str(exc))}")
-        self.credentials.reload()
+        self.credentials.reload()  # (the id's form was checked with HELLO: protocol/)
         enrol = False
         if hello["credential"]:
             secret = self.credentials.secret(name)
@@ -243,10 +237,9 @@ class Server:
             # enrol the name again (a lost WELCOME must not lock the worker out for good).
             self.enrolling.add(name)
             log(f"enrolled worker {shown(name)} by the token ({peer})")
-        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         settle = self.coordinator.join(name, hello["host"], hello["cores"], hello["software"],
-                                       incarnation=hello["incarnation"], address=address)
-        self.peers[name] = (hello["host"], hello["cores"], address)
+                                       incarnation=hello["incarnation"],
+                                       address=peer_address(stream.writer))
         await self._welcome(stream, enrolment)
         return name, settle
 
@@ -374,9 +367,10 @@ class Server:
         if self.wal.trouble is not None:  # no new lease while the disk refuses
             await stream.send(make("NO_WORK", retry_after=2.0))
             return
-        if worker_id not in coordinator.workers:  # expired while away: rejoin
-            host, cores, address = self.peers.get(worker_id, ("", 1, ""))
-            coordinator.join(worker_id, host, cores, address=address)
+        hello = stream.connection.hello
+        if worker_id not in coordinator.workers and hello is not None:  # expired: rejoin
+            coordinator.join(worker_id, hello["host"], hello["cores"],
+                             address=peer_address(stream.writer))
         granted = coordinator.lease_fairly(worker_id, capacity)
         self.write_events()
         if not granted:
@@ -659,6 +653,12 @@ class Server:
             await self.shutdown()
 
 
+def peer_address(writer: asyncio.StreamWriter) -> str:
+    """The address a peer connects from (what the guard and quorums count by)."""
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
+
+
 def quarantine_text(worker_id: str, reason: str) -> str:
     return (f"worker {worker_id} is quarantined: {reason}; it gets no work until an operator "
             f"runs `bytebiota release {worker_id}` on the server")
@@ -770,10 +770,9 @@ def credentials_command(args: Any, config: Config) -> None:
             print(f"no credentials in {store.path}")
         return
     name = (args.name or "").strip()
-    try:
-        check_worker_id(name)
-    except ValueError as exc:
-        raise UserError(f"server {args.action}: {exc}") from None
+    problem = worker_id_problem(name)
+    if problem is not None:
+        raise UserError(f"server {args.action}: {problem}")
     if args.action == "revoke":
         if not store.revoke(name):
             raise Failure(f"{name} holds no active credential in {store.path}")

@@ -21,14 +21,8 @@ import json
 import sys
 from collections.abc import Mapping
 
-from bytebiota.core.params import packed_size
-from bytebiota.core.snapshot import SNAPSHOT_MAGIC, SNAPSHOT_VERSION
-from bytebiota.core.world import Params, SnapshotError, World, restore
-
-
-def header_of(params: Params) -> bytes:
-    """The bytes every snapshot of this experiment starts with: magic, format, parameters."""
-    return World(params, 0).snapshot()[: len(SNAPSHOT_MAGIC) + 2 + packed_size(SNAPSHOT_VERSION)]
+from bytebiota.core.snapshot import header
+from bytebiota.core.world import Params, SnapshotError, restore
 
 
 def _restorable(data: bytes) -> str | None:
@@ -47,7 +41,7 @@ class Inspector:
     """Checks snapshots against the experiment's header, then restores them."""
 
     def __init__(self, params: Params) -> None:
-        self.header = header_of(params)
+        self.header = header(params)
 
     async def problem(self, data: bytes) -> str | None:
         """Why this snapshot must not be committed; None when it is sound."""

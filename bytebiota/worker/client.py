@@ -69,11 +69,11 @@ from bytebiota.protocol.messages import (
     WORKER,
     Batches,
     Message,
-    check_worker_id,
     decode,
     encode,
     make,
     unpack_batches,
+    worker_id_problem,
 )
 
 SLICE_SECONDS = 0.02  # the longest the event loop waits: heartbeats, acks
@@ -720,10 +720,9 @@ def identity(config: Config) -> tuple[str, bytes | None, Path]:
                               f"{name}'s credential")
         return name, secret, Path(configured)
     worker_id = worker_id or machine_id()
-    try:
-        check_worker_id(worker_id)
-    except ValueError as exc:
-        raise ConfigError(f"WORKER_ID: {exc}") from None
+    problem = worker_id_problem(worker_id)
+    if problem is not None:
+        raise ConfigError(f"WORKER_ID: {problem}")
     path = credential_path(None, config.global_.data_base_dir, worker_id)
     if path.exists():
         name, secret = read_credential(path)
