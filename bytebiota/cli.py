@@ -275,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", parents=[config_options],
                                  help=COMMANDS["status"].summary)
     status.add_argument("--json", action="store_true", help="machine-readable")
+    status.add_argument("--island", type=_island, metavar="N", default=-1,
+                        help="with island N's soup map (the latest its worker reported)")
     release = commands.add_parser(
         "release", parents=[config_options], help=COMMANDS["release"].summary,
         description="A worker whose results the server's own re-run contradicted is "
@@ -357,13 +359,24 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
+def _int_at_least(text: str, least: int) -> int:
     try:
         value = int(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least {least}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(text, 1)
+
+
+def _island(text: str) -> int:
+    value = _int_at_least(text, 0)
+    if value >= 2**32:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an island number")
     return value
 
 

@@ -18,11 +18,17 @@ line that says "outside" says by how much.
 
 A ``Monitor`` keeps what the signs need across intervals (the peak population, the previous
 interval's births and deaths); ``check`` is a pure function of that and one stats event.
+
+A server's stats event sums its islands (``islands`` in the event): an experiment of N
+islands is judged as N soups side by side, so the bounds on population (and the crash's) are
+N times one soup's, and occupancy is of N soups; diversity, turnover and the rest are judged
+as they stand.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +78,18 @@ class Monitor:
     births: int | None = None
     deaths: int | None = None
 
+    @classmethod
+    def of(cls, config: Mapping[str, Any], regime: str) -> Monitor:
+        """The monitor of an experiment, from its configuration's public values (a journal
+        header's ``config``, a WELCOME's, or ``config.public_values``)."""
+        return cls(copy_rate=float(config.get("COPY_BIT_FLIP_RATE", 0.0)),
+                   soup_size=max(1, int(config.get("SOUP_SIZE", 1))),
+                   regime="classic" if regime == "classic" else "ecology",
+                   ancestor_size=ancestor_size(config.get("ANCESTOR", "")))
+
     def check(self, event: dict[str, Any]) -> dict[str, Any]:
         """The ``health`` event for one stats event (and remember what the next one needs)."""
+        islands = max(1, int(event.get("islands", 1)))
         population = int(event["population"])
         births = int(event["births"]) - (self.births if self.births is not None else 0)
         deaths = int(event["deaths"]) - (self.deaths if self.deaths is not None else 0)
@@ -86,11 +102,13 @@ class Monitor:
         genotypes = int(event["genotypes"])
         ratio = genotypes / population if population else 0.0
         occupied = sum(size * count for size, count in event["sizes"])
-        occupancy = occupied / self.soup_size
-        lo, hi = POPULATION_RANGE
+        occupancy = occupied / (self.soup_size * islands)
+        lo, hi = (bound * islands for bound in POPULATION_RANGE)
+        crash = CRASH_BELOW * islands
+        soups = f" for {islands} islands" if islands > 1 else ""
         checks: dict[str, tuple[bool, str]] = {
             "population_stable": (lo <= population <= hi,
-                                  f"population {population:,} (wanted {lo}..{hi})"),
+                                  f"population {population:,} (wanted {lo:,}..{hi:,}{soups})"),
             "turnover": (births > 0 and deaths > 0,
                          f"{births:,} births and {deaths:,} deaths in the interval "
                          f"(wanted: both above 0)"),
@@ -119,10 +137,10 @@ class Monitor:
         few_births = not first and births <= LOW_BIRTHS_PER_CELL * population
         broke = int(energy["broke"]) if energy is not None else 0
         signs_checked: dict[str, tuple[bool, str]] = {
-            "population_crash": (self.peak >= CRASH_BELOW > population,
+            "population_crash": (self.peak >= crash > population,
                                  f"population {population:,} after a peak of "
-                                 f"{self.peak:,} (a crash: below {CRASH_BELOW} after "
-                                 f"{CRASH_BELOW} or more)"),
+                                 f"{self.peak:,} (a crash: below {crash} after "
+                                 f"{crash} or more{soups})"),
             "low_birth_rate": (few_births, f"{births:,} births for {population:,} cells "
                                f"(at most {LOW_BIRTHS_PER_CELL:.0%} of the cells is low)"),
             "energy_starvation": (energy is not None and population > 0

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bytebiota import health as diagnostics
 from bytebiota.errors import Failure, UserError, read_user_file
 from bytebiota.tui.model import State
 
@@ -73,27 +74,6 @@ def reduce(events: list[dict[str, Any]], stop: int | None = None) -> State:
     return state
 
 
-def _ecology_lines(state: State) -> list[str]:
-    """Energy, resources, tasks, causes of death and spawns (an ecology journal's)."""
-    if not state.energy:
-        return []
-    cells = max(1, state.population)
-    done = [f"{name} {n:,} ({100 * n / cells:.0f}%)" for name, n in state.tasks.items() if n]
-    rewarded = sum(state.task_events.values())
-    made_room = state.deaths - sum(state.deaths_by.values())
-    return [
-        f"energy         mean {float(state.energy.get('mean', 0.0)):,.1f}, total "
-        f"{float(state.energy.get('total', 0.0)):,.0f}, {int(state.energy.get('broke', 0)):,} "
-        "cells at or below zero",
-        f"resources      {float(state.resources.get('total', 0.0)):,.0f} in the field",
-        "tasks          " + (", ".join(done) if done else "none performed by a living cell")
-        + f"; {rewarded:,} rewarded performances in all",
-        "deaths by      " + ", ".join(f"{k} {v:,}" for k, v in state.deaths_by.items())
-        + f", making room {made_room:,}",
-        f"spawned        {state.spawned:,} from the seed bank",
-    ]
-
-
 def summary(state: State) -> str:
     lines = [
         f"seed {state.seed}  regime {state.regime}  core {state.core}",
@@ -105,7 +85,8 @@ def summary(state: State) -> str:
         f"deaths         {state.deaths:,}",
         "mutations      " + ", ".join(f"{k} {v:,}" for k, v in state.mutations.items()),
         "most common    " + (f"{state.top[0]} ({state.top[1]} cells)" if state.top else "-"),
-        *_ecology_lines(state),
+        *state.ecology_lines(),
+        *([f"health         {diagnostics.summary(state.health)}"] if state.health else []),
         "",
         "top size classes (size: cells)",
     ]
@@ -224,7 +205,7 @@ class Playback:
         from bytebiota.tui import drill
         from bytebiota.tui.app import common_key
 
-        shared = common_key(self.extras, key)
+        shared = common_key(self.extras, key, self.state)
         if shared is not None:
             return shared
         picked = drill.key(self.extras, self.state, key, self.genotypes())

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bytebiota import __version__, checkpoints, core, health, journal, runs, simulation
+from bytebiota import __version__, checkpoints, core, health, journal, observe, runs, simulation
 from bytebiota.config import Config, Source, is_derived, public_values
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import UserError
@@ -38,7 +38,6 @@ from bytebiota.variables import VARIABLES
 # The longest stretch between looks at the clock and at signals: ~0.1 s compiled, ~0.6 s
 # pure (at 0.8 M/s).
 CHUNK_STEPS = 10_000_000 if core.COMPILED else 500_000
-TOP_GENOTYPES = 10  # genotypes listed in each stats event
 
 
 # SIGHUP (the terminal or ssh session went away) stops as SIGTERM does; Ctrl-C too, but
@@ -57,72 +56,19 @@ WORLD_SHAPING = tuple(v.name for v in VARIABLES
 USER_SOURCES = (Source.FILE, Source.DOTENV, Source.ENV, Source.FLAG)
 
 
-SOUP_MAP_SEGMENTS = 512  # the soup folded into this many stretches in each stats event
-
-
-def soup_map(world: World) -> dict[str, Any]:
-    """Where the genotypes live: the soup in SOUP_MAP_SEGMENTS stretches, each named by the
-    genotype holding most of its bytes (a cell's own memory; the soup's wrap-around split at
-    its end), or free when no cell holds any; run-length encoded (``runs``: [index into
-    ``names`` or -1, count]) with ``held``, the bytes held per stretch in 1/8ths of it (so a
-    sparse soup's lone cells still show, and a view can tell them from a full stretch). One
-    pass over the living cells: its cost follows the population, not the soup's size."""
-    cells, bank = world.cells, world.genebank
-    size = int(world.mem.size)
-    segments = min(SOUP_MAP_SEGMENTS, size)
-    held: list[dict[int, int]] = [{} for _ in range(segments)]
-    for c in range(int(cells.nslots)):
-        if not cells.alive[c]:
-            continue
-        gid, a, left = int(cells.geno[c]), int(cells.start[c]), int(cells.csize[c])
-        while left > 0:
-            k = a * segments // size
-            while (k + 1) * size // segments <= a:  # the stretches' bounds are rounded down
-                k += 1
-            end = min((k + 1) * size // segments, a + left)
-            held[k][gid] = held[k].get(gid, 0) + end - a
-            left -= end - a
-            a = end % size
-    names: list[str] = []
-    index: dict[str, int] = {}
-    runs: list[list[int]] = []
-    eighths: list[int] = []
-    for k, owners in enumerate(held):
-        slot = -1
-        if owners:
-            name = bank.names[max(owners, key=lambda g: (owners[g], g))]
-            slot = index.setdefault(name, len(names))
-            if slot == len(names):
-                names.append(name)
-        span = (k + 1) * size // segments - k * size // segments
-        eighths.append(min(8, -(-8 * sum(owners.values()) // span)))
-        if runs and runs[-1][0] == slot:
-            runs[-1][1] += 1
-        else:
-            runs.append([slot, 1])
-    return {"segments": segments, "names": names, "runs": runs, "held": eighths}
-
-
 def stats_event(world: World) -> dict[str, Any]:
-    genotypes = world.genotype_counts()
-    top = [genotypes[0][0], genotypes[0][2]] if genotypes else None
-    event: dict[str, Any] = {
+    figures = observe.figures(world)
+    first = figures["top_genotypes"][:1]
+    return {
         "step": world.steps,
         "population": world.population,
         "genotypes": world.genebank.living,
-        "sizes": [[s, n] for s, n in world.size_classes()],
         "births": world.births,
         "deaths": world.deaths,
-        "mutations": world.mutation_counts(),
-        "top": top,
-        "top_genotypes": [[name, size, cells, parent]
-                          for name, size, cells, parent in genotypes[:TOP_GENOTYPES]],
+        "top": [first[0][0], first[0][2]] if first else None,
         "digest": world.digest(),
-        "soup": soup_map(world),
+        **figures,
     }
-    if world.eco:
-        event.update(world.ecology_stats())
-    return event
 
 
 def summary_line(event: dict[str, Any], rate: float | None) -> str:
@@ -180,11 +126,7 @@ class Run:
         self.steps_at_clock = world.steps
         self.finished = max_steps is not None and world.steps >= max_steps
         self.stopped_by: int | None = None  # the signal that asked the run to stop
-        self.health = health.Monitor(copy_rate=config.mutation.copy_bit_flip_rate,
-                                     soup_size=config.soup.soup_size,
-                                     regime=config.global_.regime,
-                                     ancestor_size=health.ancestor_size(
-                                         config.ancestor.ancestor))
+        self.health = health.Monitor.of(public_values(config), config.global_.regime)
 
     def checkpoint(self) -> Path | None:
         if not self.config.checkpoint.checkpoint_enabled:
@@ -481,7 +423,7 @@ class LiveRun:
         from bytebiota.tui import drill
         from bytebiota.tui.app import common_key
 
-        shared = common_key(self.extras, key)
+        shared = common_key(self.extras, key, self.state)
         if shared is not None:
             return shared
         picked = drill.key(self.extras, self.state, key, self.genotypes())

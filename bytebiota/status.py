@@ -41,8 +41,9 @@ async def open_monitor(host: str, port: int, token: str) -> Stream:
     return stream
 
 
-async def request_status(stream: Stream) -> dict[str, Any]:
-    await stream.send(make("STATUS_REQUEST"))
+async def request_status(stream: Stream, island: int = -1) -> dict[str, Any]:
+    """The server's STATUS (with island ``island``'s soup map; -1: none)."""
+    await stream.send(make("STATUS_REQUEST", island=island))
     status = await stream.receive()
     if status is None or status.name != "STATUS":
         raise Failure("the server closed the session")
@@ -50,10 +51,10 @@ async def request_status(stream: Stream) -> dict[str, Any]:
     return data
 
 
-async def fetch(host: str, port: int, token: str) -> dict[str, Any]:
+async def fetch(host: str, port: int, token: str, island: int = -1) -> dict[str, Any]:
     stream = await open_monitor(host, port, token)
     try:
-        data = await request_status(stream)
+        data = await request_status(stream, island)
         await stream.send(make("BYE", reason="done"))
         return data
     finally:
@@ -74,6 +75,14 @@ def text(data: dict[str, Any]) -> str:
         lines.append(f"credit: {verified:,} steps confirmed by a second result ({share:.1f} %), "
                      f"{t['steps'] - verified:,} pending (unconfirmed: undone if their "
                      "producer is caught cheating)")
+    from bytebiota import health
+    from bytebiota.tui.model import State
+
+    state = State()
+    state.apply_status(data)
+    if data.get("health"):
+        lines.append(f"health: {health.summary(data['health'])}")
+    lines += state.ecology_lines()
     disk = data.get("server", {}).get("disk", "ok")
     if disk != "ok":
         lines.append(f"DISK: {disk}; nothing is acknowledged until it can be written")
@@ -110,7 +119,7 @@ def command(args: Any, config: Config) -> None:
     token = find_monitor_token(config.network.monitor_token, config.network.server_token,
                                config.global_.data_base_dir)
     try:
-        data = asyncio.run(asyncio.wait_for(fetch(host, port, token), TIMEOUT))
+        data = asyncio.run(asyncio.wait_for(fetch(host, port, token, args.island), TIMEOUT))
     except TimeoutError:
         raise Failure(f"server {host}:{port} did not answer within {TIMEOUT:.0f} s") from None
     except OSError as exc:
@@ -133,9 +142,11 @@ class MonitorProducer:
 
         self.host, self.port, self.token = host, port, token
         self.state = State(regime="server")
-        self.extras = Extras(label="monitor", keys="q quit  p pause  ? keys", exit_when_done=False)
+        self.extras = Extras(label="monitor", keys="q quit  p pause  m map  i island  "
+                             "g genotypes/islands  ? keys", exit_when_done=False)
         self.stream: Stream | None = None
         self.next_poll = 0.0
+        self.island = 0  # whose soup map the map panel shows
 
     async def astep(self, seconds: float) -> bool:
         import time
@@ -148,7 +159,7 @@ class MonitorProducer:
             if self.stream is None:
                 self.stream = await asyncio.wait_for(
                     open_monitor(self.host, self.port, self.token), TIMEOUT)
-            status = await asyncio.wait_for(request_status(self.stream), TIMEOUT)
+            status = await asyncio.wait_for(request_status(self.stream, self.island), TIMEOUT)
         except (OSError, TimeoutError, RemoteProtocolError, Failure) as exc:
             if self.stream is not None:
                 await self.stream.close()
@@ -169,7 +180,21 @@ class MonitorProducer:
     def key(self, key: str) -> str | None:
         from bytebiota.tui.app import common_key
 
-        return common_key(self.extras, key)  # p pauses the polling
+        if key in ("i", "I"):  # the next island's soup map
+            ids = sorted(int(i["id"]) for i in self.state.islands)
+            if not ids:
+                return "no islands yet"
+            later = [i for i in ids if i > self.island]
+            self.island = later[0] if later else ids[0]
+            self.next_poll = 0.0
+            if not self.extras.map_mode:
+                self.extras.map_mode = "genotypes"
+            return f"soup map of island {self.island}"
+        if key in ("g", "G"):
+            self.extras.genotypes = not self.extras.genotypes
+            return "top genotypes of all islands (island/name)" if self.extras.genotypes \
+                else "islands"
+        return common_key(self.extras, key, self.state)  # p pauses the polling
 
 
 def command_monitor(args: Any, config: Config) -> None:

@@ -491,3 +491,50 @@ def test_validation_survives_a_checkpoint_and_a_replayed_journal() -> None:
     assert fresh.islands[theirs.id].epoch == theirs.epoch
     assert fresh.release_quarantine("b") and not fresh.is_quarantined("b")
     assert not fresh.release_quarantine("b")
+
+
+def test_the_experiments_stats_sum_the_islands_figures() -> None:
+    """Issue 18: each island's reported figures (bytebiota/observe.py) summed into the
+    server's stats event: genotypes named by island, ecology sums, the field's mean strip."""
+    c, _ = setup()
+    leased = c.lease("a", 2)
+    figures = {
+        0: {"top_genotypes": [["0097aab", 97, 6, "0097aaa"], ["0097aaa", 97, 4, "0666god"]],
+            "sizes": [[97, 10]], "mutations": {"copy": 5}, "tasks": {"NOT": 4, "NAND": 1},
+            "energy": {"mean": 2.0, "total": 20.0, "broke": 1},
+            "resources": {"total": 100.0, "strip": [1.0, 3.0]}, "task_events": {"NOT": 9},
+            "deaths_by": {"starved": 2, "reaped": 1}, "spawned": 1},
+        1: {"top_genotypes": [["0097aab", 97, 8, "0097aaa"]], "sizes": [[97, 8], [45, 2]],
+            "mutations": {"copy": 1}, "tasks": {"NOT": 3},
+            "energy": {"mean": 4.0, "total": 40.0, "broke": 0},
+            "resources": {"total": 50.0, "strip": [3.0, 5.0]}, "task_events": {"NOT": 1},
+            "deaths_by": {"starved": 1}, "spawned": 0},
+    }
+    for island in leased:
+        fields = {**report(island.id, island.epoch, 0, population=10),
+                  "stats": {"step": 100, **figures[island.id]}}
+        assert c.report("a", fields) == REPORT_ACCEPTED
+    event = c.stats_event()
+    assert event["top_genotypes"] == [["1/0097aab", 97, 8, "1/0097aaa"],
+                                      ["0/0097aab", 97, 6, "0/0097aaa"],
+                                      ["0/0097aaa", 97, 4, "0/0666god"]]
+    assert event["top"] == ["1/0097aab", 8]
+    assert event["sizes"] == [[45, 2], [97, 18]] and event["mutations"] == {"copy": 6}
+    assert event["tasks"] == {"NOT": 7, "NAND": 1} and event["task_events"] == {"NOT": 10}
+    assert event["energy"] == {"mean": 3.0, "total": 60.0, "broke": 1}  # 60 over 20 cells
+    assert event["resources"] == {"total": 150.0, "strip": [2.0, 4.0]}
+    assert event["deaths_by"] == {"starved": 3, "reaped": 1} and event["spawned"] == 1
+    assert c.soup(0, 1000) is None  # no map reported
+    c.islands[0].stats["soup"] = {"segments": 1, "names": [], "runs": [[-1, 1]], "held": [0]}
+    assert c.soup(0, 1000) == {"segments": 1, "names": [], "runs": [[-1, 1]], "held": [0],
+                               "island": 0, "occupancy": 0.97}
+    assert c.soup(7, 1000) is None
+
+
+def test_a_classic_experiments_stats_have_no_ecology_figures() -> None:
+    c, _ = setup()
+    [island] = c.lease("a", 1)
+    fields = {**report(island.id, island.epoch, 0), "stats": {"step": 100, "sizes": [[80, 10]]}}
+    assert c.report("a", fields) == REPORT_ACCEPTED
+    event = c.stats_event()
+    assert "energy" not in event and "tasks" not in event and event["top"] is None

@@ -546,3 +546,45 @@ def test_release_lets_a_quarantined_worker_work_again(cluster: Cluster) -> None:
     cluster.worker("liar")  # the same id, honest this time, is welcome again
     cluster.wait_for(lambda d: "liar" in [w["id"] for w in d["workers"]] and
                      not d["quarantined"], 60)
+
+
+def test_an_ecology_experiments_figures_reach_status_journal_and_replay(
+        cluster: Cluster) -> None:
+    """Issue 18: distributed ecology is visible. The workers report their islands' ecology
+    figures, top genotypes and soup maps; the server sums them into its STATUS and journal
+    (with `health` events, judged as `run` judges one world), and `status`, `status --island`
+    and `replay` of the server's journal show them."""
+    cluster.env.update({"REGIME": "ecology", "ISLANDS": "2", "SOUP_SIZE": "100000"})
+    cluster.server()
+    cluster.worker("w1")
+    data = cluster.wait_for(
+        lambda d: d.get("health") is not None and d["stats"].get("energy") is not None
+        and len({row[0].split("/")[0] for row in d["stats"]["top_genotypes"]}) == 2, 300)
+    stats = data["stats"]
+    assert stats["islands"] == 2 and set(stats) >= {"tasks", "resources", "task_events",
+                                                     "deaths_by", "spawned"}
+    assert stats["energy"]["mean"] == pytest.approx(
+        stats["energy"]["total"] / stats["population"], abs=0.01)
+    assert data["health"]["regime"] == "ecology"
+    assert "for 2 islands" in data["health"]["measures"]["population_stable"]
+    text = subprocess.run([sys.executable, "-m", "bytebiota", "status"], cwd=cluster.directory,
+                          env=cluster.env, capture_output=True, text=True, timeout=30,
+                          check=True).stdout
+    assert "health: " in text and "energy         mean " in text and "tasks " in text, text
+    island = subprocess.run([sys.executable, "-m", "bytebiota", "status", "--json", "--island",
+                             "1"], cwd=cluster.directory, env=cluster.env, capture_output=True,
+                            text=True, timeout=30, check=True)
+    soup = json.loads(island.stdout)["soup"]
+    assert soup["island"] == 1 and soup["segments"] == 512 and 0 < soup["occupancy"] < 1
+    assert len(soup["energy"]) == 512 and soup["names"]
+    cluster.stop_server()
+    events = cluster.journal()
+    assert any(e["event"] == "health" for e in events)
+    assert any(e["event"] == "stats" and "energy" in e for e in events)
+    summary = subprocess.run([sys.executable, "-m", "bytebiota", "replay", "--summary",
+                              "data/logs/server.jsonl"], cwd=cluster.directory,
+                             env=cluster.env, capture_output=True, text=True, timeout=60,
+                             check=False)
+    assert summary.returncode == 0, summary.stderr
+    for line in ("energy         mean", "resources      ", "tasks          ", "health         "):
+        assert line in summary.stdout, summary.stdout

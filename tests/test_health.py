@@ -56,6 +56,25 @@ def test_an_ecology_population_outside_the_seeds_range_names_it() -> None:
     assert health.summary(result) == "outside: population stable: population 812 (wanted 20..500)"
 
 
+def test_a_servers_islands_are_judged_as_soups_side_by_side() -> None:
+    """A server's stats sum N islands: 812 cells on 2 islands is a stable population, on 1
+    it is not; the crash threshold and the occupancy scale alike."""
+    event = {"step": 1, "population": 812, "genotypes": 600, "births": 1000, "deaths": 900,
+             "sizes": [[97, 812]], "energy": {"mean": 50.0, "total": 1.0, "broke": 0},
+             "islands": 2}
+    monitor = health.Monitor(copy_rate=0.005, soup_size=500_000)
+    monitor.check(event)
+    result = monitor.check({**event, "births": 2000, "deaths": 1800})
+    assert result["indicators"]["population_stable"], result
+    assert result["measures"]["population_stable"] == \
+        "population 812 (wanted 40..1,000 for 2 islands)"
+    # 812 x 97 bytes of 2 x 500,000: 8 %, under the 10 % bound; of one soup it would be 16 %
+    assert result["measures"]["occupancy"] == "occupancy 8% (wanted below 10%)"
+    result = monitor.check({**event, "step": 2, "population": 90, "births": 3000,
+                            "deaths": 2800, "sizes": [[97, 90]]})
+    assert "population_crash" in result["signs"]  # 90 < 2 x 50 after a peak of 812
+
+
 def test_a_sign_names_its_value_and_threshold() -> None:
     monitor = health.Monitor(copy_rate=0.005, soup_size=5_000_000)
     base = {"step": 1, "genotypes": 20, "sizes": [[97, 300]],

@@ -210,7 +210,7 @@ def base_message(name: str, attacker: Attacker) -> Message:
     if name == "RELEASE":
         return make(name, island=999_999, epoch=0)
     if name == "STATUS_REQUEST":
-        return make(name)
+        return make(name, island=0)
     if name == "BYE":
         return make(name, reason="bye")
     if name == "VALIDATION_RESULT":
@@ -261,6 +261,16 @@ VALID_STATS = st.fixed_dictionaries({}, optional={
                                  max_size=5)})
 EXTREME_STATS = {"step": 2**53 - 1, "sizes": [[2**30, 2**30]] * 2**16,
                  "mutations": {f"kind{k}": 2**53 - 1 for k in range(256)}}
+# the dashboards' figures at their bounds: genotypes, a soup map, the ecology's sums
+EXTREME_FIGURES = {
+    "top_genotypes": [["9" * 64, 2**20, 2**30, "z" * 64]] * 64,
+    "soup": {"segments": 4096, "names": ["a" * 64] * 4096, "runs": [[4095, 1]] * 4096,
+             "held": [8] * 4096, "energy": [-(2**53) + 1] * 4096},
+    "tasks": {f"t{k}": 2**30 for k in range(256)},
+    "energy": {"mean": 2**53 - 1, "total": -(2**53) + 1, "broke": 2**30},
+    "resources": {"total": 2**53 - 1, "strip": [2.0**53 - 1] * 4096},
+    "task_events": {f"t{k}": 2**53 - 1 for k in range(256)},
+    "deaths_by": {"starved": 2**53 - 1}, "spawned": 2**53 - 1}
 VALUES: dict[str, st.SearchStrategy[Any]] = {
     "u8": _ints(8), "u16": _ints(16), "u32": _ints(32), "u64": _ints(64),
     "i64": st.integers(-(2**63), 2**63 - 1),
@@ -409,7 +419,7 @@ def status(attacker: Attacker) -> dict[str, Any]:
     peer = attacker.session(MONITOR)
     assert peer is not None, "a monitor is refused"
     try:
-        peer.send(make("STATUS_REQUEST"))
+        peer.send(make("STATUS_REQUEST", island=0))
         reply = peer.receive()
         assert reply is not None and reply.name == "STATUS", \
             f"no STATUS ({reply}):\n" + Path(attacker.log).read_text()[-3000:]
@@ -484,7 +494,8 @@ def test_every_message_mutated_the_server_survives_and_the_honest_island_advance
     @given(mutations())
     @example(("REPORT", "none", None))  # accepted: the attacker holds an island
     @example(("REPORT", "value", ("stats", EXTREME_STATS)))  # accepted: the largest sums
-    @example(("STATUS_REQUEST", "none", None))  # which STATUS sums
+    @example(("REPORT", "value", ("stats", EXTREME_FIGURES)))  # accepted: shown by STATUS
+    @example(("STATUS_REQUEST", "none", None))  # which STATUS sums (and island 0's soup)
     @example(("REPORT", "value", ("stats", {"sizes": "abc"})))  # case 1 of the issue
     @example(("REPORT", "raw", ("stats", struct.pack(">I", 13) + b'{"step": NaN}')))
     def one(mutation: tuple[str, str, Any]) -> None:

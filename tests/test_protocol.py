@@ -65,6 +65,7 @@ FITTING: dict[str, dict[str, Any]] = {
                "stats": {"step": 5, "sizes": [[80, 3]], "mutations": {"copy": 1}}},
     "REPORT_ACK": {"immigrants": [b"a", b"b", b"c"], "batches": [7, 2**64 - 1],
                    "batch_sizes": [1, 2]},
+    "STATUS_REQUEST": {"island": 3},
     "STATUS": {"data": {"totals": {"steps": 1}, "workers": [], "islands": [{"id": 0}]}},
     "VALIDATE": {"genomes": [b"a"], "immigrants": [b"a", b"b"], "entered": [0, 2],
                  "steps": [5, 7]},
@@ -157,7 +158,7 @@ def test_handshake_and_role_specific_sessions() -> None:
     pump(client, make("LEASE_REQUEST", capacity=1), server)
     monitor_server, monitor = handshake(MONITOR)
     assert monitor_server.state == "ready_monitor" and monitor_server.is_monitor
-    pump(monitor, make("STATUS_REQUEST"), monitor_server)
+    pump(monitor, make("STATUS_REQUEST", island=-1), monitor_server)
     with pytest.raises(LocalProtocolError):
         monitor.send(make("LEASE_REQUEST", capacity=1))  # read-only: not even sendable
     # a monitor session fed a worker's message by a rogue peer

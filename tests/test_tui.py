@@ -214,6 +214,57 @@ def test_the_monitor_view_shows_workers_and_islands() -> None:
         assert fragment in text, fragment
 
 
+ECOLOGY_STATUS: dict[str, Any] = {
+    "server": {"seed": 9, "core": "compiled"},
+    "stats": {"step": 5_000_000, "population": 700, "genotypes": 40, "islands": 2,
+              "sizes": [[97, 700]], "births": 900, "deaths": 200, "mutations": {},
+              "top_genotypes": [["1/0097aab", 97, 400, "1/0097aaa"],
+                                ["0/0097aaa", 97, 300, "0/0666god"]],
+              "tasks": {"NOT": 70, "NAND": 350}, "energy": {"mean": 12.5, "total": 8750.0,
+                                                        "broke": 3},
+              "resources": {"total": 5e5, "strip": [1.0, 9.0, 4.0]},
+              "task_events": {"NOT": 80, "NAND": 900}, "deaths_by": {"starved": 5},
+              "spawned": 2},
+    "health": {"step": 5_000_000, "regime": "ecology",
+               "indicators": {"population_stable": True, "diversity": False},
+               "signs": [], "measures": {"diversity": "0.06 genotypes per cell (wanted above "
+                                                      "0.5)"}, "advice": []},
+    "soup": {"segments": 4, "names": ["0097aab"], "runs": [[0, 2], [-1, 2]], "held": [8, 4, 0, 0],
+             "energy": [40, 2, 0, 0], "island": 1, "occupancy": 0.4},
+    "workers": [{"id": "w1", "host": "lab1", "islands": [0, 1], "last_seen_s": 0.4,
+                 "instructions_per_s": 1_000_000, "state": "computing"}],
+    "islands": [{"id": 0, "worker": "w1", "population": 300, "epoch": 1, "steps": 2_500_000,
+                 "snapshot_age_s": 1.0},
+                {"id": 1, "worker": "w1", "population": 400, "epoch": 1, "steps": 2_500_000,
+                 "snapshot_age_s": 1.0}],
+}
+
+
+def test_the_monitor_shows_the_islands_ecology_health_soup_and_genotypes() -> None:
+    """Issue 18: distributed ecology is visible: the server's summed figures fill the same
+    ecology panel and health lines as `run`; `i` shows an island's soup map, `g` the top
+    genotypes of all islands."""
+    from bytebiota.status import MonitorProducer
+
+    producer = MonitorProducer("127.0.0.1", 1, "t")
+    producer.state.apply_status(ECOLOGY_STATUS)
+    state, extras = producer.state, producer.extras
+    text = render(state, extras, 120, 30)
+    for fragment in ("energy, field, tasks", "12.5", "NAND 50%", "NOT 10%",
+                     "outside: diversity: 0.06 genotypes per cell"):
+        assert fragment in text, (fragment, text)
+    assert producer.key("i") == "soup map of island 1" and producer.island == 1
+    text = render(state, extras, 120, 30)
+    assert "soup map of island 1: genotypes, 40% occupied" in text, text
+    assert producer.key("m") == "soup map: size classes"
+    assert producer.key("m") == "soup map: energy"
+    assert "soup map of island 1: energy 0..40, 40% occupied" in render(state, extras, 120, 30)
+    assert producer.key("i") == "soup map of island 0" and producer.island == 0
+    assert producer.key("g") == "top genotypes of all islands (island/name)"
+    text = render(state, extras, 120, 30)
+    assert "top genotypes" in text and "1/0097aab" in text and "0/0666god" in text, text
+
+
 def test_the_monitor_shows_a_hostile_peers_strings_escaped() -> None:
     """Issue 16, case 7: a host name with rich markup and an escape sequence neither breaks
     the monitor nor reaches the terminal as such."""
@@ -380,7 +431,7 @@ def test_the_soup_map_shows_where_genotypes_live_and_the_occupancy() -> None:
 
 def test_the_journal_soup_map_names_where_a_cell_lives() -> None:
     from bytebiota.config import isolated
-    from bytebiota.run import soup_map
+    from bytebiota.observe import soup_map
     from bytebiota.simulation import new_world
 
     world = new_world(isolated(named_flags={"--regime": "classic"}), 1)  # one 80-byte cell

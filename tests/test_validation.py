@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bytebiota import __version__, core
+from bytebiota import __version__, core, observe
 from bytebiota.batches import EMIGRANTS_PER_BATCH
 from bytebiota.config import isolated, public_values
 from bytebiota.protocol import RemoteProtocolError
@@ -58,18 +58,20 @@ def test_every_unbounded_field_has_a_constraint_and_every_constraint_a_field() -
 # ---- what honest peers send passes ------------------------------------------------------------
 
 
-def test_an_honest_workers_report_passes() -> None:
-    """Built as worker/client.py's report_message builds it, from a world that ran."""
-    config = isolated(["REGIME=classic", "SOUP_SIZE=60000"])
+@pytest.mark.parametrize("regime", ["classic", "ecology"])
+def test_an_honest_workers_report_passes(regime: str) -> None:
+    """Built as worker/client.py's report_message builds it, from a world that ran: the
+    ecology regime's figures (tasks, energy, the resource field ...) and the soup map too."""
+    config = isolated([f"REGIME={regime}", "SOUP_SIZE=60000"])
     world = new_world(config, 7)
     world.run(400_000)
     assert world.population > 1
+    stats = {"step": int(world.steps), **observe.figures(world)}
+    assert stats["soup"]["runs"] and stats["top_genotypes"]
+    assert ("energy" in stats and "energy" in stats["soup"]) == (regime == "ecology")
     report = make("REPORT", island=3, epoch=2, seq=40, steps=400_000, births=100, deaths=90,
                   population=world.population, genotypes=5, digest=bytes.fromhex(world.digest()),
-                  consumed=[4, 9], emigrants=world.emigrants(EMIGRANTS_PER_BATCH),
-                  stats={"step": int(world.steps),
-                         "sizes": [[int(a), int(b)] for a, b in world.size_classes()],
-                         "mutations": world.mutation_counts()})
+                  consumed=[4, 9], emigrants=world.emigrants(EMIGRANTS_PER_BATCH), stats=stats)
     assert arrive(report) == report
 
 
@@ -126,8 +128,8 @@ BASES: dict[str, dict[str, Any]] = {
 REFUSED: list[tuple[str, dict[str, Any], str]] = [
     # case 1 of the issue: the shapes that passed the codec and crashed the server
     ("REPORT", {"stats": {"sizes": "abc"}}, "REPORT.stats.sizes: a list is expected"),
-    ("REPORT", {"stats": {"sizes": [[80]]}}, r"REPORT.stats.sizes\[0\]: a pair"),
-    ("REPORT", {"stats": {"sizes": [[80, 5, 1]]}}, r"sizes\[0\]: a pair"),
+    ("REPORT", {"stats": {"sizes": [[80]]}}, r"REPORT.stats.sizes\[0\]: a list of 2 items"),
+    ("REPORT", {"stats": {"sizes": [[80, 5, 1]]}}, r"sizes\[0\]: a list of 2 items"),
     ("REPORT", {"stats": {"sizes": [[80, "5"]]}}, r"sizes\[0\]\[1\]: an integer is expected"),
     ("REPORT", {"stats": {"sizes": [[80, True]]}}, r"an integer is expected, got True"),
     ("REPORT", {"stats": {"sizes": [[-1, 5]]}}, r"-1 is outside 0 to 2"),
@@ -138,8 +140,27 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("REPORT", {"stats": {"mutations": {"\x1b[2J": 1}}}, r"mutations key: '\\x1b\[2J'"),
     ("REPORT", {"stats": {"mutations": {f"k{k}": 1 for k in range(257)}}}, "257 entries"),
     ("REPORT", {"stats": {"step": 2**53}}, "REPORT.stats.step: 9007199254740992 is outside"),
-    ("REPORT", {"stats": {"tasks": {}}}, "REPORT.stats: unknown key 'tasks'"),
-    ("REPORT", {"stats": {"sizes": [[[[[[1]]]]]]}}, "a pair"),
+    ("REPORT", {"stats": {"task": {}}}, "REPORT.stats: unknown key 'task'"),
+    ("REPORT", {"stats": {"sizes": [[[[[[1]]]]]]}}, "a list of 2 items"),
+    # the figures the dashboards show: genotypes, the soup map, the ecology's
+    ("REPORT", {"stats": {"top_genotypes": [["0080aaa", 80, 5]]}}, "a list of 4 items"),
+    ("REPORT", {"stats": {"top_genotypes": [["\x1b[2J", 80, 5, "0666god"]]}},
+     r"top_genotypes\[0\]\[0\]"),
+    ("REPORT", {"stats": {"top_genotypes": [["0080aaa", 80, 5, "0666god"]] * 65}}, "65 items"),
+    ("REPORT", {"stats": {"soup": {"segments": 2, "names": ["0080aaa"], "runs": [[1, 2]],
+                                   "held": [8, 8]}}}, "the soup map in `stats` is whole"),
+    ("REPORT", {"stats": {"soup": {"segments": 2, "names": [], "runs": [[-1, 3]],
+                                   "held": [0, 0]}}}, "the soup map in `stats` is whole"),
+    ("REPORT", {"stats": {"soup": {"segments": 1, "names": [], "runs": [[-1, 1]],
+                                   "held": [0], "energy": []}}}, "the soup map"),
+    ("REPORT", {"stats": {"soup": {"segments": 1, "runs": [[-1, 1]], "held": [0]}}},
+     "the soup map"),
+    ("REPORT", {"stats": {"soup": {"segments": 1, "names": [], "runs": [[-1, 1]],
+                                   "held": [9]}}}, r"held\[0\]: 9 is outside"),
+    ("REPORT", {"stats": {"energy": {"mean": 1e300}}}, "energy.mean: 1e\\+300 is outside"),
+    ("REPORT", {"stats": {"energy": {"mean": 1.0, "peak": 2}}}, "unknown key 'peak'"),
+    ("REPORT", {"stats": {"tasks": {"NAND": -1}}}, r"tasks\['NAND'\]: -1 is outside"),
+    ("REPORT", {"stats": {"resources": {"strip": [1.0] * 4097}}}, "4097 items"),
     # the report's own figures
     ("REPORT", {"digest": b"d" * 31}, "REPORT.digest: 31 bytes, outside exactly 32 bytes"),
     ("REPORT", {"steps": MAX_BATCH_STEPS + 1}, "REPORT.steps"),

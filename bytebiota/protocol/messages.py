@@ -52,7 +52,7 @@ from bytebiota.protocol.schema import (
     Num,
     Obj,
     OneOf,
-    Pair,
+    Row,
     Rule,
     Text,
 )
@@ -126,8 +126,12 @@ MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
          "the snapshot is stored"),
     15: ("RELEASE", (("island", "u32"), ("epoch", "u32")), "c", "the worker gives a lease back"),
     16: ("REVOKE", (("island", "u32"), ("epoch", "u32")), "s", "the server takes a lease back"),
-    17: ("STATUS_REQUEST", (), "c", "a monitor asks for the experiment's state"),
-    18: ("STATUS", (("data", "json"),), "s", "the experiment's state"),
+    17: ("STATUS_REQUEST", (("island", "i64"),), "c",
+         "a monitor asks for the experiment's state, with island `island`'s soup map "
+         "(-1: none)"),
+    18: ("STATUS", (("data", "json"),), "s",
+         "the experiment's state: totals, workers, islands, the summed `stats` and their "
+         "`health`, and the `soup` map asked for"),
     19: ("SHUTDOWN", (("reason", "str"),), "s", "the server is stopping; reconnect later"),
     20: ("BYE", (("reason", "str"),), "b", "a clean goodbye"),
     21: ("VALIDATE", (("job", "u64"), ("island", "u32"), ("seed", "u64"), ("snapshot", "bytes"),
@@ -166,6 +170,9 @@ MAX_CAPACITY = 1024  # islands one LEASE_REQUEST asks for (a worker process asks
 MAX_CORES = 4096  # HELLO's cores (0: a monitor's)
 MAX_SIZE_CLASSES = 2**16  # distinct genome sizes in a REPORT's stats
 MAX_NAMED = 256  # entries of a json map keyed by name (mutation kinds, tasks, ...)
+MAX_TOP_GENOTYPES = 64  # genotypes listed in a REPORT's stats (a worker sends 10)
+MAX_SOUP_SEGMENTS = 4096  # stretches of a REPORT's soup map (a worker sends 512)
+MAX_STRIP = 4096  # regions of a REPORT's resource strip (a worker sends at most 64)
 MAX_SNAPSHOT = 2**31 - 1  # MAX_MESSAGE_SIZE's own bound (the frame limit comes first)
 MAX_LINE = 256  # a host name, a software description, a server id
 MAX_REASON = 4096  # a REJECT, BYE or SHUTDOWN reason
@@ -177,6 +184,8 @@ WORKER_ID_CHARS = "A-Za-z0-9._:@-"
 
 COUNT = Int(0, MAX_COUNT)
 NAME = Text(64, 1, "A-Za-z0-9_.-")  # a key of a json map: a mutation kind, a task, ...
+GENOTYPE = Text(64, 1, "A-Za-z0-9")  # a genotype's name: 0080aab (its parent's: 0666god)
+ENERGY = Num(-MAX_COUNT, MAX_COUNT)  # an amount of energy, in whole units
 GENOME = Blob(1, MAX_GENOME_SIZE)
 DIGEST = Blob(DIGEST_SIZE, DIGEST_SIZE)
 WORKER_ID = Text(MAX_WORKER_ID, 0, WORKER_ID_CHARS)
@@ -188,9 +197,41 @@ BATCH_STEPS = Int(0, MAX_BATCH_STEPS)
 # optional: the server sums what is there.
 REPORT_STATS = Obj({
     "step": COUNT,  # the island's steps so far
-    "sizes": ListOf(Pair(Int(0, MAX_CELLS), Int(0, MAX_CELLS)), MAX_SIZE_CLASSES),  # [size, cells]
+    "sizes": ListOf(Row(Int(0, MAX_CELLS), Int(0, MAX_CELLS)),  # [size, cells]
+                    MAX_SIZE_CLASSES),
     "mutations": MapOf(NAME, COUNT, MAX_NAMED),  # kind: count so far
+    "top_genotypes": ListOf(Row(GENOTYPE, Int(1, MAX_GENOME_SIZE), Int(1, MAX_CELLS), GENOTYPE),
+                            MAX_TOP_GENOTYPES),  # [name, size, cells, parent], most cells first
+    "soup": Obj({  # the soup map (bytebiota/observe.py ``soup_map``)
+        "segments": Int(1, MAX_SOUP_SEGMENTS), "names": ListOf(GENOTYPE, MAX_SOUP_SEGMENTS),
+        "runs": ListOf(Row(Int(-1, MAX_SOUP_SEGMENTS - 1), Int(1, MAX_SOUP_SEGMENTS)),
+                       MAX_SOUP_SEGMENTS),
+        "held": ListOf(Int(0, 8), MAX_SOUP_SEGMENTS), "energy": ListOf(ENERGY, MAX_SOUP_SEGMENTS),
+    }),
+    # the ecology regime (core/stats.py ``ecology_stats``)
+    "tasks": MapOf(NAME, Int(0, MAX_CELLS), MAX_NAMED),  # task: cells that performed it
+    "energy": Obj({"mean": ENERGY, "total": ENERGY, "broke": Int(0, MAX_CELLS)}),
+    "resources": Obj({"total": ENERGY, "strip": ListOf(ENERGY, MAX_STRIP)}),
+    "task_events": MapOf(NAME, COUNT, MAX_NAMED),  # task: rewarded so far
+    "deaths_by": MapOf(NAME, COUNT, MAX_NAMED),  # cause: deaths so far
+    "spawned": COUNT,  # cells injected from the seed bank so far
 })
+
+
+def soup_map_holds(stats: dict[str, Any]) -> bool:
+    """A REPORT's soup map (when it has one) is whole: its runs name only its names and
+    cover its segments, one ``held`` (and ``energy``, when given) per segment."""
+    soup = stats.get("soup")
+    if soup is None:
+        return True
+    if not {"segments", "names", "runs", "held"} <= set(soup):
+        return False
+    segments, names = soup["segments"], soup["names"]
+    return (all(slot < len(names) for slot, _ in soup["runs"])
+            and sum(count for _, count in soup["runs"]) == segments
+            and len(soup["held"]) == segments
+            and len(soup.get("energy", soup["held"])) == segments)
+
 
 # STATUS, loosely: the monitor shows these parts; anything else may come, nested a little.
 _STATUS_ROW = Obj({}, extra=AnyJson(4))
@@ -215,6 +256,7 @@ CONSTRAINTS: dict[str, dict[str, Rule]] = {
               "batches": ListOf(None, MAX_BATCH_IDS),
               "batch_sizes": ListOf(Int(0, MAX_IMMIGRANTS), MAX_BATCH_IDS)},
     "NO_WORK": {"retry_after": Num(0.0, 3600.0)},
+    "STATUS_REQUEST": {"island": Int(-1, 2**32 - 1)},
     "REPORT": {"steps": BATCH_STEPS, "births": BATCH_STEPS, "deaths": BATCH_STEPS,
                "population": Int(0, MAX_CELLS), "genotypes": Int(0, MAX_CELLS),
                "digest": DIGEST, "consumed": ListOf(None, MAX_BATCH_IDS),
@@ -246,6 +288,9 @@ RELATIONS: dict[str, tuple[tuple[str, Callable[[dict[str, Any]], bool]], ...]] =
                lambda f: f["role"] != WORKER or (f["worker_id"] != "" and f["cores"] >= 1)),),
     "LEASE": (("one size in `batch_sizes` per id in `batches`, adding up to the count of "
                "`immigrants`", _batches_add_up),),
+    "REPORT": (("the soup map in `stats` is whole: its runs name only its names and cover its "
+                "segments, with one `held` (and `energy`) per segment",
+                lambda f: soup_map_holds(f["stats"])),),
     "REPORT_ACK": (("as in LEASE", _batches_add_up),),
     "VALIDATE": (("one count in `entered` per batch in `steps`, adding up to the count of "
                   "`immigrants`", lambda f: len(f["entered"]) == len(f["steps"]) and

@@ -12,7 +12,7 @@ RemoteProtocolError naming where it was and what was wrong; ``describe`` says wh
                            from the regex class ``chars`` when given
     Blob(min, max)         bytes of min..max length
     ListOf(item, max)      a list of at most max items, each by ``item`` (None: any)
-    Pair(a, b)             a list of exactly two items: a, then b
+    Row(a, b, ...)         a list of exactly these items: a, then b, ...
     MapOf(key, value, max) a JSON object of at most max entries, keys by ``key`` (a Text)
     Obj(fields, extra)     a JSON object with these keys, each optional; any other key is
                            refused unless ``extra`` (a rule for the values of other keys)
@@ -177,19 +177,21 @@ class ListOf(Rule):
         return f"≤ {number(self.max_items)} items{each}"
 
 
-@dataclass(frozen=True)
-class Pair(Rule):
-    first: Rule
-    second: Rule
+class Row(Rule):
+    """A list of exactly as many items as rules, each by its rule, in order."""
+
+    def __init__(self, *items: Rule) -> None:
+        self.items = items
 
     def check(self, value: Any, where: str) -> None:
-        if not isinstance(value, list) or len(value) != 2:
-            raise _fail(where, f"a pair [a, b] is expected, got {preview(value)}")
-        self.first.check(value[0], f"{where}[0]")
-        self.second.check(value[1], f"{where}[1]")
+        if not isinstance(value, list) or len(value) != len(self.items):
+            raise _fail(where, f"a list of {len(self.items)} items is expected, got "
+                        f"{preview(value)}")
+        for k, (rule, item) in enumerate(zip(self.items, value, strict=True)):
+            rule.check(item, f"{where}[{k}]")
 
     def describe(self) -> str:
-        return f"[{self.first.describe()}; {self.second.describe()}]"
+        return "[" + "; ".join(rule.describe() for rule in self.items) + "]"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bytebiota import __version__, checkpoints, core, logs, simulation
+from bytebiota import __version__, checkpoints, core, health, logs, simulation
 from bytebiota.config import Config, public_values
 from bytebiota.errors import ConfigError, Failure, UserError
 from bytebiota.journal import FORMAT, Journal, cut, scan
@@ -77,6 +77,10 @@ class Server:
         self.arbitrating: dict[int, asyncio.Task[None]] = {}
         self.seed = seed
         self.journal = journal
+        # the experiment's health, judged at each journaled stats event as `run` judges its
+        # one world (bytebiota/health.py; the islands as soups side by side)
+        self.health = health.Monitor.of(public_values(config), config.global_.regime)
+        self.last_health: dict[str, Any] | None = None
         self.checkpoint_trouble: str | None = None  # why the last checkpoint failed
         self.snapshot_trouble: str | None = None  # why the last snapshot was not stored
         self.wal = Durability(journal, log, self.disk_log)
@@ -258,7 +262,7 @@ class Server:
     async def _monitor_session(self, stream: Stream) -> None:
         while (message := await stream.receive()) is not None:
             if message.name == "STATUS_REQUEST":
-                await stream.send(make("STATUS", data=self.status()))
+                await stream.send(make("STATUS", data=self.status(message["island"])))
             elif message.name == "HEARTBEAT":
                 await stream.send(make("HEARTBEAT_ACK", sent=message["sent"]))
             elif message.name == "BYE":
@@ -492,9 +496,20 @@ class Server:
 
     # ---- housekeeping ------------------------------------------------------------------
 
-    def status(self) -> dict[str, Any]:
+    def journal_stats(self) -> None:
+        """The experiment's ``stats`` event and its ``health`` event, as `run` writes them."""
+        event = self.coordinator.stats_event()
+        self.wal.write("stats", **event)
+        self.last_health = self.health.check(event)
+        self.wal.write("health", **self.last_health)
+
+    def status(self, island: int = -1) -> dict[str, Any]:
+        """The STATUS a monitor asked for: with island ``island``'s soup map (-1: none)."""
         data = self.coordinator.status()
         data["stats"] = self.coordinator.stats_event()
+        data["health"] = self.last_health
+        if island >= 0:
+            data["soup"] = self.coordinator.soup(island, self.config.soup.soup_size)
         data["server"] = {"version": __version__, "core": core.describe(), "seed": self.seed,
                           "data_dir": self.config.global_.data_base_dir,
                           "port": self.port, "pending_connections": self.pending,
@@ -604,7 +619,7 @@ class Server:
             await self.deliver_notices()
             now = time.monotonic()
             if now - last_stats >= STATS_SECONDS:
-                self.wal.write("stats", **self.coordinator.stats_event())
+                self.journal_stats()
                 last_stats = now
             if now - last_checkpoint >= interval:
                 self.checkpoint()
@@ -622,7 +637,8 @@ class Server:
             task.cancel()
         self.write_events()
         path = self.checkpoint()
-        self.wal.write("end", **self.coordinator.totals_view())
+        totals = self.coordinator.totals_view()
+        self.wal.write("end", step=totals["steps"], **totals)
         self.wal.sync()
         self.journal.close()
         if self.wal.trouble:

@@ -61,6 +61,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bytebiota.observe import TOP_GENOTYPES
 from bytebiota.protocol.messages import (
     MAX_SPAN_BATCHES,
     REPORT_ACCEPTED,
@@ -925,23 +926,73 @@ class Coordinator:
 
     def stats_event(self) -> dict[str, Any]:
         """The experiment's ``stats`` journal event, as ``bytebiota run`` writes one, summed
-        over the islands' latest reports (``genotypes`` sums the islands' counts)."""
+        over the islands' latest reports (bytebiota/observe.py ``figures``): ``genotypes``
+        sums the islands' counts; ``top_genotypes`` are the most abundant of all islands,
+        each named ``island/name`` (names are an island's own: 0080aab of two islands are
+        two genotypes); in the ecology regime, cells doing each task, energy (the mean over
+        all cells), the resource field (its total, and each region's mean over the islands),
+        rewarded task events, causes of death and spawns."""
         totals = self.totals_view()
         sizes: dict[int, int] = {}
-        mutations: dict[str, int] = {}
+        sums: dict[str, dict[str, int]] = {"mutations": {}, "tasks": {}, "task_events": {},
+                                           "deaths_by": {}}
+        top: list[list[Any]] = []
+        energy = {"total": 0.0, "broke": 0}
+        resources = 0.0
+        strips: list[list[float]] = []
+        spawned = 0
+        ecology = False
         for island in self.islands.values():
-            for size, cells in island.stats.get("sizes", []):
+            stats = island.stats
+            for size, cells in stats.get("sizes", []):
                 sizes[int(size)] = sizes.get(int(size), 0) + int(cells)
-            for kind, count in island.stats.get("mutations", {}).items():
-                mutations[str(kind)] = mutations.get(str(kind), 0) + int(count)
-        return {
+            for key, into in sums.items():
+                for name, count in stats.get(key, {}).items():
+                    into[str(name)] = into.get(str(name), 0) + int(count)
+            top += [[f"{island.id}/{name}", size, cells, f"{island.id}/{parent}"]
+                    for name, size, cells, parent in stats.get("top_genotypes", [])]
+            if "energy" in stats:
+                ecology = True
+                energy["total"] += float(stats["energy"].get("total", 0.0))
+                energy["broke"] += int(stats["energy"].get("broke", 0))
+                resources += float(stats.get("resources", {}).get("total", 0.0))
+                strips.append([float(v) for v in stats.get("resources", {}).get("strip", [])])
+                spawned += int(stats.get("spawned", 0))
+        top.sort(key=lambda row: (-int(row[2]), row[0]))
+        event: dict[str, Any] = {
             "step": totals["steps"], "population": totals["population"],
             "genotypes": sum(i.genotypes for i in self.islands.values()),
             "sizes": [[s, n] for s, n in sorted(sizes.items())],
-            "births": totals["births"], "deaths": totals["deaths"], "mutations": mutations,
+            "births": totals["births"], "deaths": totals["deaths"],
+            "mutations": sums["mutations"], "top_genotypes": top[:TOP_GENOTYPES],
+            "top": [top[0][0], top[0][2]] if top else None,
             "islands": len(self.islands), "workers": len(self.workers),
             "reports_accepted": totals["reports_accepted"], "migrants": totals["migrants"],
         }
+        if ecology:
+            population = totals["population"]
+            width = min((len(strip) for strip in strips), default=0)
+            event.update({
+                "tasks": sums["tasks"],
+                "energy": {"mean": round(energy["total"] / population, 3) if population else 0.0,
+                           "total": round(energy["total"], 3), "broke": energy["broke"]},
+                "resources": {"total": round(resources, 3),
+                              "strip": [round(sum(s[k] for s in strips) / len(strips), 1)
+                                        for k in range(width)]},
+                "task_events": sums["task_events"], "deaths_by": sums["deaths_by"],
+                "spawned": spawned,
+            })
+        return event
+
+    def soup(self, island_id: int, soup_size: int) -> dict[str, Any] | None:
+        """Island ``island_id``'s soup map from its latest report (None: no such island, or
+        no map yet), with ``island`` and its ``occupancy`` (of ``soup_size`` bytes)."""
+        island = self.islands.get(island_id)
+        if island is None or "soup" not in island.stats:
+            return None
+        held = sum(int(size) * int(cells) for size, cells in island.stats.get("sizes", []))
+        return {**island.stats["soup"], "island": island.id,
+                "occupancy": held / soup_size if soup_size else None}
 
     def status(self) -> dict[str, Any]:
         now = self.clock()

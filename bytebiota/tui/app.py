@@ -41,13 +41,15 @@ class Producer(Protocol):
         """React to a key; return a message to show, or QUIT."""
 
 
-def common_key(extras: Extras, key: str) -> str | None:
-    """The keys every dashboard shares: q quits, p (or space) pauses and resumes, ? lists
-    every key of this dashboard."""
+def common_key(extras: Extras, key: str, state: State | None = None) -> str | None:
+    """The keys every dashboard shares: q quits, p (or space) pauses and resumes, m cycles
+    the bottom left panel (the sizes, then the soup map's colourings: energy only where
+    ``state``'s map carries it), ? lists every key of this dashboard."""
     if key in ("q", "Q"):
         return QUIT
     if key in ("m", "M"):  # the bottom left panel: sizes, then the soup map's colourings
-        modes = ("", *MAP_MODES)
+        energy = state is not None and "energy" in state.soup
+        modes = ("", *(m for m in MAP_MODES if m != "energy" or energy))
         extras.map_mode = modes[(modes.index(extras.map_mode) + 1) % len(modes)]
         return f"soup map: {extras.map_mode}" if extras.map_mode else "genome sizes"
     if key == "?":

@@ -70,8 +70,9 @@ class State:
     task_events: dict[str, int] = field(default_factory=dict)  # ecology: rewarded, in all
     deaths_by: dict[str, int] = field(default_factory=dict)  # ecology: starved, reaped
     spawned: int = 0  # ecology: cells injected from the seed bank
-    soup: dict[str, Any] = field(default_factory=dict)  # the folded soup map (run.soup_map)
+    soup: dict[str, Any] = field(default_factory=dict)  # the folded soup map (observe.soup_map)
     soup_size: int = 0
+    soup_label: str = ""  # whose soup the map shows, when the stream has several (a server)
 
     def apply_status(self, status: dict[str, Any]) -> None:
         """Fold in a server's STATUS (``bytebiota monitor``)."""
@@ -87,6 +88,11 @@ class State:
             self.apply({"event": "stats", **stats})
         self.workers = list(status.get("workers", []))
         self.islands = list(status.get("islands", []))
+        if self.monitor is None and status.get("health"):
+            self.health = dict(status["health"])  # judged by the server (bytebiota.health)
+        soup = status.get("soup")
+        self.soup = dict(soup) if soup else {}
+        self.soup_label = f"island {soup['island']}" if soup else ""
 
     def apply(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
@@ -99,11 +105,7 @@ class State:
             max_steps = config.get("MAX_STEPS")
             self.max_steps = int(max_steps) if isinstance(max_steps, int) else None
             self.soup_size = int(config.get("SOUP_SIZE", 0))
-            self.monitor = diagnostics.Monitor(
-                copy_rate=float(config.get("COPY_BIT_FLIP_RATE", 0.0)),
-                soup_size=int(config.get("SOUP_SIZE", 1)),
-                regime="classic" if self.regime == "classic" else "ecology",
-                ancestor_size=diagnostics.ancestor_size(config.get("ANCESTOR", "")))
+            self.monitor = diagnostics.Monitor.of(config, self.regime)
         elif kind == "stats":
             births, deaths = int(event["births"]), int(event["deaths"])
             mutations = sum(int(v) for v in event.get("mutations", {}).values())
@@ -147,8 +149,8 @@ class State:
             self.ended = False
         elif kind == "end":
             self.ended = True
-            self.step = int(event["step"])
-            self.digest = str(event["digest"])
+            self.step = int(event.get("step", self.step))
+            self.digest = str(event.get("digest", ""))  # a server's end has no one digest
 
     def soup_cells(self) -> list[str | None]:
         """The soup map, one genotype name (None: free memory) per segment, in soup order."""
@@ -159,10 +161,34 @@ class State:
         return out
 
     def occupancy(self) -> float | None:
-        """The share of the soup held by cells (their own memory), when the size is known."""
+        """The share of the soup held by cells (their own memory), when the size is known
+        (or the map's own, a server's island)."""
+        if self.soup.get("occupancy") is not None:
+            return float(self.soup["occupancy"])
         if not self.soup_size:
             return None
         return sum(size * cells for size, cells in self.sizes) / self.soup_size
+
+    def ecology_lines(self) -> list[str]:
+        """Energy, resources, tasks, causes of death and spawns, as lines of text (none
+        outside the ecology regime): `replay --summary` and `status` show them."""
+        if not self.energy:
+            return []
+        cells = max(1, self.population)
+        done = [f"{name} {n:,} ({100 * n / cells:.0f}%)" for name, n in self.tasks.items() if n]
+        rewarded = sum(self.task_events.values())
+        made_room = self.deaths - sum(self.deaths_by.values())
+        return [
+            f"energy         mean {float(self.energy.get('mean', 0.0)):,.1f}, total "
+            f"{float(self.energy.get('total', 0.0)):,.0f}, "
+            f"{int(self.energy.get('broke', 0)):,} cells at or below zero",
+            f"resources      {float(self.resources.get('total', 0.0)):,.0f} in the field",
+            "tasks          " + (", ".join(done) if done else "none performed by a living cell")
+            + f"; {rewarded:,} rewarded performances in all",
+            "deaths by      " + ", ".join(f"{k} {v:,}" for k, v in self.deaths_by.items())
+            + f", making room {made_room:,}",
+            f"spawned        {self.spawned:,} from the seed bank",
+        ]
 
     def top_sizes(self, n: int) -> list[tuple[int, int]]:
         """The n most populated size classes, most cells first."""

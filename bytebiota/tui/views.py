@@ -40,6 +40,7 @@ class Extras:
     map_mode: str = ""  # "" the genome sizes; else the soup map, coloured as MAP_MODES say
     selected: int = -1  # the row of the top genotypes picked with the arrow keys (-1: none)
     detail: list[str] = field(default_factory=list)  # its details (tui/drill.py), on Enter
+    genotypes: bool = False  # monitor: the top genotypes in the islands' place (``g``)
 
 
 def detail_panel(lines: list[str], rows: int, width: int) -> RenderableType:
@@ -64,8 +65,9 @@ def detail_panel(lines: list[str], rows: int, width: int) -> RenderableType:
 
 
 # The soup map's colourings, in the order ``m`` cycles through them (after the sizes panel).
-# An "ecotypes" colouring joins them when the stats carry each genotype's ecotype.
-MAP_MODES = ("genotypes", "size classes")
+# "energy" shows only where the stats carry it (the ecology regime). An "ecotypes" colouring
+# joins them when the stats carry each genotype's ecotype.
+MAP_MODES = ("genotypes", "size classes", "energy")
 # Distinct colours of the 256-colour palette for genotypes (a genotype keeps its colour: it is
 # chosen from its name), and a cold-to-hot ramp for sizes.
 GENOTYPE_COLOURS = (196, 46, 21, 226, 201, 51, 208, 93, 118, 33, 214, 129, 160, 40, 27, 220,
@@ -85,6 +87,10 @@ def soup_panel(state: State, rows: int, width: int, mode: str) -> RenderableType
     free memory a dark dot."""
     cells = state.soup_cells()
     held = list(state.soup.get("held", [])) or [8] * len(cells)
+    energy = [int(e) for e in state.soup.get("energy", [])]
+    if mode == "energy" and len(energy) != len(cells):
+        mode = "genotypes (no energy in this stream)"
+    top = max([e for e in energy if e > 0], default=1)
     columns = max(1, width - 4)
     chars = columns * max(1, rows)
     text = Text()
@@ -104,13 +110,21 @@ def soup_panel(state: State, rows: int, width: int, mode: str) -> RenderableType
         if mode == "size classes":
             step = (int(name[:4]) - lo) * (len(SIZE_RAMP) - 1) // max(1, hi - lo)
             text.append(glyph, style=f"color({SIZE_RAMP[step]})")
+        elif mode == "energy":  # the stretches' mean, broke cells in the ramp's coldest
+            held_energy = [e for e, n in zip(energy[first:last], cells[first:last],
+                                             strict=True) if n]
+            mean = sum(held_energy) / len(held_energy)
+            step = max(0, min(len(SIZE_RAMP) - 1, round(mean * (len(SIZE_RAMP) - 1) / top)))
+            text.append(glyph, style=f"color({SIZE_RAMP[step]})")
         else:
             text.append(glyph, style=genotype_colour(name))
     if not cells:
         text.append("no soup map in this stream", style="dim")
     occupancy = state.occupancy()
     held_share = f", {occupancy:.0%} occupied" if occupancy is not None else ""
-    return Panel(text, title=f"soup map: {mode}{held_share}", box=box.ROUNDED)
+    label = f"energy 0..{top:,}" if mode == "energy" else mode
+    where = f" of {state.soup_label}" if state.soup_label else ""
+    return Panel(text, title=f"soup map{where}: {label}{held_share}", box=box.ROUNDED)
 
 
 def help_panel(extras: Extras) -> RenderableType:
@@ -364,12 +378,14 @@ def dashboard(state: State, extras: Extras, width: int = 80, height: int = 24) -
         Layout(side_panel, name="totals", size=side),
     )
     rows = max(3, inside - 2)
-    if extras.label == "monitor":  # a server: its workers and islands instead of genotypes
+    if extras.label == "monitor":  # a server: its workers, islands and top genotypes
         split = max(3, rows // 2)
         right = Layout(name="fleet")
+        lower = (help_panel(extras) if extras.help
+                 else genotypes_panel(state, rows - split) if extras.genotypes
+                 else islands_panel(state, rows))
         right.split_column(Layout(workers_panel(state, split - 1), size=split + 2),
-                           Layout(help_panel(extras) if extras.help
-                                  else islands_panel(state, rows)))
+                           Layout(lower))
         layout["bottom"].split_row(Layout(left, name="sizes", size=half), right)
         return layout
     layout["bottom"].split_row(

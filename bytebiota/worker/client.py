@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bytebiota import __version__, core, logs, resources, simulation
+from bytebiota import __version__, core, logs, observe, resources, simulation
 from bytebiota.batches import Outcome, finish, start
 from bytebiota.config import Config, from_values
 from bytebiota.core.world import SnapshotError, World
@@ -597,9 +597,7 @@ class Worker:
             steps=outcome.steps, births=outcome.births, deaths=outcome.deaths,
             population=outcome.population, genotypes=outcome.genotypes,
             digest=outcome.digest, consumed=consumed, emigrants=outcome.emigrants,
-            stats={"step": int(world.steps),
-                   "sizes": [[int(a), int(b)] for a, b in world.size_classes()],
-                   "mutations": world.mutation_counts()},
+            stats={"step": int(world.steps), **observe.figures(world)},
         )
 
     async def validate(self, stream: Stream, job: Message, done: asyncio.Event) -> None:
