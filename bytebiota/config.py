@@ -50,6 +50,7 @@ class Source(Enum):
     DOTENV = ".env"
     ENV = "environment"
     FLAG = "flag"
+    CHECKPOINT = "checkpoint"  # a resumed run's world, as its checkpoint recorded it
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ class AncestorConfig:
 class LoggingConfig:
     log_interval_slices: int
     log_jsonl_path: str
+    ecotype_share: float
     console_summary: bool
     refresh_hz: float
     log_level: str
@@ -649,17 +651,16 @@ def load(
 
     _derive_paths(values, origins)
     _cross_check(values, origins)
+    return _built(values, origins, tuple(notices), machine)
+
+
+def _built(values: dict[str, Value], origins: dict[str, Origin], notices: tuple[str, ...],
+           machine: resources.Machine | None) -> Config:
     groups: dict[str, Any] = {}
     for group, cls in GROUP_CLASSES.items():
         members = {v.field: values[v.name] for v in VARIABLES if v.group == group}
         groups[group + "_" if group == "global" else group] = cls(**members)
-    return Config(
-        **groups,
-        values=values,
-        origins=origins,
-        notices=tuple(notices),
-        machine=machine,
-    )
+    return Config(**groups, values=values, origins=origins, notices=notices, machine=machine)
 
 
 DERIVED_PATHS = {
@@ -721,6 +722,18 @@ def isolated(settings: Iterable[str] = (), named_flags: Mapping[str, str] | None
     """A configuration from the given flags alone: no file, .env or environment (for
     recorded configurations and fixed workloads)."""
     return load(settings=settings, named_flags=named_flags, environ={}, use_dotenv=False)
+
+
+def resumed(config: Config, recorded: Mapping[str, Value], names: Iterable[str]) -> Config:
+    """``config`` with the variables ``names`` as ``recorded`` has them (a checkpoint's, for
+    the world it holds): a resumed run is judged, classified and checkpointed as the world
+    it continues, not by this invocation's defaults (REGIME's, among others)."""
+    values, origins = dict(config.values), dict(config.origins)
+    for name in names:
+        if name in recorded and lookup(name) is not None:
+            values[name] = recorded[name]
+            origins[name] = Origin(Source.CHECKPOINT, "the run's checkpoint")
+    return _built(values, origins, config.notices, config.machine)
 
 
 def from_values(values: Mapping[str, Value]) -> Config:

@@ -36,6 +36,7 @@ class CultureResult:
     replicates: bool
     cells: int
     first_daughter_instructions: int | None
+    instructions: int = 0  # what the culture ran (fewer than asked when it died out)
 
 
 def culture(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> CultureResult:
@@ -56,7 +57,7 @@ def culture(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> Cultur
         if report.extinct:
             break
     replicates = int(world.genebank.born[gid]) >= 2
-    return CultureResult(replicates, int(world.population), first)
+    return CultureResult(replicates, int(world.population), first, done)
 
 
 @dataclass
@@ -66,6 +67,11 @@ class CocultureResult:
     steps: list[int] = field(default_factory=list)  # when the populations were sampled
     populations: dict[str, list[int]] = field(default_factory=dict)  # genotype -> cells
     persists: dict[str, bool] = field(default_factory=dict)  # alive at the end
+
+    @property
+    def instructions(self) -> int:
+        """What the co-culture ran (fewer than asked when it died out)."""
+        return self.steps[-1] if self.steps else 0
 
 
 def coculture(genomes: list[tuple[str, bytes]], config: Config, steps: int = DEFAULT_STEPS,

@@ -19,15 +19,18 @@ between are not known, and the export says which links they are.
 The CSV has the standard's ``id`` and ``ancestor_list`` (``[NONE]`` for a root), its optional
 ``origin_time``, ``num_orgs`` (living cells at the checkpoint) and ``total_orgs`` (cells ever
 born), and our own ``name``, ``size``, ``sequence`` (the genome in hex; empty for a transient
-whose genome was not kept), ``permanent`` and ``inferred`` (whether the link to the ancestor
-is inferred) columns. Newick: one tree per root, each node named by its genotype, branch
-lengths in steps (instructions) from the parent's appearance to the child's.
+whose genome was not kept), ``permanent``, ``inferred`` (whether the link to the ancestor
+is inferred) and ``ecotype`` (its ecological class, from the journal's ``ecotype`` events;
+empty when the run did not classify it) columns. Newick: one tree per root, each node named
+by its genotype, branch lengths in steps (instructions) from the parent's appearance to the
+child's.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +55,7 @@ class Taxon:
     born: int
     permanent: bool = True
     inferred: bool = False  # the link to ``ancestor`` skips genotypes nobody recorded
+    ecotype: str = ""  # its ecological class, when the run classified it (``ecotype`` events)
 
     @property
     def size(self) -> int:
@@ -119,6 +123,26 @@ def descent(taxa: dict[str, Taxon], name: str) -> list[Taxon]:
     return line[::-1]
 
 
+def ecotypes(journal: Path) -> dict[str, str]:
+    """The ecological class of each genotype the run classified (its journal's ``ecotype``
+    events; none when the journal is gone or unreadable: the export goes on without)."""
+    found: dict[str, str] = {}
+    try:
+        with journal.open("rb") as handle:
+            for raw in handle:
+                if b'"ecotype"' not in raw:
+                    continue
+                try:
+                    event = json.loads(raw)
+                except ValueError:
+                    continue
+                if event.get("event") == "ecotype":
+                    found[str(event.get("name"))] = str(event.get("kind"))
+    except OSError:
+        return {}
+    return found
+
+
 def write_csv(taxa: dict[str, Taxon], path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -128,13 +152,14 @@ def write_csv(taxa: dict[str, Taxon], path: Path) -> None:
     with handle:
         out = csv.writer(handle)
         out.writerow(["id", "ancestor_list", "origin_time", "num_orgs", "total_orgs", "name",
-                      "size", "sequence", "permanent", "inferred"])
+                      "size", "sequence", "permanent", "inferred", "ecotype"])
         for taxon in taxa.values():
             parent = taxa.get(taxon.ancestor)
             ancestors = f"[{parent.id}]" if parent is not None else "[NONE]"
             out.writerow([taxon.id, ancestors, taxon.origin, taxon.alive, taxon.born,
                           taxon.name, taxon.size, taxon.genome.hex(),
-                          str(taxon.permanent).lower(), str(taxon.inferred).lower()])
+                          str(taxon.permanent).lower(), str(taxon.inferred).lower(),
+                          taxon.ecotype])
     tmp.replace(path)
 
 
@@ -177,10 +202,14 @@ def command(args: argparse.Namespace, config: Config) -> None:
     run, colon, genotype = (args.genotype or "").rpartition(":")
     if colon:  # RUN:GENOTYPE
         args.genotype = genotype
-    world, _, path = open_checkpoint(checkpoint_source(config, run or args.run, args.checkpoint),
-                                     "no run checkpoint to read")
+    world, meta, path = open_checkpoint(checkpoint_source(config, run or args.run,
+                                                          args.checkpoint),
+                                        "no run checkpoint to read")
     bank = world.genebank
     taxa = phylogeny(bank)
+    for name, kind in ecotypes(path.parent / str(meta.get("journal", "journal.jsonl"))).items():
+        if name in taxa:
+            taxa[name].ecotype = kind
     if args.export:
         (write_newick if args.format == "newick" else write_csv)(taxa, Path(args.export))
         transient = sum(not t.permanent for t in taxa.values())

@@ -26,8 +26,18 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bytebiota import __version__, checkpoints, core, health, journal, observe, runs, simulation
-from bytebiota.config import Config, Source, is_derived, public_values
+from bytebiota import (
+    __version__,
+    checkpoints,
+    core,
+    ecotype,
+    health,
+    journal,
+    observe,
+    runs,
+    simulation,
+)
+from bytebiota.config import Config, Source, is_derived, public_values, resumed
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import UserError
 from bytebiota.journal import FORMAT, Journal
@@ -108,7 +118,8 @@ class Place:
 
 class Run:
     def __init__(self, config: Config, world: World, seed: int, journal: Journal, *,
-                 max_steps: int | None, place: Place, mutations: bool = True) -> None:
+                 max_steps: int | None, place: Place, mutations: bool = True,
+                 ecotypes: dict[str, Any] | None = None) -> None:
         self.config = config
         self.world = world
         self.seed = seed
@@ -127,6 +138,10 @@ class Run:
         self.finished = max_steps is not None and world.steps >= max_steps
         self.stopped_by: int | None = None  # the signal that asked the run to stop
         self.health = health.Monitor.of(public_values(config), config.global_.regime)
+        # newly permanent genotypes classified in the background (classic regime): its state
+        # (waiting genotypes, instructions spent) goes into the checkpoint
+        share = config.logging.ecotype_share if config.global_.regime == "classic" else 0.0
+        self.ecotypes = ecotype.Background(config, share, ecotypes)
 
     def checkpoint(self) -> Path | None:
         if not self.config.checkpoint.checkpoint_enabled:
@@ -144,6 +159,7 @@ class Run:
             "journal_bytes": self.journal.tell(),
             "genebank": self.place.ref(self.place.genebank),
             "config": public_values(self.config),
+            "ecotypes": self.ecotypes.state(),
         }
         path = checkpoints.write(
             self.place.directory, CHECKPOINT_PREFIX, meta, self.world.snapshot(),
@@ -194,6 +210,7 @@ class Run:
             rate = done / (now - self.clock) if now > self.clock else None
             self.clock, self.steps_at_clock = now, world.steps
             event = self.log_stats(rate)
+            self.classify()
         if report.extinct:
             print("bytebiota: the soup died out", file=sys.stderr)
             self.finished = True
@@ -226,6 +243,17 @@ class Run:
                                  int(bank.origin[gid]), bank.genomes[gid], run=self.place.name)
         self.journal.write("genotype", name=name, parent=bank.parents[gid],
                            step=int(bank.origin[gid]), genome=bank.genomes[gid].hex())
+        self.ecotypes.offer(name, bank.genomes[gid])
+
+    def classify(self) -> None:
+        """The background classification's turn, at a stats boundary (ecotype.Background:
+        within ECOTYPE_SHARE of the run's instructions)."""
+        if not self.ecotypes.pending:
+            return
+        cells = {name: int(n) for name, _, n, _ in self.world.genotype_counts()}
+        for name, found in self.ecotypes.due(int(self.world.steps), cells):
+            self.journal.write("ecotype", step=self.world.steps, name=name, kind=found.kind,
+                               evidence=found.evidence, instructions=found.instructions)
 
     def finish(self) -> None:
         world = self.world
@@ -311,6 +339,7 @@ def _resume(args: argparse.Namespace, config: Config, locks: Locks
     if max_steps is not None and max_steps < world.steps:
         raise UserError(f"MAX_STEPS={max_steps:,} from {config.origins['MAX_STEPS'].describe()}"
                         f" is below step {world.steps:,}, where {path.name} resumes")
+    config = resumed(config, meta.get("config", {}), WORLD_SHAPING)
     place = _resumed_place(args, config, meta, directory)
     _lock_journal(locks, place)
     damage = _repair_journal(place.journal, meta, path, world.steps)
@@ -323,7 +352,7 @@ def _resume(args: argparse.Namespace, config: Config, locks: Locks
     print(f"bytebiota: resuming run {place.name} at step {world.steps:,} (seed {seed}) "
           f"from {path}", file=sys.stderr)
     runner = Run(config, world, seed, log, max_steps=max_steps, place=place,
-                 mutations=bool(meta.get("mutations", True)))
+                 mutations=bool(meta.get("mutations", True)), ecotypes=meta.get("ecotypes"))
     return runner, place.journal
 
 
@@ -449,7 +478,7 @@ def command(args: argparse.Namespace, config: Config) -> None:
         else:
             runner, header = _start(args, config, locks)
             journal_path = runner.place.journal
-        _drive(args, config, runner, header, journal_path)
+        _drive(args, runner.config, runner, header, journal_path)
 
 
 def _lock_journal(locks: Locks, place: Place) -> None:

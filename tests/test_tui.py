@@ -298,6 +298,9 @@ def test_monitor_counts_births_per_interval_between_the_servers_changes() -> Non
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Path) -> None:
+    """The real monitor in tmux: unreachable, then a server and a worker appear; births per
+    interval read non-zero while the totals grow (issue 18), `i` shows an island's soup map
+    and `g` the top genotypes of all islands."""
     import socket as sockets
 
     tmux = str(TMUX)
@@ -306,10 +309,11 @@ def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Pat
         port = s.getsockname()[1]
     env = {"SERVER_URL": f"127.0.0.1:{port}", "SERVER_PORT": str(port),
            "SERVER_HOST": "127.0.0.1", "SERVER_TOKEN": "t0ken", "REGIME": "classic",
-           "ISLANDS": "2", "RESOURCE_PRESET": "full"}
+           "ISLANDS": "2", "RESOURCE_PRESET": "full", "BATCH_SIZE": "5", "MIN_BATCH_SIZE": "1",
+           "TARGET_INTERVAL_SECONDS": "1"}
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     session = f"mon{time.monotonic_ns()}"
-    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
+    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
                     f"cd {tmp_path} && {exports} {sys.executable} -m bytebiota monitor; "
                     "sleep 60"], check=True)
     processes: list[subprocess.Popen[bytes]] = []
@@ -319,13 +323,14 @@ def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Pat
                               text=True, check=True).stdout
 
     def wait(fragment: str) -> str:
-        deadline = time.monotonic() + 40
-        text = screen()
-        while fragment not in text and time.monotonic() < deadline:
-            time.sleep(0.5)
-            text = screen()
-        assert fragment in text, text
-        return text
+        found: list[str] = []
+        wait_until(lambda: found.append(screen()) or fragment in found[-1],
+                   f"{fragment!r} on the monitor", timeout=120, pause=0.5)
+        return found[-1]
+
+    def figure(text: str, name: str) -> int:
+        match = re.search(rf"{name}\s+([\d,]+)", text)
+        return int(match.group(1).replace(",", "")) if match else -1
 
     try:
         wait("unreachable")
@@ -335,9 +340,24 @@ def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Pat
                                               cwd=tmp_path, env=full_env,
                                               stdout=subprocess.DEVNULL,
                                               stderr=subprocess.DEVNULL))
-            time.sleep(1)
         text = wait("w9")
         assert "workers (1)" in text and "islands (2)" in text
+        seen: list[tuple[int, int]] = []  # (step, births/int) of each new interval
+
+        def growing_with_births() -> bool:
+            now = screen()
+            sample = (figure(now, "step"), figure(now, "births/int"))
+            if not seen or sample[0] > seen[-1][0]:
+                seen.append(sample)
+            return len([b for _, b in seen[1:] if b > 0]) >= 3
+
+        wait_until(growing_with_births, "three intervals with births on the monitor",
+                   timeout=180, pause=0.5)
+        subprocess.run([tmux, "send-keys", "-t", session, "i"], check=True)
+        wait("soup map of island")
+        subprocess.run([tmux, "send-keys", "-t", session, "g"], check=True)
+        text = wait("top genotypes")
+        assert re.search(r"\b[01]/00\d\d[a-z]{3}", text), text
     finally:
         subprocess.run([tmux, "kill-session", "-t", session], check=False)
         for process in processes:
@@ -443,3 +463,17 @@ def test_the_journal_soup_map_names_where_a_cell_lives() -> None:
     assert sum(n for _, n in found["runs"]) == 512 == len(found["held"])
     held = {k for k, n in enumerate(found["held"]) if n}
     assert len(held) > 100
+
+
+def test_the_top_genotypes_show_their_ecotypes_once_the_run_classified_them() -> None:
+    state = constructed()
+    assert " eco " not in render(state, Extras(), 80, 24)  # no column before any verdict
+    state.apply({"event": "ecotype", "step": 260_000, "name": "0045aaa", "kind": "parasite",
+                 "evidence": {}, "instructions": 600_000})
+    text = render(state, Extras(), 80, 24)
+    lines = text.splitlines()
+    assert len(lines) <= 24 and max(len(line) for line in lines) <= 80
+    row = next(line for line in lines if "0045aaa" in line and "0080aaa" in line)
+    assert row.split("│")[-2].split()[-1] == "para", row  # the parasite's row
+    row = next(line for line in lines if line.count("0080aaa") == 1 and "0666god" in line)
+    assert row.split("│")[-2].split()[-1] == "-", row  # the ancestor: not classified yet

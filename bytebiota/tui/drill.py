@@ -69,6 +69,8 @@ def details(name: str, state: State, source: Genotypes) -> list[str]:
         above = source.parent(above)
     more = "" if not above or above == GOD else " ..."
     lines.append("descent: " + " < ".join(line) + more)
+    if name in state.ecotypes:
+        lines.append(f"ecotype: {state.ecotypes[name]} (the run's background classification)")
     if genome is None:
         lines.append("its genome was not kept (it never became permanent)")
         return lines

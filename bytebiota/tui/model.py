@@ -72,6 +72,7 @@ class State:
     spawned: int = 0  # ecology: cells injected from the seed bank
     soup: dict[str, Any] = field(default_factory=dict)  # the folded soup map (observe.soup_map)
     soup_size: int = 0
+    ecotypes: dict[str, str] = field(default_factory=dict)  # genotype: its ecological class
     soup_label: str = ""  # whose soup the map shows, when the stream has several (a server)
 
     def apply_status(self, status: dict[str, Any]) -> None:
@@ -144,6 +145,8 @@ class State:
                 self.health = self.monitor.check(event)
         elif kind == "genotype":
             self.permanent.append(event)
+        elif kind == "ecotype":
+            self.ecotypes[str(event.get("name"))] = str(event.get("kind"))
         elif kind == "resume":
             self.resumes += 1
             self.ended = False

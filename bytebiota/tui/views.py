@@ -245,17 +245,28 @@ def sizes_panel(state: State, rows: int, width: int) -> RenderableType:
     return Panel(table, title="genome sizes (bytes: cells)", box=box.ROUNDED)
 
 
+# The ecotype column's words (bytebiota/ecotype.py KINDS), short enough for an 80-column screen.
+ECOTYPE_WORDS = {"self-replicator": "self", "hyper-parasite": "hyper", "resistant host": "resist",
+                 "parasite": "para", "social": "social", "non-replicator": "sterile"}
+
+
 def genotypes_panel(state: State, rows: int, selected: int = -1) -> RenderableType:
+    """The most abundant genotypes; ``eco``: the class the run's background classification
+    gave each (self-replicator, parasite, hyper-parasite, resistant host, social, sterile:
+    a non-replicator; ``-`` not yet classified), when the stream has any."""
     table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1))
     table.add_column("genotype", style="bold", no_wrap=True, min_width=7)
     table.add_column("size", justify="right")
     table.add_column("cells", justify="right")
     table.add_column("%", justify="right")
     table.add_column("parent", no_wrap=True, min_width=7)
+    if state.ecotypes:
+        table.add_column("eco", no_wrap=True)
     for k, (name, size, cells, parent) in enumerate(state.top_genotypes[:rows]):
         share = 100 * cells / state.population if state.population else 0
+        eco = [ECOTYPE_WORDS.get(state.ecotypes.get(name, ""), "-")] if state.ecotypes else []
         table.add_row(Text(name, style=f"bold {genotype_colour(name)}"), str(size), str(cells),
-                      f"{share:.0f}", parent, style="reverse" if k == selected else "")
+                      f"{share:.0f}", parent, *eco, style="reverse" if k == selected else "")
     return Panel(table, title="top genotypes", box=box.ROUNDED)
 
 
