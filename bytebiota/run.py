@@ -39,6 +39,7 @@ from bytebiota.variables import VARIABLES
 # pure (at 0.8 M/s).
 CHUNK_STEPS = 10_000_000 if core.COMPILED else 500_000
 TOP_GENOTYPES = 10  # genotypes listed in each stats event
+LINEAGES = 50  # permanent lineages counted in each stats event (Muller plots)
 
 
 # SIGHUP (the terminal or ssh session went away) stops as SIGTERM does; Ctrl-C too, but
@@ -103,6 +104,25 @@ def soup_map(world: World) -> dict[str, Any]:
     return {"segments": segments, "names": names, "runs": runs, "held": eighths}
 
 
+def lineage_counts(world: World) -> list[list[Any]]:
+    """Every living cell counted under its nearest permanent genotype (its own genotype's
+    when that is permanent, else the nearest ancestor that was permanent when its genotype
+    appeared; 0666god when none was yet), the LINEAGES largest, most cells first, as
+    ``[name, cells, ancestor]``: ``ancestor`` is that genotype's own nearest permanent
+    ancestor, so the journal knows the permanent genotypes' tree (null for 0666god)."""
+    bank = world.genebank
+    cells: dict[str, int] = {}
+    permanent: dict[str, str] = {}
+    for gid in range(len(bank.genomes)):
+        if bank.permanent[gid]:
+            permanent[bank.names[gid]] = bank.lineage[gid]
+        if bank.alive[gid] > 0:
+            name = bank.names[gid] if bank.permanent[gid] else bank.lineage[gid]
+            cells[name] = cells.get(name, 0) + int(bank.alive[gid])
+    largest = sorted(cells.items(), key=lambda kv: (-kv[1], kv[0]))[:LINEAGES]
+    return [[name, n, permanent.get(name)] for name, n in largest]
+
+
 def stats_event(world: World) -> dict[str, Any]:
     genotypes = world.genotype_counts()
     top = [genotypes[0][0], genotypes[0][2]] if genotypes else None
@@ -117,6 +137,7 @@ def stats_event(world: World) -> dict[str, Any]:
         "top": top,
         "top_genotypes": [[name, size, cells, parent]
                           for name, size, cells, parent in genotypes[:TOP_GENOTYPES]],
+        "lineages": lineage_counts(world),
         "digest": world.digest(),
         "soup": soup_map(world),
     }
