@@ -123,6 +123,15 @@ def load(path: str | Path) -> Genome:
     return assemble(text, str(p))
 
 
+def resolve(text: str, config: Config) -> Genome:
+    """The one loader of the genome commands: a file (``.asm`` or ``.bin``), a shipped
+    ancestor's name (``classic``), or ``RUN:GENOTYPE``, a genotype a run saved
+    (``latest:0045aaa``; ``bytebiota.runs.genome_path``), of either instruction set."""
+    from bytebiota.runs import genome_path
+
+    return load(genome_path(text, config))
+
+
 def ancestor(name: str = "classic") -> Genome:
     path = ANCESTORS / f"{name}.asm"
     if not path.exists():
@@ -146,9 +155,7 @@ FAMILY_STYLES = {"template": "cyan", "control": "bold magenta", "reproduction": 
 
 
 def command_disasm(args: argparse.Namespace, config: Config) -> None:
-    from bytebiota.runs import genome_path
-
-    genome = load(genome_path(args.file, config))
+    genome = resolve(args.file, config)
     text = disassemble(genome)
     if not sys.stdout.isatty():
         print(text, end="")
