@@ -89,7 +89,8 @@ def plot(events: list[dict[str, Any]], directory: Path) -> list[Path]:
     masked = [[cells if cells > 0 else float("nan") for cells in row] for row in grid]
     fig, ax = plt.subplots(figsize=(9, 5))
     image = ax.imshow(masked, aspect="auto", origin="lower", cmap="viridis",
-                      interpolation="nearest", norm=LogNorm(vmin=1),
+                      interpolation="nearest",
+                      norm=LogNorm(vmin=1, vmax=max(2.0, *(max(row) for row in grid))),
                       extent=(steps[0], steps[-1], lo - 0.5, hi + 0.5))
     ax.set_facecolor("black")
     fig.colorbar(image, ax=ax, label="cells (log scale)")
@@ -371,14 +372,14 @@ def _muller(plt: Any, events: list[dict[str, Any]], title: str, save: Any) -> No
                     hatch="///", lw=0,
                     label=f"not attributed: at most {100 * worst:.1f}% of the cells" if worst
                     else "not attributed: none (every cell is in a lineage)")
-    source = ("" if model.exact else
-              "; this journal lists only its 10 most common genotypes per event")
+    notes = [f"{chart.hidden} more recorded genotypes\nshown in their ancestors' bands"
+             if chart.hidden else "", "" if model.exact else
+             "(an older journal: it lists only\nthe 10 most common genotypes\nof each event)"]
     ax.set(xlabel="million instructions", ylabel="share of the cells", ylim=(0, 1),
            xlim=(steps[0], steps[-1]) if len(steps) > 1 else None,
            title=f"Muller plot: lineages nested in their ancestors' ({title})")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small",
-              title=f"{chart.hidden} more recorded genotypes\nshown in their ancestors' "
-              f"bands{source}", title_fontsize="small")
+              title="\n".join(n for n in notes if n) or None, title_fontsize="small")
     save(fig, "muller")
 
 

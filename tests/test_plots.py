@@ -132,3 +132,16 @@ def test_plot_writes_the_muller_plot_and_phylogeny(cli: Cli, events: list[dict[s
     for name in ("muller.png", "phylogeny.png"):
         data = (tmp_path / "charts" / name).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+
+
+def test_a_journal_whose_soup_died_at_once_still_plots(tmp_path: Path) -> None:
+    """An extinct soup at the first stats event: every chart, no traceback (the size map's
+    colour scale had no range)."""
+    pytest.importorskip("matplotlib")
+    from bytebiota.plots import plot
+
+    events = [{"event": "header", "seed": 1, "regime": "classic"},
+              {"event": "stats", "step": 5, "population": 0, "genotypes": 0, "sizes": [],
+               "births": 0, "deaths": 0, "mutations": {}, "lineages": []}]
+    names = {p.name for p in plot(events, tmp_path / "charts")}
+    assert {"sizes_heatmap.png", "muller.png", "phylogeny.png"} <= names
