@@ -70,8 +70,7 @@ COMMANDS: dict[str, Command] = {
         "evidence of its cultures",
         implied=(("--regime", "classic"),),
     ),
-    "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin",
-                   needs_config=False),
+    "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin"),
     "disasm": Command("bytebiota.genome.asm:command_disasm", "print a genome as assembly"),
     "genome": Command("bytebiota.genome.diff:command",
                       "genome tools: `genome diff A B` aligns two genomes side by side"),
@@ -222,10 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="instructions per culture (default 1,000,000)")
     classify.add_argument("--json", action="store_true", help='print {"kind", "evidence"}')
 
-    assemble = commands.add_parser("asm", help=COMMANDS["asm"].summary)
-    assemble.add_argument("file", metavar="FILE.asm")
+    assemble = commands.add_parser("asm", parents=[config_options],
+                                   help=COMMANDS["asm"].summary)
+    assemble.add_argument("file", metavar="GENOME", help=GENOME_HELP)
     assemble.add_argument("-o", "--output", metavar="FILE.bin",
-                          help="output (default: FILE.bin beside the input)")
+                          help="output (default: FILE.bin beside a file; NAME.bin in the "
+                          "current directory for RUN:GENOTYPE or an ancestor)")
     disassemble = commands.add_parser("disasm", parents=[config_options],
                                       help=COMMANDS["disasm"].summary)
     disassemble.add_argument("file", metavar="GENOME", help=GENOME_HELP)

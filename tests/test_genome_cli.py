@@ -1,4 +1,4 @@
-"""`genome diff` and `disasm` take RUN:GENOTYPE as well as files, for both instruction sets,
+"""`genome diff`, `disasm` and `asm` take RUN:GENOTYPE as well as files, for both instruction sets,
 through one loader; bad operands are one line and exit status 2."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bytebiota.genome.asm import ANCESTORS
+from bytebiota.genome.asm import ANCESTORS, load
 from tests.conftest import Cli
 
 RUN_ID = "2026-12-01-classic-seed1"
@@ -86,3 +86,15 @@ def test_disasm_uses_the_same_loader(cli: Cli, runs: Path) -> None:
 def test_a_bad_operand_is_one_line(cli: Cli, runs: Path, operand: str, says: str) -> None:
     assert says in _one_line(cli("genome", "diff", "classic", operand))
     assert says in _one_line(cli("genome", "diff", operand, "classic"))
+
+
+def test_asm_uses_the_same_loader(cli: Cli, runs: Path, tmp_path: Path) -> None:
+    result = cli("asm", f"{RUN_ID}:0045")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "0045aaa.bin: 45 bytes\n"  # in the current directory
+    out = tmp_path / "0045aaa.bin"
+    assert out.read_bytes() == load(runs / RUN_ID / "genebank" / "0045aaa.asm").code
+    assert not (runs / RUN_ID / "genebank" / "0045aaa.bin").exists()
+    assert cli("asm", "latest:0097aaa", "-o", "e.bin").returncode == 0
+    assert len((tmp_path / "e.bin").read_bytes()) == 97
+    assert "no such file, and no run 'nosuch'" in _one_line(cli("asm", "nosuch:0080aaa"))

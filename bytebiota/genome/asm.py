@@ -140,10 +140,17 @@ def ancestor(name: str = "classic") -> Genome:
     return load(path)
 
 
-def command_asm(args: argparse.Namespace) -> None:
-    source = Path(args.file)
-    genome = load(source)
-    out = Path(args.output or source.with_suffix(".bin"))
+def command_asm(args: argparse.Namespace, config: Config) -> None:
+    from bytebiota.runs import genome_path
+
+    path = Path(genome_path(args.file, config))
+    genome = load(path)
+    if args.output:
+        out = Path(args.output)
+    elif Path(args.file).exists():
+        out = path.with_suffix(".bin")
+    else:  # RUN:GENOTYPE or an ancestor: not beside the run's genebank or the package's files
+        out = Path(f"{path.stem}.bin")
     out.write_bytes(genome.code)
     print(f"{out}: {len(genome.code)} bytes")
 
