@@ -11,7 +11,8 @@ The Muller plot and the phylogeny read the journal's lineage records (``Lineages
 recorded (permanent) genotype, its nearest recorded ancestor, and at each stats event the
 cells of each lineage (``lineages``: each living cell counted under its nearest permanent
 genotype). Journals of older versions have only the ten most common genotypes of each
-event: what those do not cover is drawn as "not attributed", with its share.
+event (a server's journal, none): what those do not cover is drawn as "not attributed",
+with its share.
 """
 
 from __future__ import annotations
@@ -374,7 +375,7 @@ def _muller(plt: Any, events: list[dict[str, Any]], title: str, save: Any) -> No
                     else "not attributed: none (every cell is in a lineage)")
     notes = [f"{chart.hidden} more recorded genotypes\nshown in their ancestors' bands"
              if chart.hidden else "", "" if model.exact else
-             "(an older journal: it lists only\nthe 10 most common genotypes\nof each event)"]
+             "(this journal counts no lineages:\nonly the top genotypes it lists\nare attributed)"]
     ax.set(xlabel="million instructions", ylabel="share of the cells", ylim=(0, 1),
            xlim=(steps[0], steps[-1]) if len(steps) > 1 else None,
            title=f"Muller plot: lineages nested in their ancestors' ({title})")
