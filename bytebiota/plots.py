@@ -46,6 +46,7 @@ def plot(events: list[dict[str, Any]], directory: Path) -> list[Path]:
     header = events[0]
     title = f"seed {header.get('seed')}, {header.get('regime', '')}"
     steps = [e["step"] / 1e6 for e in stats]
+    span = (steps[0], max(steps[-1], steps[0] + 1e-6))  # one stats event: a sliver of time
     written: list[Path] = []
 
     def save(fig: Any, name: str) -> None:
@@ -92,7 +93,7 @@ def plot(events: list[dict[str, Any]], directory: Path) -> list[Path]:
     image = ax.imshow(masked, aspect="auto", origin="lower", cmap="viridis",
                       interpolation="nearest",
                       norm=LogNorm(vmin=1, vmax=max(2.0, *(max(row) for row in grid))),
-                      extent=(steps[0], steps[-1], lo - 0.5, hi + 0.5))
+                      extent=(*span, lo - 0.5, hi + 0.5))
     ax.set_facecolor("black")
     fig.colorbar(image, ax=ax, label="cells (log scale)")
     ax.set(xlabel="million instructions", ylabel="genome size (bytes)",
@@ -103,7 +104,8 @@ def plot(events: list[dict[str, Any]], directory: Path) -> list[Path]:
     for kind in stats[-1].get("mutations", {}):
         ax.plot(steps, [e["mutations"].get(kind, 0) for e in stats], label=kind)
     ax.set(xlabel="million instructions", ylabel="total", title=f"Mutations ({title})")
-    ax.legend()
+    if stats[-1].get("mutations"):
+        ax.legend()
     ax.grid(alpha=0.3)
     save(fig, "mutations")
 
@@ -146,7 +148,7 @@ def plot(events: list[dict[str, Any]], directory: Path) -> list[Path]:
                     for k in range(width)]
             image = bottom.imshow(grid, aspect="auto", origin="lower", cmap="YlGn",
                                   interpolation="nearest",
-                                  extent=(steps[0], steps[-1], 0, width))
+                                  extent=(*span, 0, width))
             fig.colorbar(image, ax=bottom, label="resource per region")
         bottom.set(xlabel="million instructions", ylabel="field region (soup order)")
         save(fig, "resources")
