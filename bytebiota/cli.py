@@ -70,12 +70,10 @@ COMMANDS: dict[str, Command] = {
         "evidence of its cultures",
         implied=(("--regime", "classic"),),
     ),
-    "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin",
-                   needs_config=False),
+    "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin"),
     "disasm": Command("bytebiota.genome.asm:command_disasm", "print a genome as assembly"),
     "genome": Command("bytebiota.genome.diff:command",
-                      "genome tools: `genome diff A B` aligns two genomes side by side",
-                      needs_config=False),
+                      "genome tools: `genome diff A B` aligns two genomes side by side"),
     "server": Command("bytebiota.server.app:command",
                       "serve an experiment: islands leased to workers over TCP"),
     "worker": Command("bytebiota.worker.client:command",
@@ -223,14 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="instructions per culture (default 1,000,000)")
     classify.add_argument("--json", action="store_true", help='print {"kind", "evidence"}')
 
-    assemble = commands.add_parser("asm", help=COMMANDS["asm"].summary)
-    assemble.add_argument("file", metavar="FILE.asm")
+    assemble = commands.add_parser("asm", parents=[config_options],
+                                   help=COMMANDS["asm"].summary)
+    assemble.add_argument("file", metavar="GENOME", help=GENOME_HELP)
     assemble.add_argument("-o", "--output", metavar="FILE.bin",
-                          help="output (default: FILE.bin beside the input)")
+                          help="output (default: FILE.bin beside a file; NAME.bin in the "
+                          "current directory for RUN:GENOTYPE or an ancestor)")
     disassemble = commands.add_parser("disasm", parents=[config_options],
                                       help=COMMANDS["disasm"].summary)
-    disassemble.add_argument("file", metavar="FILE",
-                             help=".bin or .asm genome, or RUN:GENOTYPE (latest:0045aaa)")
+    disassemble.add_argument("file", metavar="GENOME", help=GENOME_HELP)
     commands.add_parser(
         "runs", parents=[config_options], help=COMMANDS["runs"].summary,
         description="The runs in DATA_BASE_DIR/runs, oldest first, the latest marked *: "
@@ -241,9 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     genome = commands.add_parser("genome", help=COMMANDS["genome"].summary)
     genome_commands = genome.add_subparsers(dest="genome_command", metavar="TOOL", required=True)
-    diff = genome_commands.add_parser("diff", help="two genomes aligned side by side")
-    diff.add_argument("a", metavar="A", help=".asm or .bin genome (or 'classic')")
-    diff.add_argument("b", metavar="B", help=".asm or .bin genome")
+    diff = genome_commands.add_parser(
+        "diff", parents=[config_options], help="two genomes aligned side by side",
+        description="Two genomes aligned side by side, each an .asm or .bin file, a shipped "
+        "ancestor (classic, ecology) or RUN:GENOTYPE, a genotype a run saved "
+        "(latest:0045aaa, 2026-12-01-classic-seed1:0045aaa; the start of one name will do).")
+    diff.add_argument("a", metavar="A", help=GENOME_HELP)
+    diff.add_argument("b", metavar="B", help=GENOME_HELP)
     diff.add_argument("--context", type=int, default=3, metavar="N",
                       help="aligned identical lines shown around each difference (default 3)")
     diff.add_argument("--all", action="store_true", help="show every line")

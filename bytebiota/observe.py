@@ -19,6 +19,7 @@ from bytebiota.core.world import World
 
 SOUP_MAP_SEGMENTS = 512  # the soup folded into this many stretches in each stats event
 TOP_GENOTYPES = 10  # genotypes listed in each stats event
+LINEAGES = 50  # permanent lineages counted in a run's stats events (Muller plots)
 
 
 def figures(world: World) -> dict[str, Any]:
@@ -91,3 +92,23 @@ def soup_map(world: World) -> dict[str, Any]:
         out["energy"] = [round(e / sum(owners.values()) / UNIT) if owners else 0
                          for e, owners in zip(energy, held, strict=True)]
     return out
+
+
+def lineage_counts(world: World) -> list[list[Any]]:
+    """Every living cell counted under its nearest permanent genotype (its own genotype's
+    when that is permanent, else the nearest ancestor that was permanent when its genotype
+    appeared; 0666god when none was yet), the LINEAGES largest, most cells first, as
+    ``[name, cells, ancestor]``: ``ancestor`` is that genotype's own nearest permanent
+    ancestor, so the journal knows the permanent genotypes' tree (null for 0666god).
+    A run's stats events carry them (`replay --plot`'s Muller plot); a REPORT does not."""
+    bank = world.genebank
+    cells: dict[str, int] = {}
+    permanent: dict[str, str] = {}
+    for gid in range(len(bank.genomes)):
+        if bank.permanent[gid]:
+            permanent[bank.names[gid]] = bank.lineage[gid]
+        if bank.alive[gid] > 0:
+            name = bank.names[gid] if bank.permanent[gid] else bank.lineage[gid]
+            cells[name] = cells.get(name, 0) + int(bank.alive[gid])
+    largest = sorted(cells.items(), key=lambda kv: (-kv[1], kv[0]))[:LINEAGES]
+    return [[name, n, permanent.get(name)] for name, n in largest]

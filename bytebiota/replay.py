@@ -148,6 +148,11 @@ class Playback:
                 or self.events[self.pos]["step"] < start):
             self.state.apply(self.events[self.pos])
             self.pos += 1
+        # What comes before the first stats event (the header: seed, regime, core; the
+        # ancestor's record) is the start itself: the first frame shows it, at step 0.
+        while self.pos < len(self.events) and self.events[self.pos]["event"] != "stats":
+            self.state.apply(self.events[self.pos])
+            self.pos += 1
 
     def genotypes(self) -> Genotypes:
         """What the journal says of genotypes: the recorded ones' genomes and parents (and

@@ -78,6 +78,7 @@ def stats_event(world: World) -> dict[str, Any]:
         "top": [first[0][0], first[0][2]] if first else None,
         "digest": world.digest(),
         **figures,
+        "lineages": observe.lineage_counts(world),
     }
 
 

@@ -348,7 +348,7 @@ VARIABLES: tuple[Var, ...] = (
         "Path of the JSONL run journal; unset, each run writes journal.jsonl in its own "
         "directory, and runs/latest/journal.jsonl is the latest run's",
         unset="{DATA_BASE_DIR}/runs/latest/journal.jsonl"),
-    Var("ECOTYPE_SHARE", F, 0.1, "logging", "standard",
+    Var("ECOTYPE_SHARE", F, 0.05, "logging", "standard",
         "Share of a run's instructions that the background classification of its newly "
         "permanent genotypes (`ecotype` journal events: parasite, hyper-parasite ...) may "
         "add; 0 turns it off (classic regime only)", lo=0.0, hi=1.0, new=True),

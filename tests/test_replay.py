@@ -148,7 +148,9 @@ def test_playback_starts_at_the_beginning_unless_told_otherwise(journal: Path) -
     events = _events(journal)
     stats = [e for e in events if e["event"] == "stats"]
     playback = Playback(events, 4.0, None, None)
-    assert (playback.pos, playback.state.step, playback.state.ended) == (0, 0, False)
+    first = events.index(stats[0])  # the header and the ancestor's record: the start itself
+    assert (playback.pos, playback.state.step, playback.state.ended) == (first, 0, False)
+    assert playback.state.seed == events[0]["seed"]
     assert playback.step(0.25)  # one stats event per quarter second at speed 4
     assert playback.state.step == stats[0]["step"]
     while playback.step(0.25):

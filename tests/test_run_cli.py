@@ -195,7 +195,8 @@ def test_culture_of_the_ancestor_and_of_a_parasite(cli: Cli, tmp_path: Path) -> 
     parasite[42] = 1
     (tmp_path / "p.bin").write_bytes(bytes(parasite))
     report = json.loads(cli("culture", "p.bin", "--json", "--steps", "200000").stdout)
-    assert report == {"replicates": False, "cells": 1, "first_daughter_instructions": None}
+    assert report == {"replicates": False, "cells": 1, "first_daughter_instructions": None,
+                      "instructions": 200_000}  # it ran the whole culture
     text = cli("culture", "classic", "--steps", "10000").stdout
     assert "replicates alone" in text and "827 instructions" in text
 

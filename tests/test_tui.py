@@ -323,10 +323,14 @@ def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Pat
                               text=True, check=True).stdout
 
     def wait(fragment: str) -> str:
-        found: list[str] = []
-        wait_until(lambda: found.append(screen()) or fragment in found[-1],
-                   f"{fragment!r} on the monitor", timeout=120, pause=0.5)
-        return found[-1]
+        found = [""]
+
+        def shown() -> bool:
+            found[0] = screen()
+            return fragment in found[0]
+
+        wait_until(shown, f"{fragment!r} on the monitor", timeout=120, pause=0.5)
+        return found[0]
 
     def figure(text: str, name: str) -> int:
         match = re.search(rf"{name}\s+([\d,]+)", text)
@@ -477,3 +481,42 @@ def test_the_top_genotypes_show_their_ecotypes_once_the_run_classified_them() ->
     assert row.split("│")[-2].split()[-1] == "para", row  # the parasite's row
     row = next(line for line in lines if line.count("0080aaa") == 1 and "0666god" in line)
     assert row.split("│")[-2].split()[-1] == "-", row  # the ancestor: not classified yet
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_replay_plays_a_journal_from_its_start_in_a_real_terminal(tmp_path: Path) -> None:
+    """``replay JOURNAL`` (issue 18's acceptance): the first frame is the journal's start,
+    not its end, with the header's seed and regime; at one stats event a hundred seconds,
+    what shows is the start until a key moves it (→: ten stats events on), and q quits."""
+    tmux = str(TMUX)
+    events = [HEADER] + [stats(10_000 * k, 300 + k, 100 * k, 90 * k) for k in range(1, 41)]
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text("".join(json.dumps(e) + "\n" for e in events))
+    session = f"bb{time.monotonic_ns()}"
+    command = (f"cd {tmp_path} && {sys.executable} -m bytebiota replay {journal} "
+               f"--speed 0.01; echo EXIT=$? > {tmp_path}/exit; sleep 60")
+    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+                    command], check=True)
+
+    def capture() -> str:
+        return subprocess.run([tmux, "capture-pane", "-p", "-t", session],
+                              capture_output=True, text=True, check=True).stdout
+
+    def shows(fragment: str) -> str:
+        wait_until(lambda: fragment in capture(), f"{fragment!r} on the screen")
+        return capture()
+
+    try:
+        screen = shows("ByteBiota replay")
+        assert "seed 7" in screen and "classic" in screen, screen  # the header, at once
+        step = re.search(r"step ([\d,]+)", screen)
+        assert step is not None, screen
+        assert int(step.group(1).replace(",", "")) <= 10_000, screen  # the start
+        assert "400,000" not in screen, screen  # not the end
+        subprocess.run([tmux, "send-keys", "-t", session, "Right"], check=True)
+        screen = shows("step 100,000")
+        subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
+        wait_until((tmp_path / "exit").exists, "replay's end")
+        assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", session], check=False)

@@ -123,6 +123,15 @@ def load(path: str | Path) -> Genome:
     return assemble(text, str(p))
 
 
+def resolve(text: str, config: Config) -> Genome:
+    """The one loader of the genome commands: a file (``.asm`` or ``.bin``), a shipped
+    ancestor's name (``classic``), or ``RUN:GENOTYPE``, a genotype a run saved
+    (``latest:0045aaa``; ``bytebiota.runs.genome_path``), of either instruction set."""
+    from bytebiota.runs import genome_path
+
+    return load(genome_path(text, config))
+
+
 def ancestor(name: str = "classic") -> Genome:
     path = ANCESTORS / f"{name}.asm"
     if not path.exists():
@@ -131,10 +140,17 @@ def ancestor(name: str = "classic") -> Genome:
     return load(path)
 
 
-def command_asm(args: argparse.Namespace) -> None:
-    source = Path(args.file)
-    genome = load(source)
-    out = Path(args.output or source.with_suffix(".bin"))
+def command_asm(args: argparse.Namespace, config: Config) -> None:
+    from bytebiota.runs import genome_path
+
+    path = Path(genome_path(args.file, config))
+    genome = load(path)
+    if args.output:
+        out = Path(args.output)
+    elif Path(args.file).exists():
+        out = path.with_suffix(".bin")
+    else:  # RUN:GENOTYPE or an ancestor: not beside the run's genebank or the package's files
+        out = Path(f"{path.stem}.bin")
     out.write_bytes(genome.code)
     print(f"{out}: {len(genome.code)} bytes")
 
@@ -146,9 +162,7 @@ FAMILY_STYLES = {"template": "cyan", "control": "bold magenta", "reproduction": 
 
 
 def command_disasm(args: argparse.Namespace, config: Config) -> None:
-    from bytebiota.runs import genome_path
-
-    genome = load(genome_path(args.file, config))
+    genome = resolve(args.file, config)
     text = disassemble(genome)
     if not sys.stdout.isatty():
         print(text, end="")
