@@ -520,3 +520,19 @@ def test_replay_plays_a_journal_from_its_start_in_a_real_terminal(tmp_path: Path
         assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
     finally:
         subprocess.run([tmux, "kill-session", "-t", session], check=False)
+
+
+def test_the_soup_map_colours_by_ecotype_once_there_are_some() -> None:
+    from bytebiota.tui.app import common_key
+
+    state = constructed()
+    state.apply(soup_stats(300_000))
+    extras = Extras()
+    assert [common_key(extras, "m", state) for _ in range(3)] == [
+        "soup map: genotypes", "soup map: size classes", "genome sizes"]
+    state.apply({"event": "ecotype", "step": 300_000, "name": "0045aaa", "kind": "parasite",
+                 "evidence": {}, "instructions": 200_000})
+    assert [common_key(extras, "m", state) for _ in range(3)] == [
+        "soup map: genotypes", "soup map: size classes", "soup map: ecotypes"]
+    text = render(state, extras, 100, 24)
+    assert "soup map: ecotypes (-, para), 45% occupied" in text, text

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.live import Live
 
 from bytebiota.tui.model import State
-from bytebiota.tui.views import MAP_MODES, Extras, dashboard
+from bytebiota.tui.views import MAP_MODES, Extras, available_map_modes, dashboard
 
 QUIT = "quit"
 STEP_SECONDS = 0.05  # a producer step's target length: keys and refreshes wait no longer
@@ -48,8 +48,8 @@ def common_key(extras: Extras, key: str, state: State | None = None) -> str | No
     if key in ("q", "Q"):
         return QUIT
     if key in ("m", "M"):  # the bottom left panel: sizes, then the soup map's colourings
-        energy = state is not None and "energy" in state.soup
-        modes = ("", *(m for m in MAP_MODES if m != "energy" or energy))
+        modes = ("", *(available_map_modes(state) if state is not None
+                       else (m for m in MAP_MODES if m not in ("energy", "ecotypes"))))
         extras.map_mode = modes[(modes.index(extras.map_mode) + 1) % len(modes)]
         return f"soup map: {extras.map_mode}" if extras.map_mode else "genome sizes"
     if key == "?":

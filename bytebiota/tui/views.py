@@ -65,9 +65,18 @@ def detail_panel(lines: list[str], rows: int, width: int) -> RenderableType:
 
 
 # The soup map's colourings, in the order ``m`` cycles through them (after the sizes panel).
-# "energy" shows only where the stats carry it (the ecology regime). An "ecotypes" colouring
-# joins them when the stats carry each genotype's ecotype.
-MAP_MODES = ("genotypes", "size classes", "energy")
+# "energy" shows only where the stats carry it (the ecology regime), "ecotypes" once the run
+# has classified a genotype (its ``ecotype`` events; ``available_map_modes``).
+MAP_MODES = ("genotypes", "size classes", "ecotypes", "energy")
+# The ecotypes' colours on the soup map (a genotype not classified yet: grey).
+ECOTYPE_COLOURS = {"self-replicator": 33, "parasite": 196, "hyper-parasite": 201,
+                   "resistant host": 46, "social": 226, "non-replicator": 240}
+
+
+def available_map_modes(state: State) -> tuple[str, ...]:
+    """The soup map's colourings this stream can show, in the order ``m`` cycles them."""
+    return tuple(m for m in MAP_MODES if (m != "energy" or "energy" in state.soup)
+                 and (m != "ecotypes" or state.ecotypes))
 # Distinct colours of the 256-colour palette for genotypes (a genotype keeps its colour: it is
 # chosen from its name), and a cold-to-hot ramp for sizes.
 GENOTYPE_COLOURS = (196, 46, 21, 226, 201, 51, 208, 93, 118, 33, 214, 129, 160, 40, 27, 220,
@@ -110,6 +119,9 @@ def soup_panel(state: State, rows: int, width: int, mode: str) -> RenderableType
         if mode == "size classes":
             step = (int(name[:4]) - lo) * (len(SIZE_RAMP) - 1) // max(1, hi - lo)
             text.append(glyph, style=f"color({SIZE_RAMP[step]})")
+        elif mode == "ecotypes":
+            kind = state.ecotypes.get(name, "")
+            text.append(glyph, style=f"color({ECOTYPE_COLOURS.get(kind, 244)})")
         elif mode == "energy":  # the stretches' mean, broke cells in the ramp's coldest
             held_energy = [e for e, n in zip(energy[first:last], cells[first:last],
                                              strict=True) if n]
@@ -122,7 +134,10 @@ def soup_panel(state: State, rows: int, width: int, mode: str) -> RenderableType
         text.append("no soup map in this stream", style="dim")
     occupancy = state.occupancy()
     held_share = f", {occupancy:.0%} occupied" if occupancy is not None else ""
-    label = f"energy 0..{top:,}" if mode == "energy" else mode
+    label = (f"energy 0..{top:,}" if mode == "energy" else
+             "ecotypes (" + ", ".join(sorted({ECOTYPE_WORDS.get(state.ecotypes.get(n, ""), "-")
+                                             for n in cells if n is not None})) + ")"
+             if mode == "ecotypes" else mode)
     where = f" of {state.soup_label}" if state.soup_label else ""
     return Panel(text, title=f"soup map{where}: {label}{held_share}", box=box.ROUNDED)
 
