@@ -59,6 +59,13 @@ def read_journal(path: Path, *, strict: bool = False) -> list[dict[str, Any]]:
               f"replaying the {len(events)} whole events", file=sys.stderr)
     if not events:
         raise NotAJournal(f"{path}: empty; not a journal")
+    if events[0].get("role") == "server":
+        for event in events:
+            if event["event"] == "end" and "step" not in event:
+                # a server's `end` holds its totals: its step is their `steps` (as in its
+                # stats events), and no one world's digest
+                event["step"] = int(event.get("steps", 0))
+                event.setdefault("digest", "")
     return events
 
 

@@ -622,6 +622,8 @@ class Server:
             task.cancel()
         self.write_events()
         path = self.checkpoint()
+        # the last interval's stats, as `run` logs them at its end (`replay` ends there)
+        self.wal.write("stats", **self.coordinator.stats_event())
         self.wal.write("end", **self.coordinator.totals_view())
         self.wal.sync()
         self.journal.close()
