@@ -173,9 +173,25 @@ def journal_header(directory: Path) -> dict[str, Any]:
 
 
 def last_step(directory: Path) -> int:
-    """The experiment's steps as the journal last recorded them (a stats or end event)."""
-    last = runs.last_event(directory / SERVER_JOURNAL) or {}
-    return int(last.get("step", last.get("steps", 0)))
+    """The experiment's steps as the journal last recorded them: its last ``stats``,
+    ``resume`` or ``end`` event (read from the end: journals grow large; a server killed
+    with -9 may have accepted a few reports since, which its restart counts)."""
+    path = directory / SERVER_JOURNAL
+    with open(path, "rb") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        chunk = 1 << 16
+        while True:
+            start = max(0, end - chunk)
+            handle.seek(start)
+            lines = handle.read(end - start).split(b"\n")[1 if start else 0:]
+            for raw in reversed(lines):
+                event = journal.parse_line(raw + b"\n")
+                if event is None or event.get("event") not in ("stats", "resume", "end"):
+                    continue
+                return int(event.get("step", event.get("steps", 0)))
+            if start == 0:
+                return 0
+            chunk *= 4
 
 
 # ---- the children -------------------------------------------------------------------------------
