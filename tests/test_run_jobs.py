@@ -44,10 +44,11 @@ def alive(process: psutil.Process) -> bool:
         return False
 
 
-def start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+def start(tmp_path: Path, *args: str, env: dict[str, str] | None = None
+          ) -> subprocess.Popen[str]:
     log = open(tmp_path / "run.log", "w")  # noqa: SIM115
     return subprocess.Popen([sys.executable, "-m", "bytebiota", "run", *args],
-                            cwd=tmp_path, env=clean_environ(), stdout=log,
+                            cwd=tmp_path, env=clean_environ(env), stdout=log,
                             stderr=subprocess.STDOUT, text=True)
 
 
@@ -120,7 +121,8 @@ def test_ctrl_c_stops_gracefully_and_resume_continues(cli: Cli, tmp_path: Path) 
 
 
 def test_kill_9_of_the_run_leaves_no_process_behind(tmp_path: Path) -> None:
-    process = start(tmp_path, "--jobs", "2", "--seed", "7", *FAST)
+    # (no --jobs: WORKER_JOBS, which the resource preset sets, is the default)
+    process = start(tmp_path, "--seed", "7", *FAST, env={"WORKER_JOBS": "2"})
     # the server, the worker's supervisor and its 2 jobs
     wait_until(lambda: len(descendants(process.pid)) >= 4, "4 child processes", timeout=120)
     children = descendants(process.pid)
