@@ -14,6 +14,7 @@ from typing import Any
 import psutil
 import pytest
 
+from bytebiota import core
 from tests.conftest import Cli, clean_environ, wait_until
 
 pytestmark = pytest.mark.slow
@@ -24,6 +25,7 @@ FAST = ("--regime", "classic", "--set", "TARGET_INTERVAL_SECONDS=1", "--set", "B
         "--set", "MIN_BATCH_SIZE=1", "--set", "MAX_BATCH_SIZE=20",
         "--set", "CHECKPOINT_INTERVAL=2", "--set", "HEARTBEAT_INTERVAL=0.5")
 LATEST = Path("data", "runs", "latest")
+STEPS = 20_000_000 if core.COMPILED else 2_000_000  # (the pure core is ~100x slower)
 
 
 def events(path: Path) -> list[dict[str, Any]]:
@@ -54,7 +56,7 @@ def start(tmp_path: Path, *args: str, env: dict[str, str] | None = None
 
 def test_jobs_2_is_one_run_with_one_journal_that_replay_reads(cli: Cli, tmp_path: Path
                                                               ) -> None:
-    result = cli("run", "--jobs", "2", "--seed", "5", "--max-steps", "20000000", *FAST,
+    result = cli("run", "--jobs", "2", "--seed", "5", "--max-steps", str(STEPS), *FAST,
                  timeout=300)
     assert result.returncode == 0, result.stderr
     run = (tmp_path / LATEST).resolve()
@@ -65,7 +67,7 @@ def test_jobs_2_is_one_run_with_one_journal_that_replay_reads(cli: Cli, tmp_path
     header, end = journal[0], journal[-1]
     assert header["event"] == "header" and header["seed"] == 5
     assert header["role"] == "server" and header["config"]["ISLANDS"] == 2
-    assert end["event"] == "end" and end["steps"] >= 20_000_000
+    assert end["event"] == "end" and end["steps"] >= STEPS
     stats = [e for e in journal if e["event"] == "stats"]
     assert stats and all(e["islands"] == 2 for e in stats)
     reported = {e["island"] for e in journal if e["event"] == "report"}
@@ -101,7 +103,7 @@ def test_ctrl_c_stops_gracefully_and_resume_continues(cli: Cli, tmp_path: Path) 
     assert journal[-1]["event"] == "end"
     first_end = journal[-1]["steps"]
     assert first_end > 0
-    target = first_end + 10_000_000
+    target = first_end + STEPS // 2
     below = cli("run", "--resume", "--max-steps", str(first_end - 1), *FAST)
     assert below.returncode == 2 and "is below step" in below.stderr
     assert len(below.stderr.strip().splitlines()) == 1
