@@ -209,7 +209,8 @@ def describe(run_dir: Path, name: str | None = None) -> RunInfo:
     holder = locks.holder(run_dir)
     state = (f"running ({holder})" if holder else "ended" if last.get("event") == "end"
              else "stopped")
-    size = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in run_dir.rglob("*")
+               if p.is_file() and not p.is_symlink())  # (journal.jsonl of `run --jobs`)
     return RunInfo(name or run_dir.name, str(header.get("regime", "?")),
                    str(header.get("seed", "?")),
                    int(last.get("step", last.get("steps", 0))),  # (a server's end: "steps")

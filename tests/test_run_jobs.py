@@ -4,6 +4,8 @@ private server and `worker --jobs N` on loopback)."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
 import stat
 import subprocess
@@ -16,6 +18,7 @@ import pytest
 
 from bytebiota import core
 from tests.conftest import Cli, clean_environ, wait_until
+from tests.test_tui import TMUX, run_in_tmux
 
 pytestmark = pytest.mark.slow
 
@@ -174,3 +177,39 @@ def test_a_one_island_run_does_not_resume_with_jobs(cli: Cli, tmp_path: Path) ->
     assert result.returncode == 2
     assert "a one-island run; it resumes as one" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_the_dashboard_is_the_monitors_view_and_q_stops_the_run(tmp_path: Path) -> None:
+    tmux = str(TMUX)
+    session = run_in_tmux(tmp_path, "--jobs", "2", *FAST)
+
+    def capture() -> str:
+        return subprocess.run([tmux, "capture-pane", "-p", "-t", session],
+                              capture_output=True, text=True, check=True).stdout
+
+    try:
+        wait_until(lambda: "ByteBiota run" in capture() and "server 127.0.0.1:" in capture(),
+                   "the dashboard of the run's server", timeout=120)
+        wait_until(lambda: "population and health" in capture() and
+                   re.search(r"step [1-9]", capture()), "the islands' first reports",
+                   timeout=120)
+        # the server, the worker and its 2 jobs: their data directory is in tmp_path
+        children = [p for p in psutil.process_iter() if p.pid != os.getpid()
+                    and str(tmp_path) in " ".join(_cmdline(p))]
+        assert len(children) >= 4, [_cmdline(c)[:4] for c in children]
+        subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
+        wait_until((tmp_path / "exit").exists, "the run's end", timeout=200)
+        assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", session], check=False)
+    assert not any(alive(c) for c in children)
+    last = events(tmp_path / LATEST / "journal.jsonl")[-1]
+    assert last["event"] == "end" and last["steps"] > 0
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return []
