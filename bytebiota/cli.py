@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import signal
 import sys
@@ -193,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true",
                      help="plain periodic lines instead of the dashboard (what a "
                      "non-terminal gets anyway)")
+    run.add_argument("--jobs", metavar="N",
+                     help="run N islands with migration on this machine, one process each "
+                     "(a private server and `worker --jobs N`), as one run: one directory, "
+                     "journal and dashboard; 1: one island in this process, the "
+                     "reproducible run (default: WORKER_JOBS, from the resource preset)")
 
     culture = commands.add_parser(
         "culture", parents=[config_options], help=COMMANDS["culture"].summary,
@@ -487,6 +493,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Ctrl-C must mean "checkpoint and stop" (status 130) even when started from a context
     # that ignores SIGINT (background jobs of non-interactive shells, some CI runners).
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    if "BYTEBIOTA_PARENT_PID" in os.environ:  # a child of `run --jobs N`: follow it
+        from bytebiota.multirun import follow_parent
+
+        follow_parent()
     try:
         return _run(argv)
     except BaseException as exc:  # SystemExit (argparse, --help) falls through: None

@@ -470,6 +470,12 @@ def _dashboard_wanted(args: argparse.Namespace) -> bool:
 
 
 def command(args: argparse.Namespace, config: Config) -> None:
+    from bytebiota import multirun
+
+    islands = multirun.jobs_for(args, config)
+    if islands > 1:  # N islands: a private server and `worker --jobs N` (multirun.py)
+        multirun.command(args, config, islands)
+        return
     # One writer per directory: a run's directory, and a journal elsewhere, are locked before
     # anything there is read to resume or written (bytebiota/locks.py).
     with Locks() as locks:

@@ -196,7 +196,7 @@ class RunInfo:
     size: int  # bytes
 
 
-def _last_event(path: Path) -> dict[str, Any] | None:
+def last_event(path: Path) -> dict[str, Any] | None:
     """The journal's last whole event (read from its end: journals grow large)."""
     try:
         with open(path, "rb") as handle:
@@ -219,13 +219,16 @@ def describe(run_dir: Path, name: str | None = None) -> RunInfo:
     if path.exists():
         with open(path, "rb") as handle:
             header = journal.parse_line(handle.readline()) or {}
-    last = _last_event(path) or {}
+    last = last_event(path) or {}
     holder = locks.holder(run_dir)
     state = (f"running ({holder})" if holder else "ended" if last.get("event") == "end"
              else "stopped")
-    size = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in run_dir.rglob("*")
+               if p.is_file() and not p.is_symlink())  # (journal.jsonl of `run --jobs`)
     return RunInfo(name or run_dir.name, str(header.get("regime", "?")),
-                   str(header.get("seed", "?")), int(last.get("step", 0)), state, size)
+                   str(header.get("seed", "?")),
+                   int(last.get("step", last.get("steps", 0))),  # (a server's end: "steps")
+                   state, size)
 
 
 def _size(n: int) -> str:

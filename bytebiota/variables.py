@@ -443,7 +443,8 @@ VARIABLES: tuple[Var, ...] = (
         no_effect="presets compute it and `config` shows it, but nothing enforces it: a "
                   "worker's disk use is bounded by OFFLINE_CACHE_MAX_MB"),
     Var("WORKER_JOBS", I, None, "worker", "core",
-        "Island processes a worker runs (`worker --jobs N`), one connection each",
+        "Island processes a worker runs (`worker --jobs N`), one connection each; also "
+        "the islands `run` runs by default (`run --jobs N`: 1 is the one-island run)",
         lo=1, hi=1024, unset="from the resource preset", new=True),
     Var("POLL_INTERVAL", F, 1.0, "worker", "core", "Seconds between work requests when idle",
         lo=0.01, hi=3600.0),

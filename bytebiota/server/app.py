@@ -637,6 +637,8 @@ class Server:
             task.cancel()
         self.write_events()
         path = self.checkpoint()
+        # the last interval's stats and health, as `run` logs them at its end
+        self.journal_stats()
         totals = self.coordinator.totals_view()
         self.wal.write("end", step=totals["steps"], **totals)
         self.wal.sync()
