@@ -34,59 +34,60 @@ def search(soup: vec[u8], S: i64, t: i64, mode: i64, limit: i64) -> tuple[i64, i
     forward then backward at each distance, up to ``limit`` in each direction. ``soup`` is
     read only; ``S`` is its length.
     """
+    # The template's bytes are read once: its length, its complement (``target``) and the
+    # window mask are built in the same loop. Every loop counts with an ``i64`` (a ``for _ in
+    # range(n)`` makes mypyc box the loop variable as a Python int at every turn).
     tlen: i64 = 0
     q = t
-    while tlen <= MAX_TEMPLATE:
-        if soup[q] > 1:
+    target: i64 = 0
+    mask: i64 = 0
+    while True:
+        x = i64(soup[q])
+        if x > 1:
             break
+        if tlen == MAX_TEMPLATE:
+            return -1, MAX_TEMPLATE  # one nop too many: not a template
+        target = (target << SEARCH_BITS) | (1 - x)
+        mask = (mask << SEARCH_BITS) | SEARCH_ONES
         tlen += 1
         q += 1
         if q == S:
             q = 0
     if tlen == 0:
         return -1, 0
-    if tlen > MAX_TEMPLATE:
-        return -1, MAX_TEMPLATE
     # Windows of tlen bytes packed 6 bits apiece (at most 60 bits): sliding a window one
     # byte costs a shift and an or, and a candidate is one integer compare.
-    target: i64 = 0
-    mask: i64 = 0
-    b = t
-    for _ in range(tlen):
-        target = (target << SEARCH_BITS) | (1 - i64(soup[b]))
-        mask = (mask << SEARCH_BITS) | SEARCH_ONES
-        b += 1
-        if b == S:
-            b = 0
     top = SEARCH_BITS * (tlen - 1)
-    fwd = q
     fw: i64 = 0
-    fend = fwd
-    for _ in range(tlen):
+    fend = q
+    i: i64 = 0
+    while i < tlen:
         fw = (fw << SEARCH_BITS) | i64(soup[fend])
         fend += 1
         if fend == S:
             fend = 0
+        i += 1
     back = t - 2
     if back < 0:
         back += S
     bw: i64 = 0
     b = back
-    for _ in range(tlen):
+    i = 0
+    while i < tlen:
         bw = (bw << SEARCH_BITS) | i64(soup[b])
         b += 1
         if b == S:
             b = 0
+        i += 1
+    # The forward candidate starts tlen bytes before ``fend`` (it is worked out on a match
+    # only); the backward one starts at ``back``.
     k: i64 = 0
     if mode == SEARCH_BOTH:
         while k < limit:
             if fw == target:
-                return fwd, tlen
+                return start_of(fend, tlen, S), tlen
             if bw == target:
                 return back, tlen
-            fwd += 1
-            if fwd == S:
-                fwd = 0
             fw = ((fw << SEARCH_BITS) | i64(soup[fend])) & mask
             fend += 1
             if fend == S:
@@ -108,13 +109,18 @@ def search(soup: vec[u8], S: i64, t: i64, mode: i64, limit: i64) -> tuple[i64, i
     else:
         while k < limit:
             if fw == target:
-                return fwd, tlen
-            fwd += 1
-            if fwd == S:
-                fwd = 0
+                return start_of(fend, tlen, S), tlen
             fw = ((fw << SEARCH_BITS) | i64(soup[fend])) & mask
             fend += 1
             if fend == S:
                 fend = 0
             k += 1
     return -1, tlen
+
+
+def start_of(end: i64, tlen: i64, S: i64) -> i64:
+    """The address ``tlen`` bytes before ``end`` in a soup of ``S`` bytes (circular)."""
+    a = end - tlen
+    if a < 0:
+        a += S
+    return a
