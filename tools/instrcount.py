@@ -33,7 +33,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATED_DIR = ROOT / "build"
+GENERATED = ROOT / "build" / "bytebiota" / "core" / "__native__native.c"
 # One line: cachegrind writes the command line into its output file, one line per line.
 RUNNER = (
     "import sys; from pathlib import Path; from bytebiota import core; "
@@ -77,15 +77,45 @@ def cachegrind(snapshot: Path, steps: int, out_file: Path) -> tuple[int, str]:
     return int(match.group(1)), result.stdout.strip()
 
 
-def annotate(out_file: Path, context: int) -> str:
-    """cg_annotate's report of ``out_file``, with the generated C annotated line by line."""
-    result = subprocess.run(
-        ["cg_annotate", "--auto=yes", "--show-percs=no", "--threshold=0.5",
-         f"--context={context}", f"-I{GENERATED_DIR}", f"-I{ROOT}", str(out_file)],
-        capture_output=True, text=True, check=False,
-    )
-    return result.stdout + result.stderr
+def per_line(out_file: Path) -> dict[str, dict[int, int]]:
+    """Counts per (function, line) of the generated C, from a cachegrind output file."""
+    found: dict[str, dict[int, int]] = {}
+    in_generated = False
+    lines: dict[int, int] = {}
+    for row in out_file.read_text().splitlines():
+        if row.startswith("fl="):
+            in_generated = row[3:].endswith(GENERATED.name)
+        elif row.startswith("fn="):
+            lines = found.setdefault(row[3:], {}) if in_generated else {}
+        elif in_generated and row[:1].isdigit():
+            number, count = row.split()[:2]
+            lines[int(number)] = lines.get(int(number), 0) + int(count)
+    return found
 
+
+def annotate(out_file: Path, steps: int, functions: int) -> str:
+    """cg_annotate's per-function totals, then the generated C of the costliest core
+    functions line by line (machine instructions per VM instruction on each line)."""
+    summary = subprocess.run(
+        ["cg_annotate", "--auto=no", "--show-percs=no", "--threshold=0.5", str(out_file)],
+        capture_output=True, text=True, check=False,
+    ).stdout
+    keep = summary[summary.find("Ir  "):] if "Ir  " in summary else summary
+    out = [keep.rstrip(), ""]
+    source = GENERATED.read_text().splitlines() if GENERATED.exists() else []
+    counted = per_line(out_file)
+    ranked = sorted(counted.items(), key=lambda item: -sum(item[1].values()))
+    for name, lines in ranked[:functions]:
+        total = sum(lines.values())
+        out.append(f"== {name}: {total / steps:.2f} per VM instruction")
+        for number in sorted(lines):
+            per = lines[number] / steps
+            if per < 0.05:
+                continue
+            text = source[number - 1].strip() if 0 < number <= len(source) else "?"
+            out.append(f"{per:8.2f}  {number:>6}  {text[:110]}")
+        out.append("")
+    return "\n".join(out)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -95,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the start snapshots are kept (reused when present)")
     parser.add_argument("--annotate", action="store_true",
                         help="print cg_annotate's per-function and per-line counts")
-    parser.add_argument("--context", type=int, default=2, help="cg_annotate's context lines")
+    parser.add_argument("--functions", type=int, default=4,
+                        help="how many of the costliest core functions --annotate shows")
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the cachegrind output files in this directory")
     parser.add_argument("--json", action="store_true")
@@ -119,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"({full:,} - {zero:,} over {args.steps:,}; digest {digest[:16]})",
                       flush=True)
             if args.annotate:
-                print(annotate(full_file, args.context), flush=True)
+                print(annotate(full_file, args.steps, args.functions), flush=True)
     if args.json:
         print(json.dumps(results, indent=2))
     return 0

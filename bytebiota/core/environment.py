@@ -30,6 +30,7 @@ class Environment:
     env_len: i64
     resource: vec[i64]
     signal: vec[i64]
+    no_signal: vec[i64]  # ENV_LENGTH zeros, never written: a field equal to it has no signal
     storage: vec[i64]
     regen: vec[i64]  # the profile at rest (millionths per tick per field cell)
     regen_nonneg: bool  # no profile value is negative (a full field cell stays full)
@@ -54,6 +55,7 @@ class Environment:
         full: i64 = p.max_resource * UNIT if eco else 0
         self.resource = vec[i64]([full] * n)
         self.signal = vec[i64]([0] * n)
+        self.no_signal = vec[i64]([0] * n)
         self.storage = vec[i64]([0] * max(1, p.storage_slots))
         self.regen = vec[i64]([0] * n)
         self.regen_nonneg = True
@@ -128,6 +130,8 @@ class Environment:
     def decay(self) -> None:
         f = self.decay_permille
         signal = self.signal
+        if signal == self.no_signal:
+            return  # no signal anywhere (the common case): one compare in C, not a loop here
         end = self.env_len
         e: i64 = 0
         while e < end:
