@@ -89,11 +89,11 @@ class Environment:
         return address * self.env_len // soup_size
 
     def schedule(self) -> None:
-        nxt = NOBODY
-        for t in (self.next_regen, self.next_decay, self.next_sweep, self.next_stagnation):
-            if t >= 0 and (nxt < 0 or t < nxt):
-                nxt = t
-        self.next_event = nxt
+        # (no tuple of the four: it would box them as Python ints at every event)
+        nxt = _earlier(NOBODY, self.next_regen)
+        nxt = _earlier(nxt, self.next_decay)
+        nxt = _earlier(nxt, self.next_sweep)
+        self.next_event = _earlier(nxt, self.next_stagnation)
 
     def regenerate(self, now: i64) -> None:
         """Field cell e gains the profile's value at e - shift, where the gradient has moved
@@ -139,6 +139,13 @@ class Environment:
             if v != 0:
                 signal[e] = v * f // 1000
             e += 1
+
+
+def _earlier(nxt: i64, t: i64) -> i64:
+    """The earlier of two event times, where a negative one is no event."""
+    if t >= 0 and (nxt < 0 or t < nxt):
+        return t
+    return nxt
 
 
 def _first(interval: i64) -> i64:
