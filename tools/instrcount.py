@@ -15,9 +15,10 @@ machine instructions per VM instruction: start-up, imports and the restore cance
 processes run with PYTHONHASHSEED=0 and BYTEBIOTA_CORE=compiled, so the figure is exact and
 repeatable (the same build gives the same count to the last instruction).
 
-``--annotate`` also prints, for each workload, cg_annotate's per-function totals and the
-per-line counts of the generated C of ``vm.run_slice`` (and of any other core function that
-costs more than 1 %) from the N-instruction run: where the instructions go. The generated C
+``--annotate`` also prints, for each workload, where the instructions went, net of the
+0-instruction run: cg_annotate's per-function totals (of ``cg_diff``'s difference) and the
+generated C of the costliest core functions (``--functions``: ``vm.run_slice``,
+``templates.search``, ...) line by line, in machine instructions per VM instruction. The generated C
 is build/bytebiota/core/__native__native.c, left by ``make install``.
 """
 
@@ -93,29 +94,37 @@ def per_line(out_file: Path) -> dict[str, dict[int, int]]:
     return found
 
 
-def annotate(out_file: Path, steps: int, functions: int) -> str:
-    """cg_annotate's per-function totals, then the generated C of the costliest core
-    functions line by line (machine instructions per VM instruction on each line)."""
+def annotate(full_file: Path, zero_file: Path, steps: int, functions: int) -> str:
+    """Where the instructions of the N-instruction run went, net of the 0-instruction run:
+    cg_annotate's per-function totals (of cg_diff's difference), then the generated C of the
+    costliest core functions line by line (machine instructions per VM instruction)."""
+    diff_file = full_file.with_suffix(".diff")
+    with diff_file.open("w") as out:
+        subprocess.run(["cg_diff", str(zero_file), str(full_file)], stdout=out,
+                       stderr=subprocess.DEVNULL, check=False)
     summary = subprocess.run(
-        ["cg_annotate", "--auto=no", "--show-percs=no", "--threshold=0.5", str(out_file)],
+        ["cg_annotate", "--auto=no", "--show-percs=no", "--threshold=0.5", str(diff_file)],
         capture_output=True, text=True, check=False,
     ).stdout
     keep = summary[summary.find("Ir  "):] if "Ir  " in summary else summary
-    out = [keep.rstrip(), ""]
+    out_lines = [keep.rstrip(), ""]
     source = GENERATED.read_text().splitlines() if GENERATED.exists() else []
-    counted = per_line(out_file)
-    ranked = sorted(counted.items(), key=lambda item: -sum(item[1].values()))
+    full = per_line(full_file)
+    zero = per_line(zero_file)
+    net = {name: {n: c - zero.get(name, {}).get(n, 0) for n, c in lines.items()}
+           for name, lines in full.items()}
+    ranked = sorted(net.items(), key=lambda item: -sum(item[1].values()))
     for name, lines in ranked[:functions]:
         total = sum(lines.values())
-        out.append(f"== {name}: {total / steps:.2f} per VM instruction")
+        out_lines.append(f"== {name}: {total / steps:.2f} per VM instruction")
         for number in sorted(lines):
             per = lines[number] / steps
             if per < 0.05:
                 continue
             text = source[number - 1].strip() if 0 < number <= len(source) else "?"
-            out.append(f"{per:8.2f}  {number:>6}  {text[:110]}")
-        out.append("")
-    return "\n".join(out)
+            out_lines.append(f"{per:8.2f}  {number:>6}  {text[:110]}")
+        out_lines.append("")
+    return "\n".join(out_lines)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -150,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"({full:,} - {zero:,} over {args.steps:,}; digest {digest[:16]})",
                       flush=True)
             if args.annotate:
-                print(annotate(full_file, args.steps, args.functions), flush=True)
+                print(annotate(full_file, zero_file, args.steps, args.functions), flush=True)
     if args.json:
         print(json.dumps(results, indent=2))
     return 0

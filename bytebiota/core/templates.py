@@ -1,9 +1,9 @@
 """Template addressing: find the complement of a template of nops in the soup.
 
 Owns one pure function, ``search``: no state, no World. It is called per event from the VM
-(``jmp``, ``jmpb``, ``call``, ``adr``, ``adrb``, ``adrf``: twice per turn of the ancestor's
-copy loop), so it works on a packed window: ``tlen`` bytes of 6 bits each slide through one
-64-bit integer, and a candidate is one integer compare.
+(``jmp``, ``jmpb``, ``call``, ``adr``, ``adrb``, ``adrf``: once per turn of the ancestor's
+copy loop, a tenth of its instructions), so it works on a packed window: ``tlen`` bytes of
+6 bits each slide through one 64-bit integer, and a candidate is one integer compare.
 
 Invariants: a template is 1 to MAX_TEMPLATE nops (``nop_0`` = 0, ``nop_1`` = 1); the search
 visits at most ``limit`` candidates in each direction; every mask is built by shifting a
