@@ -495,8 +495,9 @@ def command(args: argparse.Namespace, config: Config, islands: int) -> None:
             runs.set_latest(directory)
         print(f"bytebiota: run {directory.name}: seed {seed}, regime "
               f"{config.global_.regime}, core {core.describe()}, {islands} islands (a server "
-              f"and `worker --jobs {islands}` on this machine), in {directory}",
-              file=sys.stderr)
+              f"and `worker --jobs {islands}` on this machine), in {directory}; islands "
+              "exchange migrants as timing allows, so such a run is not reproducible bit for "
+              "bit: --jobs 1 is", file=sys.stderr)
     children = Children(directory, settings, islands)
     interrupted = False
     try:
