@@ -53,6 +53,8 @@ class Source(Enum):
     CHECKPOINT = "checkpoint"  # a resumed run's world, as its checkpoint recorded it
 
 
+USER_SOURCES = (Source.FILE, Source.DOTENV, Source.ENV, Source.FLAG)  # what the user set
+
 @dataclass(frozen=True)
 class Origin:
     """Where a value came from: the layer, and a detail for people (file path, flag name)."""

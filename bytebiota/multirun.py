@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bytebiota import core, health, journal, locks, runs, simulation
-from bytebiota.config import Config, Source, Value, is_derived
+from bytebiota.config import USER_SOURCES, Config, Value, is_derived
 from bytebiota.errors import Failure, UserError
 from bytebiota.variables import BY_NAME
 
@@ -58,7 +58,6 @@ WORKER_ID = "run"  # the jobs are run-1 .. run-N
 START_SECONDS = 120.0  # the server's start (a resume replays its journal) at most
 STOP_SECONDS = 120.0  # each child's graceful stop at most, then it is killed
 POLL_SECONDS = 0.5  # (MAX_STEPS is overshot by what the islands run meanwhile)
-USER_SOURCES = (Source.FILE, Source.DOTENV, Source.ENV, Source.FLAG)
 # What the parent decides for its children, whatever the user's layers say: the private
 # endpoint, the credentials in the run's directory, and logs at INFO (the parent reads the
 # port from the server's "listening on" line).

@@ -37,7 +37,7 @@ from bytebiota import (
     runs,
     simulation,
 )
-from bytebiota.config import Config, Source, is_derived, public_values, resumed
+from bytebiota.config import USER_SOURCES, Config, is_derived, public_values, resumed
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import UserError
 from bytebiota.journal import FORMAT, Journal
@@ -63,7 +63,6 @@ WORLD_GROUPS = ("soup", "scheduler", "mutation", "reaper", "environment", "energ
 WORLD_SHAPING = tuple(v.name for v in VARIABLES
                       if (v.group in WORLD_GROUPS or v.name in ("SEED", "REGIME"))
                       and not v.ignored)
-USER_SOURCES = (Source.FILE, Source.DOTENV, Source.ENV, Source.FLAG)
 
 
 def stats_event(world: World) -> dict[str, Any]:
