@@ -73,6 +73,7 @@ def soup_map(world: World) -> dict[str, Any]:
     index: dict[str, int] = {}
     runs: list[list[int]] = []
     eighths: list[int] = []
+    held_bytes = [sum(owners.values()) for owners in held]
     for k, owners in enumerate(held):
         slot = -1
         if owners:
@@ -81,7 +82,7 @@ def soup_map(world: World) -> dict[str, Any]:
             if slot == len(names):
                 names.append(name)
         span = (k + 1) * size // segments - k * size // segments
-        eighths.append(min(8, -(-8 * sum(owners.values()) // span)))
+        eighths.append(min(8, -(-8 * held_bytes[k] // span)))
         if runs and runs[-1][0] == slot:
             runs[-1][1] += 1
         else:
@@ -89,8 +90,8 @@ def soup_map(world: World) -> dict[str, Any]:
     out: dict[str, Any] = {"segments": segments, "names": names, "runs": runs,
                            "held": eighths}
     if eco:
-        out["energy"] = [round(e / sum(owners.values()) / UNIT) if owners else 0
-                         for e, owners in zip(energy, held, strict=True)]
+        out["energy"] = [round(e / n / UNIT) if n else 0
+                         for e, n in zip(energy, held_bytes, strict=True)]
     return out
 
 

@@ -138,6 +138,24 @@ def test_playback_plays_pauses_and_seeks() -> None:
 TMUX = shutil.which("tmux")
 
 
+def capture(session: str) -> str:
+    """The tmux pane's screen."""
+    return subprocess.run([str(TMUX), "capture-pane", "-p", "-t", session],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def shows(session: str, fragment: str, timeout: float = 60.0) -> str:
+    """The screen once ``fragment`` is on it (waited for with a deadline)."""
+    found = [""]
+
+    def shown() -> bool:
+        found[0] = capture(session)
+        return fragment in found[0]
+
+    wait_until(shown, f"{fragment!r} on the screen", timeout=timeout, pause=0.5)
+    return found[0]
+
+
 def run_in_tmux(tmp_path: Path, *flags: str) -> str:
     """``bytebiota run --regime classic --seed 1 FLAGS`` in a new 80x24 tmux session (its
     exit status lands in tmp_path/exit); the session's name."""
@@ -153,34 +171,26 @@ def run_in_tmux(tmp_path: Path, *flags: str) -> str:
 def test_run_shows_the_dashboard_in_a_real_terminal_and_q_quits(tmp_path: Path) -> None:
     tmux = str(TMUX)
     session = run_in_tmux(tmp_path)
-    def capture() -> str:
-        return subprocess.run([tmux, "capture-pane", "-p", "-t", session],
-                              capture_output=True, text=True, check=True).stdout
-
-    def shows(fragment: str) -> str:
-        wait_until(lambda: fragment in capture(), f"{fragment!r} on the screen")
-        return capture()
-
     try:
-        screen = shows("population and health")
+        screen = shows(session, "population and health")
         assert "ByteBiota run" in screen and "top genotypes" in screen
         subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)
-        screen = shows("keys (? closes)")
+        screen = shows(session, "keys (? closes)")
         for fragment in ("q  quit", "p  pause", "s  save", "m  map", "↑/↓  pick", "⏎  details",
                          "?  keys", "space  pause"):
             assert fragment in screen, screen
         subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)  # closes it
         # the soup map and the genotypes come with the first stats interval (seconds, on the
         # pure core)
-        wait_until(lambda: "no data yet" not in capture(), "the first stats interval")
+        wait_until(lambda: "no data yet" not in capture(session), "the first stats interval")
         subprocess.run([tmux, "send-keys", "-t", session, "m"], check=True)
-        screen = shows("soup map: genotypes")
+        screen = shows(session, "soup map: genotypes")
         assert "% occupied" in screen and "█" in screen.split("soup map")[1], screen
         # pick the first of the top genotypes and read its details
         subprocess.run([tmux, "send-keys", "-t", session, "Down"], check=True)
-        shows("Enter for details")
+        shows(session, "Enter for details")
         subprocess.run([tmux, "send-keys", "-t", session, "Enter"], check=True)
-        screen = shows("genotype (Enter closes)")
+        screen = shows(session, "genotype (Enter closes)")
         assert "descent: " in screen and "alone: " in screen, screen
         subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
         wait_until((tmp_path / "exit").exists, "the run's end")
@@ -318,38 +328,24 @@ def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Pat
                     "sleep 60"], check=True)
     processes: list[subprocess.Popen[bytes]] = []
 
-    def screen() -> str:
-        return subprocess.run([tmux, "capture-pane", "-p", "-t", session], capture_output=True,
-                              text=True, check=True).stdout
-
-    def wait(fragment: str) -> str:
-        found = [""]
-
-        def shown() -> bool:
-            found[0] = screen()
-            return fragment in found[0]
-
-        wait_until(shown, f"{fragment!r} on the monitor", timeout=120, pause=0.5)
-        return found[0]
-
     def figure(text: str, name: str) -> int:
         match = re.search(rf"{name}\s+([\d,]+)", text)
         return int(match.group(1).replace(",", "")) if match else -1
 
     try:
-        wait("unreachable")
+        shows(session, "unreachable", timeout=120)
         full_env = {**os.environ, **env}
         for args in (["server"], ["worker", "--worker-id", "w9", "--jobs", "1"]):
             processes.append(subprocess.Popen([sys.executable, "-m", "bytebiota", *args],
                                               cwd=tmp_path, env=full_env,
                                               stdout=subprocess.DEVNULL,
                                               stderr=subprocess.DEVNULL))
-        text = wait("w9")
+        text = shows(session, "w9", timeout=120)
         assert "workers (1)" in text and "islands (2)" in text
         seen: list[tuple[int, int]] = []  # (step, births/int) of each new interval
 
         def growing_with_births() -> bool:
-            now = screen()
+            now = capture(session)
             sample = (figure(now, "step"), figure(now, "births/int"))
             if not seen or sample[0] > seen[-1][0]:
                 seen.append(sample)
@@ -358,9 +354,9 @@ def test_monitor_says_when_the_server_is_unreachable_then_shows_it(tmp_path: Pat
         wait_until(growing_with_births, "three intervals with births on the monitor",
                    timeout=180, pause=0.5)
         subprocess.run([tmux, "send-keys", "-t", session, "i"], check=True)
-        wait("soup map of island")
+        shows(session, "soup map of island", timeout=120)
         subprocess.run([tmux, "send-keys", "-t", session, "g"], check=True)
-        text = wait("top genotypes")
+        text = shows(session, "top genotypes", timeout=120)
         assert re.search(r"\b[01]/00\d\d[a-z]{3}", text), text
     finally:
         subprocess.run([tmux, "kill-session", "-t", session], check=False)
@@ -498,23 +494,15 @@ def test_replay_plays_a_journal_from_its_start_in_a_real_terminal(tmp_path: Path
     subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
                     command], check=True)
 
-    def capture() -> str:
-        return subprocess.run([tmux, "capture-pane", "-p", "-t", session],
-                              capture_output=True, text=True, check=True).stdout
-
-    def shows(fragment: str) -> str:
-        wait_until(lambda: fragment in capture(), f"{fragment!r} on the screen")
-        return capture()
-
     try:
-        screen = shows("ByteBiota replay")
+        screen = shows(session, "ByteBiota replay")
         assert "seed 7" in screen and "classic" in screen, screen  # the header, at once
         step = re.search(r"step ([\d,]+)", screen)
         assert step is not None, screen
         assert int(step.group(1).replace(",", "")) <= 10_000, screen  # the start
         assert "400,000" not in screen, screen  # not the end
         subprocess.run([tmux, "send-keys", "-t", session, "Right"], check=True)
-        screen = shows("step 100,000")
+        screen = shows(session, "step 100,000")
         subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
         wait_until((tmp_path / "exit").exists, "replay's end")
         assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
