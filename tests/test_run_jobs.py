@@ -203,7 +203,9 @@ def test_the_dashboard_is_the_monitors_view_and_q_stops_the_run(tmp_path: Path) 
         assert (tmp_path / "exit").read_text().strip() == "EXIT=0"
     finally:
         subprocess.run([tmux, "kill-session", "-t", session], check=False)
-    assert not any(alive(c) for c in children)
+    # the worker's jobs follow the worker within PARENT_POLL_SECONDS of its exit
+    wait_until(lambda: not any(alive(c) for c in children), "every child of the run gone",
+               timeout=60)
     last = events(tmp_path / LATEST / "journal.jsonl")[-1]
     assert last["event"] == "end" and last["steps"] > 0
 
