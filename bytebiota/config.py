@@ -67,27 +67,38 @@ class Origin:
 
 
 # Defaults each regime carries over the table's defaults (the table's are the ecology
-# regime's). The classic regime is Tierra's (docs/fidelity.md): a 60,000-byte soup, MAL up to
-# 3x the mother's size, reaping only when no block fits, Ray's 1991 mutation regime (about
-# one background flip per 10,000 instructions, one copy flip per 1,000 bytes copied, rare
-# flaws, no insertions or deletions), and slices of size^1 + 120 instructions. The base slice
-# is what gives small cells their edge, as Tierra 6.02's size-independent slices do: with
-# slices exactly proportional to size a 45-byte parasite is no fitter than its 80-byte host
-# and never spreads. Measured: docs/fidelity.md.
+# regime's). The classic regime is Tierra 6.02's (docs/fidelity.md, with the runs behind each
+# value): a 60,000-byte soup, MAL up to 3x the mother's size, its memory semantics, its
+# shipped slicer and reaper, and Ray's 1991 mutation regime set per generation.
 REGIME_DEFAULTS: dict[str, dict[str, Value]] = {
     "ecology": {},
     "classic": {
         "ANCESTOR": "classic",
-        "MAL_PLACEMENT": "near",
         "SOUP_SIZE": 60_000,
         "MAX_OCCUPANCY_RATIO": 1.0,
-        "REAP_TOP_FRACTION": 0.1,
-        "SLICER_POWER": 1.0,
-        "BASE_SLICE": 120,
         "MAX_MAL_MULT": 3,
+        # Tierra 6.02's memory semantics: MalMode 1, mal() frees a held block, MemModeFree 0
+        "MAL_PLACEMENT": "better",
+        "MAL_REPLACES_DAUGHTER": True,
+        "WRITE_FREE_MEMORY": True,
+        "RELABEL_CHANGED_GENOMES": True,
+        # its shipped soup_in's slicer (a uniform 0-50 instructions) and reaper (top 30 %)
+        "SLICER_POWER": 0.0,
+        "BASE_SLICE": 24,
+        "SLICE_FIXED_FRACTION": 0.0,
+        "SLICE_RANDOM_FRACTION": 2.0,
+        "REAP_TOP_FRACTION": 0.3,
+        # Ray 1991's rates, per generation as in Tierra: at the ancestor's soup (80 bytes,
+        # ~826 instructions per daughter, ~380 cells) one copy flip per 640 bytes copied (8
+        # generations: at 12.5, Ray's 1,000 bytes, the live genotypes fell below Tierra's 150
+        # in 4 of 9 seeds), one background flip per ~10,000 instructions, one flaw per ~25,000;
+        # the fixed rates below hold for the first million instructions
         "BACKGROUND_FLIP_INTERVAL": 10_000,
         "COPY_BIT_FLIP_RATE": 0.001,
         "FLAW_RATE": 0.00004,
+        "GENERATIONS_PER_COPY_FLIP": 8.0,
+        "GENERATIONS_PER_BACKGROUND_FLIP": 25.0,
+        "GENERATIONS_PER_FLAW": 30.0,
         "INSERTION_DELETION_RATE": 0.0,
     },
 }
@@ -147,6 +158,9 @@ class MutationConfig:
     insertion_deletion_rate: float
     indel_insertion_bias: float
     flaw_rate: float
+    generations_per_copy_flip: float
+    generations_per_background_flip: float
+    generations_per_flaw: float
     max_mal_mult: int
     mal_placement: str
     mal_replaces_daughter: bool

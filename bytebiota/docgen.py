@@ -109,11 +109,14 @@ def configuration_markdown() -> str:
     out += [
         "",
         "The `classic` values follow Tierra (Ray 1991, Tierra 6.02): a 60,000-byte soup, MAL "
-        "up to 3x the mother's size, reaping only when no block fits, about one background "
-        "flip per 10,000 instructions and one copy flip per 1,000 bytes copied, no "
-        "insertions or deletions, and slices of size + 120 instructions (the base slice gives "
-        "small cells the edge Tierra 6.02's size-independent slices give them; see "
-        "docs/fidelity.md for the measurements behind each value).",
+        "up to 3x the mother's size placed by better fit, a second MAL freeing the block "
+        "held, writes allowed into free memory, cells relabelled when their genome changes "
+        "in place, reaping (from the top 30 % of the queue) only when no block fits, "
+        "slices of a uniform 0-50 instructions whatever the size (Tierra 6.02's soup_in), "
+        "Ray's mutation rates set per generation every million instructions (about one "
+        "background flip per 10,000 instructions, one copy flip per 640 bytes copied and one "
+        "flaw per 25,000 instructions at the ancestor's soup) and no insertions or "
+        "deletions; see docs/fidelity.md for the measurements behind each value.",
         "",
         "## Resource presets",
         "",

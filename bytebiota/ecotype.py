@@ -138,17 +138,29 @@ class Background:
         """Classify what the budget allows after ``run_steps`` instructions of the run
         (``cells``: the living cells of each genotype, for the order)."""
         done: list[tuple[str, Ecotype]] = []
-        while self.pending and self.spent + 2 * self.steps <= self.share * run_steps:
-            first = max(range(len(self.pending)),
-                        key=lambda k: (cells.get(self.pending[k][0], 0), -k))
-            name, genome = self.pending.pop(first)
-            try:
-                found = classify(genome, self.config, self.steps)
-            except UserError as exc:  # a genome no soup can hold: said as such
-                found = Ecotype("non-replicator", {"error": str(exc)})
+        while (job := self.next(run_steps, cells)) is not None:
+            found = self.classify(job[1])
             self.spent += found.instructions
-            done.append((name, found))
+            done.append((job[0], found))
         return done
+
+    def next(self, run_steps: int, cells: dict[str, int]) -> tuple[str, bytes] | None:
+        """The waiting genotype to classify now, taken from the queue (the most abundant,
+        then the first offered), or None when the budget or the queue is empty. The caller
+        runs ``classify`` on it and adds its instructions to ``spent``."""
+        if not self.pending or self.spent + 2 * self.steps > self.share * run_steps:
+            return None
+        first = max(range(len(self.pending)),
+                    key=lambda k: (cells.get(self.pending[k][0], 0), -k))
+        return self.pending.pop(first)
+
+    def classify(self, genome: bytes) -> Ecotype:
+        """One classification at this budget's culture length (touches no state: the
+        server runs it in a thread)."""
+        try:
+            return classify(genome, self.config, self.steps)
+        except UserError as exc:  # a genome no soup can hold: said as such
+            return Ecotype("non-replicator", {"error": str(exc)})
 
     def state(self) -> dict[str, Any]:
         return {"pending": [[n, g.hex()] for n, g in self.pending], "spent": self.spent}

@@ -58,12 +58,14 @@ PARAM_VARIABLES: dict[str, str] = {
     "stagnation_count": "STAGNATION_SPAWN_COUNT", "seed_bank_size": "SEED_BANK_SIZE",
     "mal_replaces": "MAL_REPLACES_DAUGHTER", "write_free": "WRITE_FREE_MEMORY",
     "relabel": "RELABEL_CHANGED_GENOMES", "slice_fixed": "SLICE_FIXED_FRACTION",
-    "slice_random": "SLICE_RANDOM_FRACTION",
+    "slice_random": "SLICE_RANDOM_FRACTION", "gen_copy": "GENERATIONS_PER_COPY_FLIP",
+    "gen_background": "GENERATIONS_PER_BACKGROUND_FLIP", "gen_flaw": "GENERATIONS_PER_FLAW",
 }
 # MAL_PLACEMENT's choices, by the core's number for them (params.MAL_NEAR, _RANDOM, _BETTER).
 MAL_PLACEMENTS = ("near", "random", "better")
 # The fields ``mutations=False`` turns off (culture runs, the bench's ancestor workload).
-MUTATION_FIELDS = ("copy_rate", "background_interval", "indel_rate", "flaw_rate")
+MUTATION_FIELDS = ("copy_rate", "background_interval", "indel_rate", "flaw_rate", "gen_copy",
+                   "gen_background", "gen_flaw")
 
 
 def params(config: Config, *, mutations: bool = True) -> Params:

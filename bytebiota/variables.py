@@ -204,6 +204,22 @@ VARIABLES: tuple[Var, ...] = (
     Var("FLAW_RATE", F, 0.0, "mutation", "standard",
         "Probability that an instruction's result is off by one (0 = off)",
         lo=0.0, hi=1.0, new=True),
+    Var("GENERATIONS_PER_COPY_FLIP", F, 0.0, "mutation", "advanced",
+        "Copy flips per generation instead of per byte (Tierra's GenPerMovMut): one every "
+        "this many x the mean cell size bytes copied, set every million instructions; "
+        "replaces COPY_BIT_FLIP_RATE from the first million on (0 = the fixed rate)",
+        lo=0.0, hi=1e6, new=True),
+    Var("GENERATIONS_PER_BACKGROUND_FLIP", F, 0.0, "mutation", "advanced",
+        "Background flips per generation (Tierra's GenPerBkgMut): one every this many x the "
+        "instructions of a generation (cells x instructions per daughter) x mean cell size / "
+        "SOUP_SIZE instructions, set every million instructions; replaces "
+        "BACKGROUND_FLIP_INTERVAL from the first million on (0 = the fixed interval)",
+        lo=0.0, hi=1e6, new=True),
+    Var("GENERATIONS_PER_FLAW", F, 0.0, "mutation", "advanced",
+        "Flaws per generation (Tierra's GenPerFlaw): one every this many x the instructions "
+        "a cell executes per daughter, set every million instructions; replaces FLAW_RATE "
+        "from the first million on (0 = the fixed rate)",
+        lo=0.0, hi=1e6, new=True),
     Var("MAX_MAL_MULT", I, 6, "mutation", "standard",
         "MAL fails for a request above this multiple of the mother's size", lo=1, hi=100),
     Var("MAL_PLACEMENT", S, "random", "mutation", "standard",
@@ -349,9 +365,10 @@ VARIABLES: tuple[Var, ...] = (
         "directory, and runs/latest/journal.jsonl is the latest run's",
         unset="{DATA_BASE_DIR}/runs/latest/journal.jsonl"),
     Var("ECOTYPE_SHARE", F, 0.05, "logging", "standard",
-        "Share of a run's instructions that the background classification of its newly "
-        "permanent genotypes (`ecotype` journal events: parasite, hyper-parasite ...) may "
-        "add; 0 turns it off (classic regime only)", lo=0.0, hi=1.0, new=True),
+        "Share of a run's instructions (the server: of its experiment's) that the background "
+        "classification of newly permanent genotypes (`ecotype` journal events: parasite, "
+        "hyper-parasite ...) may add; 0 turns it off (classic regime only)",
+        lo=0.0, hi=1.0, new=True),
     Var("CONSOLE_SUMMARY", B, True, "logging", "advanced",
         "Print periodic summary lines on the console"),
     Var("REFRESH_HZ", F, 4.0, "logging", "standard",

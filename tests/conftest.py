@@ -63,9 +63,13 @@ def cli(tmp_path: Path) -> Cli:
 
 
 # The plain Tierra machine the VM and world tests reason about: the classic regime's defaults
-# (from the configuration table, like every world) with mutations off, no base slice, the
-# reaper's top cell always the victim, and even indel odds.
-PLAIN_CLASSIC = {"base_slice": 0, "reap_top_fraction": 0.0, "indel_insertion_bias": 0.5}
+# (from the configuration table, like every world) with mutations off, slices of exactly the
+# cell's size, the reaper's top cell always the victim, even indel odds, and the semantics
+# the classic regime had before it took Tierra 6.02's (first fit near the mother, a second
+# MAL fails, writes only into the cell's own memory, birth labels kept; tests set them).
+PLAIN_CLASSIC = {"base_slice": 0, "reap_top_fraction": 0.0, "indel_insertion_bias": 0.5,
+                 "slicer_power": 1.0, "slice_fixed": 1.0, "slice_random": 0.0, "mal_mode": 0,
+                 "mal_replaces": 0, "write_free": 0, "relabel": 0}
 
 
 def classic_params(**changes: float) -> Params:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from bytebiota.protocol.frames import HEADER, VERSION
-from tests.conftest import REPO, clean_environ
+from tests.conftest import REPO, clean_environ, wait_until
 
 pytestmark = pytest.mark.slow
 # The honest run with every span validated: 60 s in the suite, 10 minutes on request.
@@ -588,3 +588,42 @@ def test_an_ecology_experiments_figures_reach_status_journal_and_replay(
     assert summary.returncode == 0, summary.stderr
     for line in ("energy         mean", "resources      ", "tasks          ", "health         "):
         assert line in summary.stdout, summary.stdout
+
+
+def test_the_server_classifies_the_islands_new_permanent_genotypes(cluster: Cluster) -> None:
+    """Issue 17: the server finds the permanent genotypes in the island snapshots it
+    commits, classifies them in its budget and journals ``ecotype`` events; the monitor's
+    STATUS carries the verdicts of the top genotypes; a restart classifies nothing twice."""
+    cluster.env["ECOTYPE_SHARE"] = "0.5"  # (the default 0.05 needs ~4 M instructions first)
+    cluster.server()
+    cluster.worker("w1")
+
+    def classified() -> list[dict[str, Any]]:
+        return [e for e in cluster.journal() if e["event"] == "ecotype"]
+
+    wait_until(lambda: len(classified()) >= 2, "two ecotype events", timeout=120)
+    first = classified()
+    for event in first:
+        island, _, name = event["name"].partition("/")
+        assert island.isdigit() and len(name) == 7, event
+        assert event["kind"] in ("self-replicator", "hyper-parasite", "resistant host",
+                                 "parasite", "social", "non-replicator"), event
+        assert event["instructions"] > 0 and "replicates_alone" in event["evidence"], event
+    ancestor = [e for e in first if e["name"].endswith("/0080aaa")]
+    assert all(e["kind"] != "parasite" for e in ancestor), ancestor
+    data = cluster.wait_for(lambda d: bool(d.get("ecotypes")), timeout=60)
+    assert set(data["ecotypes"]) <= {row[0] for row in data["stats"]["top_genotypes"]}
+    cluster.stop_server()
+    before = len(classified())
+    cluster.server()
+
+    def stats_since_resume() -> int:
+        events = cluster.journal()
+        resumed = max(i for i, e in enumerate(events) if e["event"] == "resume")
+        return sum(e["event"] == "stats" for e in events[resumed:])
+
+    # two turns after the restart, and the budget now holds more classifications
+    wait_until(lambda: stats_since_resume() >= 2 and len(classified()) > before,
+               "classifications after the restart", timeout=120)
+    names = [e["name"] for e in classified()]
+    assert len(names) == len(set(names)), "a genotype was classified twice"

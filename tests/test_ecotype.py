@@ -22,7 +22,11 @@ def test_the_reference_parasite_is_the_one_evolution_finds_first() -> None:
 
 
 @pytest.mark.parametrize(("path", "kind"), [
-    ("parasite-0079aaf.asm", "parasite"),
+    ("parasite-0045aaa.asm", "parasite"),
+    # saved as a parasite of a run with slices of size + 120; under Tierra 6.02's 0-50
+    # random slices (the classic regime's since issue 17) it makes no daughter beside the
+    # ancestor in 1 M instructions, and 26-48 beside a copy of itself
+    ("parasite-0079aaf.asm", "social"),
     ("host-0080aae.asm", "self-replicator"),
 ])
 def test_saved_genotypes_are_classified_with_their_evidence(path: str, kind: str) -> None:
@@ -32,6 +36,9 @@ def test_saved_genotypes_are_classified_with_their_evidence(path: str, kind: str
     if kind == "parasite":
         assert result.evidence["replicates_alone"] is False
         assert result.evidence["with_host"]["own_daughters"] > 10  # type: ignore[index]
+    elif kind == "social":
+        assert result.evidence["with_host"]["own_daughters"] == 0  # type: ignore[index]
+        assert result.evidence["with_itself"]["own_daughters"] > 10  # type: ignore[index]
     else:
         assert result.evidence["with_parasite"]["parasite_daughters"] > 10  # type: ignore[index]
 
@@ -68,9 +75,9 @@ def test_the_verdicts(evidence: dict[str, object], kind: str) -> None:
 
 
 def test_the_command_names_the_kind_and_its_evidence(cli: Cli) -> None:
-    result = cli("classify", str(DATA / "parasite-0079aaf.asm"), "--steps", str(STEPS))
+    result = cli("classify", str(DATA / "parasite-0045aaa.asm"), "--steps", str(STEPS))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "0079aaf (79 bytes): parasite"
+    assert result.stdout.splitlines()[0] == "0045aaa (45 bytes): parasite"
     assert "with host: own daughters" in result.stdout
     data = json.loads(cli("classify", "classic", "--steps", "200000", "--json").stdout)
     assert data["kind"] == "self-replicator" and data["evidence"]["replicates_alone"] is True
@@ -100,6 +107,34 @@ def test_the_background_classifies_the_most_abundant_first_within_its_share() ->
     off = Background(config, 0.0)
     off.offer("0080aaa", host)
     assert off.pending == [] and off.due(10**9, {}) == []
+
+
+def test_the_servers_classifier_queues_each_island_genotype_once_and_keeps_its_state() -> None:
+    import asyncio
+
+    from bytebiota.server.ecotypes import Classifier
+
+    config = isolated(["ECOTYPE_SHARE=0.1"], named_flags={"--regime": "classic"})
+    host = asm.ancestor("classic").code
+    parasite = reference_parasite()
+    classifier = Classifier(config)
+    assert classifier.offer(0, [("0080aaa", host), ("0045aaa", parasite)]) == 2
+    assert classifier.offer(0, [("0080aaa", host)]) == 0  # the next snapshot of island 0
+    assert classifier.offer(1, [("0080aaa", host)]) == 1  # island 1's is another genotype
+    written: list[dict[str, object]] = []
+
+    def write(event: str, **fields: object) -> None:
+        written.append({"event": event, **fields})
+
+    done = asyncio.run(classifier.turn(4_000_000, {"0/0045aaa": 9}, write))
+    assert done == 2 and [e["name"] for e in written] == ["0/0045aaa", "0/0080aaa"]
+    assert classifier.of(["0/0045aaa", "1/0080aaa"]) == {"0/0045aaa": "parasite"}
+    state = json.loads(json.dumps(classifier.state()))  # as the checkpoint keeps it
+    resumed = Classifier(config, state)
+    resumed.seen({**written[0], "name": "1/0080aaa", "instructions": 0})  # after the checkpoint
+    assert resumed.background.pending == [] and resumed.offer(1, [("0080aaa", host)]) == 0
+    assert resumed.of(["0/0080aaa"]) == {"0/0080aaa": "self-replicator"}
+    assert not Classifier(isolated(named_flags={"--regime": "ecology"})).enabled
 
 
 ECOTYPE_RUN = ("run", "--regime", "classic", "--seed", "1", "--headless")

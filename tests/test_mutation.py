@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bytebiota.config import isolated
 from bytebiota.core.cells import Cells
 from bytebiota.core.isa import CODES
 from bytebiota.core.memory import Memory
-from bytebiota.core.mutation import MIN_CELL, Mutation, gap, mean_gap
+from bytebiota.core.mutation import ADJUST_INTERVAL, MIN_CELL, Mutation, gap, mean_gap
 from bytebiota.core.rng import Rng
+from bytebiota.core.world import World, restore
+from bytebiota.genome import asm
 from tests.conftest import classic_params
 
 
@@ -82,3 +85,75 @@ def test_no_insertion_without_a_free_byte_after_and_no_deletion_below_the_minimu
     assert m.indel(mem, Rng(2), 32, 50, 20) == 20  # byte 70 is taken
     m = Mutation(classic_params(indel_rate=1.0, indel_insertion_bias=0.0), Rng(1))
     assert m.indel(mem, Rng(2), 32, 50, MIN_CELL) == MIN_CELL
+
+
+def _tierra_world(seed: int = 2) -> World:
+    from bytebiota.simulation import new_world
+
+    return new_world(isolated(named_flags={"--regime": "classic"}), seed)
+
+
+def test_rates_per_generation_follow_the_soup_from_the_first_million_on() -> None:
+    # the classic regime: GENERATIONS_PER_COPY_FLIP 8, _BACKGROUND_FLIP 25, _FLAW 30
+    world = _tierra_world()
+    mut = world.mut
+    assert (mut.copy_mean, mut.background_interval, mut.flaw_mean) == (1000, 10_000, 25_000)
+    world.run(ADJUST_INTERVAL - 1)
+    assert mut.copy_mean == 1000  # the fixed rates hold until the first adjustment
+    world.run(1)
+    cells = world.cells
+    living = [c for c in range(cells.nslots) if cells.alive[c]]
+    size = world.total_cell_bytes / world.population
+    executed = sum(cells.exec_mark[c] for c in living if cells.nbirths[c] > 0)
+    daughters = sum(cells.nbirths[c] for c in living if cells.nbirths[c] > 0)
+    rep_inst = executed / daughters
+    assert 780 < rep_inst < 900  # the ancestor's 809-827 instructions a daughter
+    p = world.p
+    assert (p.gen_copy, p.gen_background, p.gen_flaw) == (8.0, 25.0, 30.0)
+    assert mut.copy_mean == round(8.0 * size)
+    assert mut.flaw_mean == round(30.0 * rep_inst)
+    assert mut.background_interval == round(
+        25.0 * world.population * rep_inst * size / world.size)
+
+
+def test_rates_per_generation_do_not_depend_on_how_a_run_is_cut_or_resumed() -> None:
+    whole = _tierra_world(4)
+    whole.run(1_500_000)
+    cut = _tierra_world(4)
+    for _ in range(3):
+        cut.run(300_001)
+    cut = restore(cut.snapshot())  # resumed before the first adjustment
+    cut.run(400_000)
+    cut = restore(cut.snapshot())  # and after it
+    cut.run(1_500_000 - cut.steps)
+    assert cut.steps == whole.steps and cut.digest() == whole.digest()
+    assert cut.mut.copy_mean != 1000  # the soup has moved the means
+
+
+def test_a_format_3_snapshot_resumes_with_the_fixed_rates() -> None:
+    import hashlib
+    import struct
+
+    from bytebiota.core.params import LEGACY_FIELDS, PARAM_FIELDS, packed_size
+    from bytebiota.core.snapshot import SNAPSHOT_MAGIC, SNAPSHOT_VERSION
+
+    world = World(classic_params(copy_rate=0.001, background_interval=10_000), 3)
+    world.inject(asm.ancestor("classic").code, 0)
+    world.run(300_000)
+    body = world.snapshot()[:-32]
+    start = len(SNAPSHOT_MAGIC) + 2
+    legacy = dict(LEGACY_FIELDS[3])
+    old_params = b"".join(struct.pack("<" + code, getattr(world.p, name))
+                          for name, code in PARAM_FIELDS if name not in legacy)
+    rest = body[start + packed_size(SNAPSHOT_VERSION):]
+    at = 16
+    for _ in range(2):
+        at += 4 + 8 * struct.unpack_from("<I", rest, at)[0]
+    rest = rest[:at] + rest[at + 4 + 24:]  # format 3 had no mutation means
+    old_body = SNAPSHOT_MAGIC + struct.pack("<H", 3) + old_params + rest
+    old = restore(old_body + hashlib.sha256(old_body).digest())
+    assert (old.p.gen_copy, old.p.gen_background, old.p.gen_flaw) == (0.0, 0.0, 0.0)
+    assert (old.mut.copy_mean, old.mut.background_interval) == (1000, 10_000)
+    old.run(200_000)
+    world.run(200_000)
+    assert old.digest() == world.digest()

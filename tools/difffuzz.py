@@ -246,6 +246,10 @@ def random_settings(rnd: random.Random) -> list[str]:
     s["MAL_REPLACES_DAUGHTER"] = rnd.choice(("true", "false"))
     s["WRITE_FREE_MEMORY"] = rnd.choice(("true", "false"))
     s["RELABEL_CHANGED_GENOMES"] = rnd.choice(("true", "false"))
+    if rnd.random() < 0.5:  # rates per generation (adjusted every million instructions)
+        s["GENERATIONS_PER_COPY_FLIP"] = rnd.choice(("0", "0.5", "3", "12.5"))
+        s["GENERATIONS_PER_BACKGROUND_FLIP"] = rnd.choice(("0", "0.2", "5", "20"))
+        s["GENERATIONS_PER_FLAW"] = rnd.choice(("0", "1", "30"))
     if rnd.random() < 0.4:
         s["SLICE_FIXED_FRACTION"] = rnd.choice(("0", "0.5", "1"))
         s["SLICE_RANDOM_FRACTION"] = rnd.choice(("0.3", "1", "2"))

@@ -186,7 +186,7 @@ def divide(w: World, c: i64, done: i64) -> bool:
         cells.energy[c] -= share
         cells.energy[d] = share
         cells.done[c] = 0
-        cells.exec_mark[c] = cells.executed[c] + done + 1
+    cells.exec_mark[c] = cells.executed[c] + done + 1  # (RepInst: mutation.adjust)
     w.slicer.insert_before(d, c)
     w.births += 1
     if cells.nbirths[c] == 0:

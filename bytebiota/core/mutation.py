@@ -10,9 +10,21 @@ when it reaches 0; the scheduler (``world.run``) cuts slices at the background a
 countdowns and calls ``background_flip`` and ``flaw`` between slices, so the loop never asks
 "is it time yet?"; ``divide`` calls ``indel``.
 
+Rates per generation (Tierra's CalcFlawRates, bookeep.c): when GENERATIONS_PER_COPY_FLIP,
+GENERATIONS_PER_BACKGROUND_FLIP or GENERATIONS_PER_FLAW is above 0, the scheduler calls
+``adjust`` every ADJUST_INTERVAL instructions (at exact multiples: run() cuts its budgets
+there) and that mean is set from the soup as it is then: a copy flip every G x mean cell
+size bytes copied; a flaw every G x RepInst instructions; a background flip every
+G x pop x RepInst x mean size / soup size instructions, where RepInst is the living cells'
+instructions per daughter (what they had executed at their last birth over their daughters;
+10 x the mean size while none has a daughter) and pop x RepInst is the instructions of one generation
+(while none has a daughter, the population of a quarter-full soup, as Tierra assumes). The
+fixed rates hold until the first adjustment. A new mean applies from the next draw: the
+countdown running keeps its gap.
+
 Invariants: a countdown is -1 (never), or >= 1; gaps are integers uniform in
 1 .. 2 x mean - 1 (not exponential: runs stay exact on every machine); every draw comes
-from the world's RNG, in a fixed order.
+from the world's RNG, in a fixed order; a mean is >= 1 while its rate is on.
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from bytebiota.core.params import Params
 from bytebiota.core.rng import Rng, threshold32
 
 MIN_CELL: Final = 12  # a daughter shorter than this cannot divide (Tierra)
+ADJUST_INTERVAL: Final = 1_000_000  # instructions between adjustments (Tierra's million)
 
 
 def mean_gap(rate: float) -> i64:
@@ -39,6 +52,16 @@ def mean_gap(rate: float) -> i64:
     if rate >= 1.0:
         return 1
     return i64(round(1.0 / rate))
+
+
+def at_least_one(mean: float) -> i64:
+    """A mean gap, rounded, at least 1 (and at most 2**40, the fixed intervals' bound)."""
+    if mean >= 1099511627776.0:
+        return 1099511627776
+    n = i64(round(mean))
+    if n < 1:
+        n = 1
+    return n
 
 
 def gap(rng: Rng, mean: i64) -> i64:
@@ -62,6 +85,11 @@ class Mutation:
     indel_threshold: i64
     insertion_threshold: i64
     flaw_target: vec[i64]
+    # rates per generation (0.0: the fixed rate above)
+    gen_copy: float
+    gen_background: float
+    gen_flaw: float
+    per_generation: bool
     # countdowns
     bg_cd: i64
     copy_cd: i64
@@ -83,6 +111,10 @@ class Mutation:
         self.indel_threshold = threshold32(p.indel_rate)
         self.insertion_threshold = threshold32(p.indel_insertion_bias)
         self.flaw_target = vec[i64](flaw_targets())
+        self.gen_copy = p.gen_copy
+        self.gen_background = p.gen_background
+        self.gen_flaw = p.gen_flaw
+        self.per_generation = p.gen_copy > 0.0 or p.gen_background > 0.0 or p.gen_flaw > 0.0
         # the first draws of a world's RNG, in this order
         self.bg_cd = gap(rng, p.background_interval)
         self.copy_cd = gap(rng, copy_mean)
@@ -92,6 +124,34 @@ class Mutation:
         self.flaws = 0
         self.insertions = 0
         self.deletions = 0
+
+    def adjust(self, cells: Cells, population: i64, cell_bytes: i64, soup_size: i64) -> None:
+        """Set the per-generation means from the soup as it is (``population`` cells holding
+        ``cell_bytes`` bytes in a soup of ``soup_size``); nothing while no cell lives."""
+        if population <= 0 or cell_bytes <= 0:
+            return
+        size = float(cell_bytes) / float(population)
+        executed: i64 = 0
+        daughters: i64 = 0
+        slot: i64 = 0
+        while slot < cells.nslots:
+            if cells.alive[slot] != 0 and cells.nbirths[slot] > 0:
+                executed += cells.exec_mark[slot]
+                daughters += cells.nbirths[slot]
+            slot += 1
+        if daughters > 0:
+            rep_inst = float(executed) / float(daughters)
+            generation = float(population) * rep_inst
+        else:
+            rep_inst = 10.0 * size
+            generation = rep_inst * float(soup_size // (4 * (cell_bytes // population)))
+        if self.gen_copy > 0.0:
+            self.copy_mean = at_least_one(self.gen_copy * size)
+        if self.gen_flaw > 0.0:
+            self.flaw_mean = at_least_one(self.gen_flaw * rep_inst)
+        if self.gen_background > 0.0:
+            self.background_interval = at_least_one(
+                self.gen_background * generation * size / float(soup_size))
 
     def copy_flip(self, rng: Rng, b: i64) -> i64:
         """The byte ``b`` being copied, with one bit flipped; the next copy flip scheduled."""

@@ -51,12 +51,15 @@ PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     # since snapshot format 3 (Tierra 6.02's semantics, docs/fidelity.md)
     ("mal_replaces", "q"), ("write_free", "q"), ("relabel", "q"),
     ("slice_fixed", "d"), ("slice_random", "d"),
+    # since snapshot format 4 (Tierra's mutation rates per generation)
+    ("gen_copy", "d"), ("gen_background", "d"), ("gen_flaw", "d"),
 )
 # Fields a snapshot of an older format lacks, with the value that reproduces how the world
 # behaved then: {format: ((name, value), ...)} for each format before the current one.
 LEGACY_FIELDS: Final[dict[int, tuple[tuple[str, float], ...]]] = {
     2: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0), ("slice_fixed", 1.0),
-        ("slice_random", 0.0)),
+        ("slice_random", 0.0), ("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0)),
+    3: (("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0)),
 }
 MAL_NEAR: Final = 0  # first fit at or after the mother's address (wrapping)
 MAL_RANDOM: Final = 1  # first fit at or after a random address
@@ -133,6 +136,11 @@ class Params:
     relabel: i64 = 0  # a cell whose genome changes in place changes genotype (Tierra)
     slice_fixed: float = 0.0  # a slice: fixed x length + a uniform draw in 0 .. random x length
     slice_random: float = 0.0
+    # mutation rates per generation (Tierra's GenPerMovMut, GenPerBkgMut, GenPerFlaw; 0: the
+    # fixed rate); see mutation.Mutation.adjust
+    gen_copy: float = 0.0
+    gen_background: float = 0.0
+    gen_flaw: float = 0.0
 
     def __init__(self, fields: Mapping[str, float]) -> None:
         missing = [name for name, _ in PARAM_FIELDS if name not in fields]

@@ -1,7 +1,8 @@
 """Snapshots: a world's whole state as bytes, its digest, and the world back from them.
 
-Owns the snapshot format (version 3, little-endian; version 2 is read too): magic, version,
-the packed Params, the RNG state, the counters, the ecology's counters, the soup, the
+Owns the snapshot format (version 4, little-endian; versions 2 and 3 are read too): magic,
+version, the packed Params, the RNG state, the counters, the ecology's counters, the mutation
+means in force (copy, flaw, background: rates per generation move them), the soup, the
 per-slot vectors in the order of ``cells.SLOT_FIELDS``, the other vectors, the genebank,
 the seed bank; then a SHA-256 of all that. ``digest`` is the SHA-256 of the same body:
 equal digests mean equal worlds.
@@ -30,9 +31,10 @@ if TYPE_CHECKING:  # annotations only: world.py imports this module
     from bytebiota.core.world import World
 
 SNAPSHOT_MAGIC: Final = b"BBWORLD"
-SNAPSHOT_VERSION: Final = 3
+SNAPSHOT_VERSION: Final = 4
 # Formats ``restore`` reads: the current one, and older ones whose parameters it can complete
-# (params.LEGACY_FIELDS; 2: before Tierra's MAL and write semantics were variables).
+# (params.LEGACY_FIELDS; 2: before Tierra's MAL and write semantics were variables; 3: before
+# mutation rates per generation).
 READABLE_VERSIONS: Final = (*sorted(LEGACY_FIELDS), SNAPSHOT_VERSION)
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
@@ -63,6 +65,7 @@ def body(w: World) -> bytes:
         env.next_regen, env.next_decay, env.next_sweep, env.next_stagnation,
         w.births_at_check, w.repopulating,
     ]))
+    out.append(_pack_ints([mut.copy_mean, mut.flaw_mean, mut.background_interval]))
     out.append(bytes(w.mem.soup))
     for name, _ in SLOT_FIELDS:
         out.append(_pack_vec(cells.vector(name)))
@@ -222,6 +225,8 @@ def _restore_body(r: _Reader, version: int) -> World:
      ledger.spilled, ledger.lost, ledger.starved, w.reaped, w.spawned, env.next_regen,
      env.next_decay, env.next_sweep, env.next_stagnation, w.births_at_check,
      w.repopulating) = r.ints()
+    if version >= 4:  # before, the means were the parameters' (set by World())
+        mut.copy_mean, mut.flaw_mean, mut.background_interval = r.ints()
     env.schedule()
     w.mem.soup = vec[u8](r.take(w.mem.size))
     vectors = {name: r.vector() for name, _ in SLOT_FIELDS}

@@ -52,7 +52,7 @@ from bytebiota.core.energy import Ledger
 from bytebiota.core.environment import Environment
 from bytebiota.core.genebank import Genebank
 from bytebiota.core.memory import Memory
-from bytebiota.core.mutation import Mutation
+from bytebiota.core.mutation import ADJUST_INTERVAL, Mutation
 from bytebiota.core.params import Params, SnapshotError
 from bytebiota.core.reaper import ReaperQueue
 from bytebiota.core.rng import Rng
@@ -117,6 +117,7 @@ class World:
     spawned: i64
     births_at_check: i64
     repopulating: i64
+    next_adjust: i64  # the next multiple of ADJUST_INTERVAL (rates per generation)
     new_permanent: list[str]
     # Who begets whom, for co-cultures (culture --with): (the mother's genotype, the
     # daughter's) -> daughters. Off unless asked for; not part of snapshots or digests.
@@ -157,6 +158,7 @@ class World:
         self.spawned = 0
         self.births_at_check = 0
         self.repopulating = 0
+        self.next_adjust = ADJUST_INTERVAL
         self.new_permanent = []
         self.record_begets = False
         self.begets = {}
@@ -179,6 +181,7 @@ class World:
         mut = self.mut
         env = self.env
         ledger = self.ledger
+        adjusting = mut.per_generation
         while remaining > 0:
             if self.population == 0:
                 if eco:
@@ -192,7 +195,9 @@ class World:
                 if eco:
                     n_slice = ledger.slice_length(cells, c, self.steps, n_slice)
                 slicer.slice_left = n_slice
-            if mut.flaw_cd == 1:
+            if slicer.slice_left <= 0:
+                ran = 0  # an empty slice (a random length of 0): nothing to run
+            elif mut.flaw_cd == 1:
                 op = i64(self.mem.soup[cells.ip[c]])
                 ran = run_slice(self, c, 1)
                 mut.flaw(cells, self.rng, self.size, c, op)
@@ -205,6 +210,8 @@ class World:
                     budget = mut.flaw_cd - 1
                 if eco and 0 <= env.next_event - self.steps < budget:
                     budget = env.next_event - self.steps
+                if adjusting and self.next_adjust - self.steps < budget:
+                    budget = self.next_adjust - self.steps
                 ran = run_slice(self, c, budget)
                 if mut.flaw_cd > 0:
                     mut.flaw_cd -= ran
@@ -217,6 +224,9 @@ class World:
                     struck = mut.background_flip(self.mem, self.rng)
                     if self.relabel:
                         life.struck(self, struck)
+            if adjusting and self.steps >= self.next_adjust:
+                mut.adjust(cells, self.population, self.total_cell_bytes, self.size)
+                self.next_adjust += ADJUST_INTERVAL
             if eco:
                 died = False  # the current cell died (starved or reaped): the slicer moved on
                 if slicer.slice_left <= 0 and ledger.starves(cells, c):
@@ -225,17 +235,23 @@ class World:
                     died = self._events() or died
                 if died:
                     slicer.slice_left = 0
+                    if ran > 0:
+                        self.slices += 1
+                        slices_done += 1
+                        if slices_done == slice_limit:
+                            break
+                    continue
+            if slicer.slice_left <= 0:
+                slicer.advance()
+                # An empty slice (a random length of 0) runs nothing and ends at once; it is
+                # not counted (in ``slices`` or towards ``slice_limit``), so a run stopped by
+                # its slices and one stopped by its steps at the same step are in the same
+                # state: neither has started the empty slices that follow.
+                if ran > 0:
                     self.slices += 1
                     slices_done += 1
                     if slices_done == slice_limit:
                         break
-                    continue
-            if slicer.slice_left <= 0:
-                self.slices += 1
-                slices_done += 1
-                slicer.advance()
-                if slices_done == slice_limit:
-                    break
         report.steps = n - remaining
         report.births = self.births - births0
         report.deaths = self.deaths - deaths0
@@ -275,8 +291,9 @@ class World:
             self.search_limit = max(1, self.p.search_mult * mean)
 
     def rebuild_derived(self) -> None:
-        """Derive ownership, the free list, allocation and the search limit from the cells
-        (after a restore: snapshots leave them out)."""
+        """Derive ownership, the free list, allocation, the search limit and the next
+        adjustment of the mutation rates from the cells and the step (after a restore:
+        snapshots leave them out)."""
         cells = self.cells
         total: i64 = 0
         for c in range(cells.nslots):
@@ -287,6 +304,7 @@ class World:
             if cells.dstart[c] >= 0:
                 self.mem.claim(cells.dstart[c], cells.dsize[c], c)
         self.total_cell_bytes = total
+        self.next_adjust = (self.steps // ADJUST_INTERVAL + 1) * ADJUST_INTERVAL
         self.mem.rebuild_free_list()
         self.update_search_limit()
 

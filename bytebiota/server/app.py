@@ -53,6 +53,7 @@ from bytebiota.server import control
 from bytebiota.server.coordinator import Coordinator, Island, Job
 from bytebiota.server.credentials import Credentials
 from bytebiota.server.durability import Durability, describe
+from bytebiota.server.ecotypes import Classifier
 from bytebiota.server.guard import AddressGuard
 from bytebiota.server.inspection import Inspector, rerun_in_child
 
@@ -67,7 +68,8 @@ def log(message: str) -> None:
 
 class Server:
     def __init__(self, config: Config, coordinator: Coordinator, token: str, seed: int,
-                 journal: Journal, *, monitor_token: str | None = None) -> None:
+                 journal: Journal, *, monitor_token: str | None = None,
+                 ecotypes: dict[str, Any] | None = None) -> None:
         self.config = config
         self.coordinator = coordinator
         self.token = token
@@ -81,6 +83,9 @@ class Server:
         # one world (bytebiota/health.py; the islands as soups side by side)
         self.health = health.Monitor.of(public_values(config), config.global_.regime)
         self.last_health: dict[str, Any] | None = None
+        # newly permanent genotypes of committed snapshots, classified in the background
+        self.classifier = Classifier(config, ecotypes)
+        self.inspected: dict[tuple[int, int, int], list[tuple[str, bytes]]] = {}
         self.checkpoint_trouble: str | None = None  # why the last checkpoint failed
         self.snapshot_trouble: str | None = None  # why the last snapshot was not stored
         self.wal = Durability(journal, log, self.disk_log)
@@ -339,10 +344,15 @@ class Server:
             elif name == "SNAPSHOT":
                 if not await self.store_snapshot(worker_id, message):
                     continue  # not stored: not acknowledged (the worker keeps it queued)
-                stored = coordinator.snapshot(worker_id, message["island"], message["epoch"],
-                                              message["seq"], message["data"]) or \
-                    coordinator.has_snapshot(worker_id, message["island"], message["epoch"],
-                                             message["seq"])
+                committed = coordinator.snapshot(worker_id, message["island"],
+                                                 message["epoch"], message["seq"],
+                                                 message["data"])
+                permanent = self.inspected.pop(
+                    (message["island"], message["epoch"], message["seq"]), None)
+                if committed and permanent:
+                    self.classifier.offer(message["island"], permanent)
+                stored = committed or coordinator.has_snapshot(
+                    worker_id, message["island"], message["epoch"], message["seq"])
                 self.write_events()
                 if stored:
                     outbox.put_nowait(make("SNAPSHOT_ACK", island=message["island"],
@@ -392,7 +402,7 @@ class Server:
             return True  # (stale: the coordinator refuses it, nothing to store)
         if message["seq"] <= island.snapshot_seq:
             return True  # (sent again: the coordinator has it, and acknowledges it again)
-        problem = await self.inspector.problem(message["data"])
+        problem, permanent = await self.inspector.inspect(message["data"])
         if problem is not None:
             self.coordinator.discredit(worker_id, f"its snapshot of island {island.id} before "
                                        f"batch {message['seq']} is unusable: {problem}")
@@ -411,6 +421,7 @@ class Server:
         if self.snapshot_trouble is not None:
             log("snapshots are stored again")
             self.snapshot_trouble = None
+        self.inspected[(message["island"], message["epoch"], message["seq"])] = permanent
         return True
 
     def _lease_message(self, island: Island) -> Message:
@@ -496,18 +507,28 @@ class Server:
 
     # ---- housekeeping ------------------------------------------------------------------
 
-    def journal_stats(self) -> None:
-        """The experiment's ``stats`` event and its ``health`` event, as `run` writes them."""
+    def journal_stats(self) -> dict[str, Any]:
+        """The experiment's ``stats`` event and its ``health`` event, as `run` writes them;
+        returns the stats."""
         event = self.coordinator.stats_event()
         self.wal.write("stats", **event)
         self.last_health = self.health.check(event)
         self.wal.write("health", **self.last_health)
+        return event
+
+    async def classify(self, stats: dict[str, Any]) -> None:
+        """The background classification's turn, after a stats event (server/ecotypes.py)."""
+        cells = {str(row[0]): int(row[2]) for row in stats.get("top_genotypes", [])}
+        await self.classifier.turn(int(self.coordinator.totals_view()["steps"]), cells,
+                                   self.wal.write)
 
     def status(self, island: int = -1) -> dict[str, Any]:
         """The STATUS a monitor asked for: with island ``island``'s soup map (-1: none)."""
         data = self.coordinator.status()
         data["stats"] = self.coordinator.stats_event()
         data["health"] = self.last_health
+        data["ecotypes"] = self.classifier.of(
+            str(row[0]) for row in data["stats"].get("top_genotypes", []))
         if island >= 0:
             data["soup"] = self.coordinator.soup(island, self.config.soup.soup_size)
         data["server"] = {"version": __version__, "core": core.describe(), "seed": self.seed,
@@ -545,7 +566,7 @@ class Server:
                 self.checkpoint_dir, CHECKPOINT_PREFIX,
                 {"kind": "server", "seed": self.seed, "coordinator": meta,
                  "steps": totals["steps"], "bytebiota": __version__,
-                 "journal_offset": self.journal.tell()},
+                 "journal_offset": self.journal.tell(), "ecotypes": self.classifier.state()},
                 payload, keep=self.config.checkpoint.checkpoint_keep_last_n,
             )
         except OSError as exc:
@@ -619,7 +640,7 @@ class Server:
             await self.deliver_notices()
             now = time.monotonic()
             if now - last_stats >= STATS_SECONDS:
-                self.journal_stats()
+                await self.classify(self.journal_stats())
                 last_stats = now
             if now - last_checkpoint >= interval:
                 self.checkpoint()
@@ -722,8 +743,9 @@ class SnapshotStore:
 
 
 def replay_journal(coordinator: Coordinator, journal_path: Path, offset: int,
-                   store: SnapshotStore) -> int:
-    """Re-apply what the journal recorded after the checkpoint; returns the events applied."""
+                   store: SnapshotStore, others: list[dict[str, Any]] | None = None) -> int:
+    """Re-apply what the journal recorded after the checkpoint; returns the events applied.
+    ``others`` collects the ``ecotype`` events (the server's, not the coordinator's)."""
     if not journal_path.exists():
         return 0
     applied = 0
@@ -737,6 +759,8 @@ def replay_journal(coordinator: Coordinator, journal_path: Path, offset: int,
             except ValueError:
                 break
             data = None
+            if event.get("event") == "ecotype" and others is not None:
+                others.append(event)
             if event.get("event") == "snapshot":
                 data = store.get(event["island"], event["epoch"], event["seq"])
                 if data is None:
@@ -839,6 +863,8 @@ def _serve(config: Config) -> None:
                                warn=lambda m: log(f"warning: {m}"))
     journal_path = data_dir / "logs" / "server.jsonl"
     damage = None
+    ecotypes: dict[str, Any] | None = None
+    classified: list[dict[str, Any]] = []  # ecotype events after the checkpoint
     if found is not None:
         path, meta, payload = found
         seed = int(meta["seed"])
@@ -849,7 +875,9 @@ def _serve(config: Config) -> None:
         coordinator.load(meta["coordinator"], payload)
         damage = repair_journal(journal_path)
         replayed = replay_journal(coordinator, journal_path,
-                                  int(meta.get("journal_offset", 0)), SnapshotStore(directory))
+                                  int(meta.get("journal_offset", 0)), SnapshotStore(directory),
+                                  classified)
+        ecotypes = meta.get("ecotypes")
         log(f"resuming from {path} and {replayed} journal events after it, at "
             f"{coordinator.totals_view()['steps']:,} steps")
     else:
@@ -869,7 +897,10 @@ def _serve(config: Config) -> None:
             journal.write("cut", step=coordinator.totals_view()["steps"], **damage)
         journal.write("resume", step=coordinator.totals_view()["steps"])
     log(f"event loop {loop_name}; journal {journal_path}")
-    server = Server(config, coordinator, token, seed, journal, monitor_token=monitor_token)
+    server = Server(config, coordinator, token, seed, journal, monitor_token=monitor_token,
+                    ecotypes=ecotypes)
+    for event in classified:
+        server.classifier.seen(event)
     if found is None:
         server.checkpoint()  # a base to replay the journal onto, should we crash early
     asyncio.run(server.main())

@@ -7,7 +7,9 @@ the island and crash every honest worker it is leased to. So the server first ch
 opens with the experiment's own header (format and parameters: soup size, regime, rates, the
 very bytes a fresh world of this experiment packs) and that the core restores it (in a
 thread: a restore takes milliseconds, and the core bounds every allocation by the snapshot's
-own length). A holder whose snapshot fails is treated as a cheater.
+own length). A holder whose snapshot fails is treated as a cheater. The restored world's
+permanent genotypes come back with the verdict: the server classifies the new ones
+(bytebiota/ecotype.py) once the snapshot is committed.
 
 A dispute's re-run may take minutes of computing: it runs in a child process of its own
 (``python -m bytebiota.server.inspection``, the span in JSON on its stdin, the fingerprints on
@@ -25,16 +27,21 @@ from bytebiota.core.snapshot import header
 from bytebiota.core.world import Params, SnapshotError, restore
 
 
-def _restorable(data: bytes) -> str | None:
+Permanent = list[tuple[str, bytes]]  # a world's permanent genotypes: (name, genome)
+
+
+def _restorable(data: bytes) -> tuple[str | None, Permanent]:
     try:
         world = restore(data)
     except SnapshotError as exc:
-        return str(exc)
+        return str(exc), []
     except (MemoryError, ValueError, OverflowError, IndexError) as exc:  # (a damaged file)
-        return f"it cannot be restored ({type(exc).__name__}: {exc})"
+        return f"it cannot be restored ({type(exc).__name__}: {exc})", []
     if world.digest() != data[-32:].hex():
-        return "its state does not hash to its checksum once restored"
-    return None
+        return "its state does not hash to its checksum once restored", []
+    bank = world.genebank
+    return None, [(bank.names[gid], bytes(bank.genomes[gid]))
+                  for gid in range(len(bank.names)) if bank.permanent[gid] != 0]
 
 
 class Inspector:
@@ -43,11 +50,12 @@ class Inspector:
     def __init__(self, params: Params) -> None:
         self.header = header(params)
 
-    async def problem(self, data: bytes) -> str | None:
-        """Why this snapshot must not be committed; None when it is sound."""
+    async def inspect(self, data: bytes) -> tuple[str | None, Permanent]:
+        """Why this snapshot must not be committed (None when it is sound), and the
+        permanent genotypes of the world it holds."""
         if not data.startswith(self.header):
             return ("it is not a snapshot of this experiment (its format or parameters differ "
-                    "from the experiment's)")
+                    "from the experiment's)"), []
         return await asyncio.get_running_loop().run_in_executor(None, _restorable, data)
 
 

@@ -91,6 +91,8 @@ class State:
         self.islands = list(status.get("islands", []))
         if self.monitor is None and status.get("health"):
             self.health = dict(status["health"])  # judged by the server (bytebiota.health)
+        for name, kind in (status.get("ecotypes") or {}).items():
+            self.ecotypes[str(name)] = str(kind)  # the server's background classification
         soup = status.get("soup")
         self.soup = dict(soup) if soup else {}
         self.soup_label = f"island {soup['island']}" if soup else ""
