@@ -102,14 +102,16 @@ def test_resume_continues_the_latest_run_and_refuses_contradictions(cli: Cli,
 
 
 def test_genebanks_are_per_run_and_say_which_run(cli: Cli, tmp_path: Path) -> None:
-    """Case 5: ``0080aaa.asm`` of seed 1 and of seed 7 shared one directory."""
-    for seed in ("1", "7"):
+    """Case 5: ``0080aaa.asm`` of seed 1 and of seed 7 shared one directory. (Seeds 2 and 7
+    now: under Tierra's semantics seed 1 has one permanent genotype until after 4 M.)"""
+    for seed in ("2", "7"):
         ok(cli(*CLASSIC, "--seed", seed, "--max-steps", "1500000"))
     one, seven = run_dirs(tmp_path)
-    assert one.name.endswith("-classic-seed1") and seven.name.endswith("-classic-seed7")
+    assert one.name.endswith("-classic-seed2") and seven.name.endswith("-classic-seed7")
     for run in (one, seven):
         saved = sorted((run / "genebank").glob("*.asm"))
-        assert saved[0].name == "0080aaa.asm" and len(saved) >= (2 if run == one else 1)
+        assert "0080aaa.asm" in [path.name for path in saved]
+        assert len(saved) >= (2 if run == one else 1)
         for path in saved:
             assert path.read_text().startswith(f"; genotype {path.stem} of run {run.name}, ")
     name = sorted(p.stem for p in (one / "genebank").glob("*.asm"))[-1]

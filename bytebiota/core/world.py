@@ -182,6 +182,7 @@ class World:
         env = self.env
         ledger = self.ledger
         adjusting = mut.per_generation
+        ran: i64 = 0
         while remaining > 0:
             if self.population == 0:
                 if eco:
