@@ -148,6 +148,7 @@ class MutationConfig:
     mal_replaces_daughter: bool
     relabel_changed_genomes: bool
     write_free_memory: bool
+    mutation_reach: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +200,7 @@ class EnergyConfig:
     task_bonus: int
     child_energy_requirement: int
     priority_boost_duration: int
+    task_reward_rule: str
 
 
 @dataclass(frozen=True, slots=True)

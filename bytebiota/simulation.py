@@ -25,7 +25,8 @@ GRADIENTS = ("sine", "linear", "hotspot")
 
 # Each field of the core's Params and the configuration variable it is read from (the table
 # in variables.py holds every default; the core has none). Fields not listed are derived in
-# ``params``: the regime, its instruction set, and two enumerations.
+# ``params``: the regime, its instruction set, and four enumerations (two of which apply to
+# the ecology regime only: TASK_REWARD_RULE, MUTATION_REACH).
 PARAM_VARIABLES: dict[str, str] = {
     "soup_size": "SOUP_SIZE", "slicer_power": "SLICER_POWER", "base_slice": "BASE_SLICE",
     "max_slice": "MAX_SLICE", "copy_rate": "COPY_BIT_FLIP_RATE",
@@ -78,6 +79,8 @@ def params(config: Config, *, mutations: bool = True) -> Params:
     fields["opcode_bits"] = ECOLOGY_OPCODE_BITS if ecology else OPCODE_BITS
     fields["mal_mode"] = MAL_PLACEMENTS.index(config.mutation.mal_placement)
     fields["gradient_type"] = GRADIENTS.index(config.environment.env_gradient_type)
+    fields["merit"] = 1 if ecology and config.energy.task_reward_rule == "merit" else 0
+    fields["substitute"] = 1 if ecology and config.mutation.mutation_reach == "any" else 0
     if not mutations:
         for field in MUTATION_FIELDS:
             fields[field] = 0

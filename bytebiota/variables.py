@@ -216,6 +216,12 @@ VARIABLES: tuple[Var, ...] = (
         "mov_iab may write into free memory (Tierra's MemModeFree 0: only other cells' "
         "memory is protected); off: only into the cell's own memory and daughter block",
         new=True),
+    Var("MUTATION_REACH", S, "any", "mutation", "standard",
+        "What a copy or background mutation does in the ecology regime: replace the byte "
+        "with 'any' other opcode, drawn uniformly (as Avida's substitutions: every "
+        "instruction is one mutation away from every other), or flip one 'bit' of the "
+        "instruction set's six (each opcode has six neighbours; the classic regime always "
+        "flips a bit)", choices=("any", "bit"), new=True),
     # ---- reaper ---------------------------------------------------------------------------
     Var("ERROR_MOVE_UP", B, True, "reaper", "standard",
         "Move organisms up the reaper queue when an instruction errs"),
@@ -306,13 +312,16 @@ VARIABLES: tuple[Var, ...] = (
     Var("CPU_COST_PER_INSTRUCTION", F, 0.04, "energy", "standard",
         "Energy cost per executed instruction, times the opcode family's multiplier",
         lo=0.0, hi=RATE_LIMIT, note=REFERENCE_TABLE_WINS.format("0.005")),
-    Var("MEMORY_RENT_PER_BYTE", F, 0.00001, "energy", "standard",
+    Var("MEMORY_RENT_PER_BYTE", F, 0.000001, "energy", "standard",
         "Energy cost per byte held (own memory and daughter block) per step of the world's "
         "clock, settled at each of the cell's slices", lo=0.0, hi=RATE_LIMIT,
         note="changed from the seed's 0.0025 (its guide: 0.0001): rent accrues with the "
              "world's clock, so a 97-byte cell pays it for every instruction any cell runs; "
              "at 0.0025 it owes 230 energy per round among only 10 cells and every ancestor "
-             "starved"),
+             "starved; and 0.00001 until issue 19: a cell earns at most ENV_MAX_RESOURCE x "
+             "HARVEST_MULTIPLIER per round while its rent per round grows with the population, "
+             "which held the 5 MB soup near 60 / (rent x size x slice) cells (~450 for the "
+             "97-byte ancestor, ~220 for the 165-byte one; docs/ecology.md)"),
     Var("HARVEST_MULTIPLIER", F, 1.2, "energy", "standard",
         "Energy gained per unit of harvested resource", lo=0.0, hi=RATE_LIMIT),
     Var("TASK_BONUS", I, 60, "energy", "standard", "Energy bonus for completing a task",
@@ -322,6 +331,13 @@ VARIABLES: tuple[Var, ...] = (
         lo=0, hi=ENERGY_LIMIT),
     Var("PRIORITY_BOOST_DURATION", I, 5, "energy", "standard",
         "Slices of CPU priority boost after a task completion", lo=0, hi=1_000_000),
+    Var("TASK_REWARD_RULE", S, "merit", "energy", "standard",
+        "How a logic task pays (docs/ecology.md): 'merit' (as Avida's: at DIVIDE mother and "
+        "daughter get a CPU share of 2 ** the sum of the levels of the distinct tasks done "
+        "in the gestation just ended, held until the next DIVIDE, at the energy price of an "
+        "average share; ENV_TASK_REWARD and TASK_BONUS are paid as energy too) or 'boost' "
+        "(the seed's: the energy rewards, and PRIORITY_BOOST_DURATION slices at 1 + the "
+        "task's level times the length)", choices=("merit", "boost"), new=True),
     # ---- evolution ------------------------------------------------------------------------
     Var("SEED_BANK_SIZE", I, 2000, "evolution", "standard",
         "Genotypes kept in the seed bank", lo=0, hi=10_000_000),

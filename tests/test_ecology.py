@@ -132,7 +132,7 @@ def read_inputs(world: World, c: int, a: int, b: int) -> None:
 @pytest.mark.parametrize("task", TASK_NAMES)
 def test_each_task_is_rewarded_once_per_gestation_with_its_level(task: str) -> None:
     a, b = 0x0F0F1234, 0x00FF5678
-    world, c = machine("in in out out", task_reward=60, task_bonus=7, boost_duration=5,
+    world, c = machine("in in out out", task_reward=60, task_bonus=7, boost_duration=5, merit=0,
                        energy_max=1000.0)
     read_inputs(world, c, a, b)
     world.cells.cx[c] = signed(ANSWERS[task](a, b))
@@ -162,10 +162,11 @@ def test_an_echo_or_a_wrong_answer_earns_nothing() -> None:
 
 
 def test_a_boost_lengthens_the_next_slices() -> None:
-    world, c = machine("nop_0 " * 40, boost_duration=2)
+    world, c = machine("nop_0 " * 40, boost_duration=2, merit=0)  # TASK_REWARD_RULE=boost
     world.cells.boost_left[c], world.cells.boost_level[c] = 2, 3
     n = world.cells.slice_len[c]
-    lengths = [world.ledger.slice_length(world.cells, c, world.steps, n) for _ in range(3)]
+    lengths = [world.ledger.slice_length(world.cells, c, world.steps, n, 1)
+               for _ in range(3)]
     assert lengths == [4 * n, 4 * n, n]
     assert world.cells.boost_level[c] == 0
 
@@ -178,7 +179,7 @@ def test_cpu_cost_by_family_and_rent_per_byte_per_step() -> None:
     world.run(3)
     assert start - world.cells.energy[c] == (0.5 * (1 + 2 + 5)) * UNIT
     world.steps += 1000  # time passes while others run
-    world.ledger.slice_length(world.cells, c, world.steps, world.cells.slice_len[c])
+    world.ledger.slice_length(world.cells, c, world.steps, world.cells.slice_len[c], 1)
     assert start - world.cells.energy[c] == (4 + 3 * 0.01 * 1003) * UNIT
 
 

@@ -19,9 +19,9 @@ STEPS = 600_000
 
 # workload -> digest after STEPS instructions from seed 1 (bench.py's workloads, no warm-up)
 GOLDEN = {
-    "ancestor": "e790957158b3d9ff0debc481debad18b0491054e174d3c06f3d96acf6192b69e",
-    "classic": "b1bc01fc226828c6595fa5632839854c2f06b6e2992d21aa8871452cd12352cb",
-    "ecology": "78e3b63b600d63e1a3d30545d9d585466933f1279208cc07b9098a90fe2d7e01",
+    "ancestor": "9b8c08c2cbc1b8b32540b78b2fd69cf3f06e907f53f8bf2a6b451677f468a207",
+    "classic": "e2ee07222475b1a36f23f540e21aaba4389e1e6ef933c658f28acaca78150d95",
+    "ecology": "7319e4f8bbcf20259c53cea8c1110d9f6e6271ed94eb0d8de055ada9be9e1deb",
 }
 WORKLOADS = {
     "ancestor": ("classic", False),

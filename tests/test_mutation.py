@@ -82,3 +82,24 @@ def test_no_insertion_without_a_free_byte_after_and_no_deletion_below_the_minimu
     assert m.indel(mem, Rng(2), 32, 50, 20) == 20  # byte 70 is taken
     m = Mutation(classic_params(indel_rate=1.0, indel_insertion_bias=0.0), Rng(1))
     assert m.indel(mem, Rng(2), 32, 50, MIN_CELL) == MIN_CELL
+
+
+def test_in_the_ecology_a_mutation_substitutes_any_other_opcode_uniformly() -> None:
+    from bytebiota.simulation import default_params
+
+    m = Mutation(default_params("ecology", copy_rate=0.01), Rng(5))
+    assert m.substitute
+    rng = Rng(11)
+    draws = Counter(m.copy_flip(rng, 40) for _ in range(63_000))
+    assert set(draws) == set(range(64)) - {40}  # every other opcode, never the same
+    assert min(draws.values()) > 850 and max(draws.values()) < 1150
+    mem = Memory(1000, 1.0)
+    for _ in range(200):
+        a = m.background_flip(mem, rng)
+        assert mem.soup[a] != 0 and mem.soup[a] < 64
+        mem.soup[a] = 0
+
+
+def test_the_classic_regime_still_flips_one_bit() -> None:
+    m = Mutation(classic_params(copy_rate=0.01), Rng(5))
+    assert not m.substitute

@@ -24,7 +24,7 @@ from bytebiota.core.snapshot import SNAPSHOT_VERSION
 from bytebiota.variables import BY_NAME
 
 # Fields simulation.params derives instead of reading one variable.
-DERIVED = {"ecology", "opcode_bits", "mal_mode", "gradient_type"}
+DERIVED = {"ecology", "opcode_bits", "mal_mode", "gradient_type", "merit", "substitute"}
 
 
 def test_params_cannot_be_built_from_nothing() -> None:
@@ -61,7 +61,7 @@ def test_a_regimes_params_are_the_tables_defaults(regime: str) -> None:
 
 def test_the_ecology_defaults_once_drifted_in_the_core_are_the_tables() -> None:
     p = simulation.default_params("ecology")
-    assert p.rent == BY_NAME["MEMORY_RENT_PER_BYTE"].default == 0.00001
+    assert p.rent == BY_NAME["MEMORY_RENT_PER_BYTE"].default == 0.000001
     assert p.regen_amount == BY_NAME["ENV_REGEN_AMOUNT"].default == 50
     assert p.reap_chance == BY_NAME["REAP_CHANCE"].default == 0.01
 
@@ -91,6 +91,26 @@ def test_an_older_formats_params_get_the_values_that_reproduce_it() -> None:
     assert (q.mal_replaces, q.write_free) == (0, 0)
     assert {k: v for k, v in q.fields().items() if k not in legacy} == {
         k: v for k, v in p.fields().items() if k not in legacy}
+
+
+def test_a_format_3_snapshots_params_keep_the_bit_flips_and_the_boost() -> None:
+    p = simulation.default_params("ecology")
+    legacy = dict(LEGACY_FIELDS[3])
+    old = b"".join(
+        struct.pack("<" + code, getattr(p, name)) for name, code in PARAM_FIELDS
+        if name not in legacy)
+    assert len(old) == packed_size(3) == packed_size(SNAPSHOT_VERSION) - 16
+    q = Params.unpack(old, 3)
+    assert (q.merit, q.substitute) == (0, 0)
+    assert (p.merit, p.substitute) == (1, 1)
+
+
+def test_the_merit_rule_and_substitutions_are_the_ecologys_only() -> None:
+    classic = simulation.params(isolated(["TASK_REWARD_RULE=merit", "MUTATION_REACH=any"],
+                                         named_flags={"--regime": "classic"}))
+    assert (classic.merit, classic.substitute) == (0, 0)
+    seed = simulation.params(isolated(["TASK_REWARD_RULE=boost", "MUTATION_REACH=bit"]))
+    assert (seed.merit, seed.substitute) == (0, 0)
 
 
 def test_mal_placement_numbers() -> None:

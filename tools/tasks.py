@@ -140,7 +140,7 @@ XOR = ["push_cx", "nand", "inc_c", "swap_cd", "add_cd", "add_cd", "pop_dx", "add
 VARIANTS: dict[str, list[str]] = {
     "none": [],
     "nand": ["nand", "out"],
-    "not": ["swap_cd", "mov_dc", "nand", "out"],
+    "not": ["mov_dc", "nand", "out"],
     "nand_orn": ["nand", "out", "push_cx", "mov_dc", "nand", "swap_cd", "pop_cx", "nand",
                  "out"],
     # a ^ b = a + b - 2 (a & b), with -(a & b) = ~(a & b) + 1 (found by ``search``)

@@ -1,4 +1,4 @@
-"""The energy economy of the ecology regime: the ledger, rent, boosts and starvation.
+"""The energy economy of the ecology regime: the ledger, rent, merit or boosts, starvation.
 
 Owns the prices (in millionths, ``UNIT``: CPU per instruction, rent per byte per step,
 harvest multiplier, endowment, ENERGY_MAX, the energy a daughter needs) and the ledger's
@@ -8,6 +8,16 @@ Who calls: the VM charges the CPU cost in locals and inlines the harvest, and se
 totals into the ledger at the end of a slice; the scheduler calls ``slice_length`` (rent,
 boost) at the start of a cell's slice and ``in_debt_twice`` at its end; tasks.py credits
 rewards; life.py endows injected cells and records what dead cells held.
+
+Merit (TASK_REWARD_RULE=merit, docs/ecology.md): a cell's merit is 2 ** the sum of the levels
+of the distinct tasks it performed in its last gestation (``merit_exponent``), set at DIVIDE
+for mother and daughter (``set_merit``; the exponent is kept in ``boost_level``) and held
+until the mother's next DIVIDE. A slice is the cell's share of the total merit: ``n x merit x
+population / merit_total`` (at least 1), and its instructions cost CPU_COST x n / that length
+each (the price of the slice, kept in ``boost_left``): every cell pays per round what a cell
+of average merit pays, so a merit buys CPU time, not debt. ``merit_total`` is derived
+(births, deaths, DIVIDE; rebuilt after a restore). TASK_REWARD_RULE=boost is the seed's rule
+(``boost``: PRIORITY_BOOST_DURATION slices at 1 + level times the length).
 
 Invariants: living energy == endowed + harvested + rewarded - cpu - rent - spilled - lost
 (tests/test_energy.py); totals saturate at +-LEDGER_LIMIT alike in both cores; rent owed
@@ -21,11 +31,21 @@ from typing import Final, final
 
 from mypy_extensions import i64
 
-from bytebiota.core.arith import UNIT, ledger_add, units
+from bytebiota.core.arith import UNIT, ledger_add, pow2, units
 from bytebiota.core.cells import Cells
+from bytebiota.core.isa import TASKS
 from bytebiota.core.params import Params
 
 HARVEST_PRODUCT_MAX: Final = 1 << 62
+
+
+def merit_exponent(done: i64) -> i64:
+    """The sum of the levels of the tasks in the mask ``done`` (log2 of the merit)."""
+    e: i64 = 0
+    for t in range(len(TASKS)):
+        if (done >> t) & 1:
+            e += i64(TASKS[t][1])
+    return e
 
 
 @final
@@ -38,6 +58,8 @@ class Ledger:
     e_child: i64
     small_harvest: bool  # take x HARVEST_MULTIPLIER fits in 63 bits: one multiply suffices
     boost_duration: i64
+    merit: bool  # TASK_REWARD_RULE=merit
+    merit_total: i64  # the sum of the living cells' merits (merit rule only; derived)
     endowed: i64
     harvested: i64
     rewarded: i64
@@ -57,6 +79,8 @@ class Ledger:
         r_yield = p.harvest_yield * UNIT
         self.small_harvest = r_yield <= HARVEST_PRODUCT_MAX // max(1, self.e_harvest)
         self.boost_duration = p.boost_duration
+        self.merit = p.merit != 0 and p.ecology != 0
+        self.merit_total = 0
         self.endowed = 0
         self.harvested = 0
         self.rewarded = 0
@@ -108,10 +132,19 @@ class Ledger:
         cells.energy[c] -= owed
         self.spent_rent = ledger_add(self.spent_rent, owed)
 
-    def slice_length(self, cells: Cells, c: i64, now: i64, n: i64) -> i64:
-        """Start cell c's slice of ``n`` instructions: settle its rent, apply a task boost;
-        returns the length."""
+    def slice_length(self, cells: Cells, c: i64, now: i64, n: i64, population: i64) -> i64:
+        """Start cell c's slice of ``n`` instructions: settle its rent, apply its merit (or a
+        task boost); returns the length."""
         self.settle_rent(cells, c, now)
+        if self.merit:
+            # n x 2**e x population // merit_total without the up to 2**80 product
+            q = n * pow2(cells.boost_level[c])
+            total = self.merit_total if self.merit_total > 0 else 1
+            m = (q // total) * population + (q % total) * population // total
+            if m < 1:
+                m = 1
+            cells.boost_left[c] = self.e_cpu * n // m  # the slice's price per instruction
+            return m
         if cells.boost_left[c] > 0:
             n *= 1 + cells.boost_level[c]
             cells.boost_left[c] -= 1
@@ -130,9 +163,29 @@ class Ledger:
         cells.arrears[c] = 1
         return False
 
+    def price(self, cells: Cells, c: i64) -> i64:
+        """What one instruction of cell c's current slice costs (before family multiples)."""
+        return cells.boost_left[c] if self.merit else self.e_cpu
+
+    def merit_born(self, cells: Cells, c: i64) -> None:
+        """Cell c joins the living with its merit."""
+        if self.merit:
+            self.merit_total += pow2(cells.boost_level[c])
+
+    def merit_died(self, cells: Cells, c: i64) -> None:
+        if self.merit:
+            self.merit_total -= pow2(cells.boost_level[c])
+
+    def set_merit(self, cells: Cells, c: i64, e: i64) -> None:
+        """Cell c's merit becomes 2 ** e (at DIVIDE)."""
+        if self.merit:
+            self.merit_total += pow2(e) - (pow2(cells.boost_level[c]))
+            cells.boost_level[c] = e
+
     def boost(self, cells: Cells, c: i64, level: i64) -> None:
-        """A task done: PRIORITY_BOOST_DURATION slices at (1 + the best level) x length."""
-        if self.boost_duration > 0:
+        """A task done (the boost rule): PRIORITY_BOOST_DURATION slices at (1 + the best
+        level) x length."""
+        if self.boost_duration > 0 and not self.merit:
             cells.boost_left[c] = self.boost_duration
             if level > cells.boost_level[c]:
                 cells.boost_level[c] = level

@@ -1,6 +1,6 @@
 """Snapshots: a world's whole state as bytes, its digest, and the world back from them.
 
-Owns the snapshot format (version 3, little-endian; version 2 is read too): magic, version,
+Owns the snapshot format (version 4, little-endian; versions 2 and 3 are read too): magic, version,
 the packed Params, the RNG state, the counters, the ecology's counters, the soup, the
 per-slot vectors in the order of ``cells.SLOT_FIELDS``, the other vectors, the genebank,
 the seed bank; then a SHA-256 of all that. ``digest`` is the SHA-256 of the same body:
@@ -30,9 +30,10 @@ if TYPE_CHECKING:  # annotations only: world.py imports this module
     from bytebiota.core.world import World
 
 SNAPSHOT_MAGIC: Final = b"BBWORLD"
-SNAPSHOT_VERSION: Final = 3
+SNAPSHOT_VERSION: Final = 4
 # Formats ``restore`` reads: the current one, and older ones whose parameters it can complete
-# (params.LEGACY_FIELDS; 2: before Tierra's MAL and write semantics were variables).
+# (params.LEGACY_FIELDS; 2: before Tierra's MAL and write semantics were variables; 3: before
+# the ecology's merit rule and mutation reach).
 READABLE_VERSIONS: Final = (*sorted(LEGACY_FIELDS), SNAPSHOT_VERSION)
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
 

@@ -190,7 +190,8 @@ class World:
             if slicer.slice_left <= 0:
                 n_slice = slicer.draw(c, self.rng)
                 if eco:
-                    n_slice = ledger.slice_length(cells, c, self.steps, n_slice)
+                    n_slice = ledger.slice_length(cells, c, self.steps, n_slice,
+                                                  self.population)
                 slicer.slice_left = n_slice
             if mut.flaw_cd == 1:
                 op = i64(self.mem.soup[cells.ip[c]])
@@ -287,6 +288,10 @@ class World:
             if cells.dstart[c] >= 0:
                 self.mem.claim(cells.dstart[c], cells.dsize[c], c)
         self.total_cell_bytes = total
+        self.ledger.merit_total = 0
+        for c in range(cells.nslots):
+            if cells.alive[c] != 0:
+                self.ledger.merit_born(cells, c)
         self.mem.rebuild_free_list()
         self.update_search_limit()
 

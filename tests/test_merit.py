@@ -1,0 +1,101 @@
+"""The merit rule of the ecology (docs/ecology.md): a cell's CPU share is its merit, 2 to the
+sum of the levels of the distinct tasks it performed in the gestation just ended, given to
+mother and daughter at DIVIDE and held until the next; the extra instructions a merit buys
+cost no extra energy per round."""
+
+from __future__ import annotations
+
+from bytebiota import simulation
+from bytebiota.config import isolated
+from bytebiota.core.cells import Cells
+from bytebiota.core.energy import Ledger, merit_exponent
+from bytebiota.core.isa import CODES, TASKS
+from bytebiota.core.world import World, restore
+from bytebiota.genome import asm
+
+NAMES = [name for name, _ in TASKS]
+
+
+def mask(*names: str) -> int:
+    return sum(1 << NAMES.index(n) for n in names)
+
+
+def with_program(*program: str) -> bytes:
+    """The ecology ancestor with its first filler bytes replaced by ``program``."""
+    genome = bytearray(asm.ancestor("ecology").code)
+    filler = [i for i, b in enumerate(genome) if b >= CODES["nopx44"]]
+    for k, word in enumerate(program):
+        genome[filler[k]] = CODES[word]
+    return bytes(genome)
+
+
+def test_the_merit_exponent_sums_the_levels_of_distinct_tasks() -> None:
+    assert merit_exponent(0) == 0
+    assert merit_exponent(mask("NAND")) == 1
+    assert merit_exponent(mask("NOT", "NAND", "XOR")) == 1 + 1 + 4
+    assert merit_exponent((1 << len(TASKS)) - 1) == sum(level for _, level in TASKS) == 25
+
+
+def test_the_defaults_use_merit_and_the_seeds_boost_is_reachable() -> None:
+    assert simulation.default_params("ecology").merit == 1
+    boost = simulation.params(isolated(["TASK_REWARD_RULE=boost"]))
+    assert boost.merit == 0
+    assert simulation.default_params("classic").merit == 0
+
+
+def merit_ledger() -> tuple[Ledger, Cells, list[int]]:
+    ledger = Ledger(simulation.default_params("ecology", rent=0.0))
+    cells = Cells()
+    slots = []
+    for k in range(4):
+        c = cells.new_slot()
+        cells.reset(c, 100 * k, 100, born=0)
+        ledger.merit_born(cells, c)
+        slots.append(c)
+    return ledger, cells, slots
+
+
+def test_a_slice_is_the_cells_share_of_the_total_merit_at_the_base_price() -> None:
+    ledger, cells, (a, b, _, _) = merit_ledger()
+    assert ledger.merit_total == 4
+    ledger.set_merit(cells, a, 3)  # 8 of 8 + 1 + 1 + 1
+    assert ledger.merit_total == 11
+    n = ledger.slice_length(cells, a, 0, 105, 4)
+    assert n == 105 * 8 * 4 // 11 == 305
+    # the cell pays per round what a cell of average merit pays for 105 instructions
+    assert cells.boost_left[a] == ledger.e_cpu * 105 // 305
+    assert ledger.slice_length(cells, b, 0, 105, 4) == 105 * 4 // 11
+    assert cells.boost_left[b] == ledger.e_cpu * 105 // (105 * 4 // 11)
+    ledger.merit_died(cells, a)
+    assert ledger.merit_total == 3
+
+
+def test_a_slice_is_at_least_one_instruction() -> None:
+    ledger, cells, (a, b, _, _) = merit_ledger()
+    ledger.set_merit(cells, a, 25)
+    assert ledger.slice_length(cells, b, 0, 10, 4) == 1
+
+
+def test_mother_and_daughter_hold_the_merit_of_the_gestation_just_ended() -> None:
+    p = simulation.default_params("ecology", mutations=False, soup_size=100_000,
+                                  env_length=64, rent=0.0, repopulation_threshold=0,
+                                  stagnation_interval=0)
+    w = World(p, 3)
+    mother = w.inject(with_program("nand", "out", "mov_dc", "nand", "out"), 0)
+    levels = []
+    for births in (1, 2):
+        while w.cells.nbirths[mother] < births:
+            w.run(1)
+        levels.append(w.cells.boost_level[max(w.living())])  # the newest slot: her daughter
+    # first gestation: nothing done before its DIVIDE; then NAND and NOT before the second
+    assert levels == [0, 2]
+    assert w.cells.boost_level[mother] == 2
+    assert w.ledger.merit_total == sum(1 << w.cells.boost_level[c] for c in w.living())
+
+
+def test_the_merit_total_is_rebuilt_on_restore() -> None:
+    w = simulation.new_world(isolated(["SOUP_SIZE=200000", "ENV_LENGTH=256"]), 4)
+    w.run(2_000_000)
+    total = sum(1 << w.cells.boost_level[c] for c in w.living())
+    assert w.ledger.merit_total == total
+    assert restore(w.snapshot()).ledger.merit_total == total
