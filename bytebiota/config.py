@@ -169,6 +169,7 @@ class ReaperConfig:
     reap_chance: float
     reap_top_fraction: float
     repro_timeout_steps: int
+    age_limit: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,7 @@ PARAM_VARIABLES: dict[str, str] = {
     "stagnation_count": "STAGNATION_SPAWN_COUNT", "seed_bank_size": "SEED_BANK_SIZE",
     "mal_replaces": "MAL_REPLACES_DAUGHTER", "write_free": "WRITE_FREE_MEMORY",
     "relabel": "RELABEL_CHANGED_GENOMES", "slice_fixed": "SLICE_FIXED_FRACTION",
-    "slice_random": "SLICE_RANDOM_FRACTION",
+    "slice_random": "SLICE_RANDOM_FRACTION", "age_limit": "AGE_LIMIT",
 }
 # MAL_PLACEMENT's choices, by the core's number for them (params.MAL_NEAR, _RANDOM, _BETTER).
 MAL_PLACEMENTS = ("near", "random", "better")

@@ -253,19 +253,26 @@ VARIABLES: tuple[Var, ...] = (
         "Steps between spawns during stagnation", lo=1, hi=2**40),
     Var("STAGNATION_SPAWN_COUNT", I, 2, "reaper", "standard",
         "Organisms spawned during stagnation", lo=0, hi=100_000),
-    Var("REAP_CHANCE", F, 0.01, "reaper", "standard",
+    Var("REAP_CHANCE", F, 0.0, "reaper", "standard",
         "Probability that the reaper's sweep (every AGE_ERROR_INTERVAL steps) kills a cell "
         "that is old, error-prone or stalled", lo=0.0, hi=1.0,
-        note=GUIDE_WINS.format(
-            "0.5", "at 0.5 the sweep kills most cells past twice the mean age, deaths are "
-            "reaping rather than starvation, and the population stays near 150; at 0.01 "
-            "energy limits it (200-1,000 cells) and selection acts through the economy")),
+        note="the seed's reference table gives 0.5 and its guide 0.01. At 0.5 the sweep "
+             "kills most cells past twice the mean age and the population stays near 150; "
+             "0.01 was the default until issue 19; now 0: age and errors are counted "
+             "against the world's clock and the mean, so a cell with a large CPU share "
+             "(merit) looked old and error-prone and was reaped; AGE_LIMIT ends sterile "
+             "cells instead (docs/ecology.md)"),
     Var("REAP_TOP_FRACTION", F, 0.0, "reaper", "standard",
         "The reaper's victim is drawn at random from this top fraction of its queue "
         "(0 = always the top; Tierra: 0.3)", lo=0.0, hi=1.0, new=True),
     Var("REPRO_TIMEOUT_STEPS", I, 20000, "reaper", "standard",
         "Steps a pending daughter may wait for DIVIDE before its memory is reclaimed",
         lo=1, hi=2**40),
+    Var("AGE_LIMIT", I, 20, "reaper", "standard",
+        "The ecology regime: a cell that runs more than this many times its size in "
+        "instructions without dividing dies at the end of its slice (Avida's AGE_LIMIT, "
+        "default 20; a sterile daughter would otherwise hold its mother's merit for ever; "
+        "0 = never)", lo=0, hi=1_000_000, new=True),
     # ---- environment ----------------------------------------------------------------------
     Var("ENV_LENGTH", I, 4096, "environment", "standard",
         "Length of the environmental resource field (cells mapped onto the soup)",

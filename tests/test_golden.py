@@ -19,9 +19,9 @@ STEPS = 600_000
 
 # workload -> digest after STEPS instructions from seed 1 (bench.py's workloads, no warm-up)
 GOLDEN = {
-    "ancestor": "9b8c08c2cbc1b8b32540b78b2fd69cf3f06e907f53f8bf2a6b451677f468a207",
-    "classic": "e2ee07222475b1a36f23f540e21aaba4389e1e6ef933c658f28acaca78150d95",
-    "ecology": "7319e4f8bbcf20259c53cea8c1110d9f6e6271ed94eb0d8de055ada9be9e1deb",
+    "ancestor": "fa5c2b533f1f351844764f08af54c669007c9a9ef09f0fbdcb1148c857c56106",
+    "classic": "ec9e447695faf5f4a802963739c088c44ccd0deaa0af31c0b53ed8365b8ad600",
+    "ecology": "c94095fd45e3b51b8c824edfae684260ff10b6a57179756f176a97445710689c",
 }
 WORKLOADS = {
     "ancestor": ("classic", False),

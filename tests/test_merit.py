@@ -99,3 +99,25 @@ def test_the_merit_total_is_rebuilt_on_restore() -> None:
     total = sum(1 << w.cells.boost_level[c] for c in w.living())
     assert w.ledger.merit_total == total
     assert restore(w.snapshot()).ledger.merit_total == total
+
+
+def test_a_cell_that_runs_age_limit_times_its_size_without_dividing_dies() -> None:
+    p = simulation.default_params("ecology", mutations=False, soup_size=4096, env_length=64,
+                                  rent=0.0, cpu_cost=0.0, age_limit=3, sweep_interval=0,
+                                  repopulation_threshold=0, stagnation_interval=0)
+    w = World(p, 5)
+    c = w.inject(bytes([CODES["nopx44"]] * 20), 100)  # sterile: 20 bytes of filler
+    w.ledger.set_merit(w.cells, c, 20)  # a large merit does not keep it alive longer
+    w.run(60)
+    assert w.population == 1 and w.cells.executed[c] == 60
+    w.run(1)  # its slice was cut one instruction past the limit (3 x 20)
+    assert w.deaths == 1 and w.reaped == 1 and w.cells.alive[c] == 0
+
+
+def test_age_limit_0_is_never() -> None:
+    p = simulation.default_params("ecology", mutations=False, soup_size=4096, env_length=64,
+                                  rent=0.0, cpu_cost=0.0, age_limit=0, sweep_interval=0)
+    w = World(p, 5)
+    w.inject(bytes([CODES["nopx44"]] * 20), 100)
+    w.run(10_000)
+    assert w.population == 1

@@ -63,7 +63,7 @@ def test_the_ecology_defaults_once_drifted_in_the_core_are_the_tables() -> None:
     p = simulation.default_params("ecology")
     assert p.rent == BY_NAME["MEMORY_RENT_PER_BYTE"].default == 0.000001
     assert p.regen_amount == BY_NAME["ENV_REGEN_AMOUNT"].default == 50
-    assert p.reap_chance == BY_NAME["REAP_CHANCE"].default == 0.01
+    assert p.reap_chance == BY_NAME["REAP_CHANCE"].default == 0.0
 
 
 def test_pack_then_unpack_is_the_same_record() -> None:
@@ -99,9 +99,9 @@ def test_a_format_3_snapshots_params_keep_the_bit_flips_and_the_boost() -> None:
     old = b"".join(
         struct.pack("<" + code, getattr(p, name)) for name, code in PARAM_FIELDS
         if name not in legacy)
-    assert len(old) == packed_size(3) == packed_size(SNAPSHOT_VERSION) - 16
+    assert len(old) == packed_size(3) == packed_size(SNAPSHOT_VERSION) - 24
     q = Params.unpack(old, 3)
-    assert (q.merit, q.substitute) == (0, 0)
+    assert (q.merit, q.substitute, q.age_limit) == (0, 0, 0)
     assert (p.merit, p.substitute) == (1, 1)
 
 

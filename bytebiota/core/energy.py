@@ -16,7 +16,10 @@ until the mother's next DIVIDE. A slice is the cell's share of the total merit: 
 population / merit_total`` (at least 1), and its instructions cost CPU_COST x n / that length
 each (the price of the slice, kept in ``boost_left``): every cell pays per round what a cell
 of average merit pays, so a merit buys CPU time, not debt. ``merit_total`` is derived
-(births, deaths, DIVIDE; rebuilt after a restore). TASK_REWARD_RULE=boost is the seed's rule
+(births, deaths, DIVIDE; rebuilt after a restore). A cell that runs more than AGE_LIMIT x its size instructions without dividing dies at its
+slice's end (``too_old``; under the merit rule its slices are cut there), as in Avida: a
+sterile daughter would otherwise hold its mother's merit for ever. TASK_REWARD_RULE=boost is
+the seed's rule
 (``boost``: PRIORITY_BOOST_DURATION slices at 1 + level times the length).
 
 Invariants: living energy == endowed + harvested + rewarded - cpu - rent - spilled - lost
@@ -60,6 +63,7 @@ class Ledger:
     boost_duration: i64
     merit: bool  # TASK_REWARD_RULE=merit
     merit_total: i64  # the sum of the living cells' merits (merit rule only; derived)
+    age_limit: i64  # AGE_LIMIT (0: none; the classic regime has none)
     endowed: i64
     harvested: i64
     rewarded: i64
@@ -81,6 +85,7 @@ class Ledger:
         self.boost_duration = p.boost_duration
         self.merit = p.merit != 0 and p.ecology != 0
         self.merit_total = 0
+        self.age_limit = p.age_limit if p.ecology != 0 else 0
         self.endowed = 0
         self.harvested = 0
         self.rewarded = 0
@@ -144,6 +149,11 @@ class Ledger:
             if m < 1:
                 m = 1
             cells.boost_left[c] = self.e_cpu * n // m  # the slice's price per instruction
+            if self.age_limit > 0:  # no slice runs far past the age limit (a sterile cell
+                # may hold a large merit): it ends one instruction past it
+                left = self.age_limit * cells.csize[c] - (cells.executed[c] - cells.exec_mark[c])
+                if m > left + 1:
+                    m = left + 1 if left >= 0 else 1
             return m
         if cells.boost_left[c] > 0:
             n *= 1 + cells.boost_level[c]
@@ -151,6 +161,12 @@ class Ledger:
             if cells.boost_left[c] == 0:
                 cells.boost_level[c] = 0
         return n
+
+    def too_old(self, cells: Cells, c: i64) -> bool:
+        """At the end of cell c's slice: it has run more than AGE_LIMIT x its size
+        instructions since its birth or its last DIVIDE (Avida's AGE_LIMIT): it dies."""
+        return (self.age_limit > 0 and cells.executed[c] - cells.exec_mark[c]
+                > self.age_limit * cells.csize[c])
 
     def starves(self, cells: Cells, c: i64) -> bool:
         """At the end of cell c's slice: a cell in debt at two slice ends in a row starves."""

@@ -52,14 +52,14 @@ PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("mal_replaces", "q"), ("write_free", "q"), ("relabel", "q"),
     ("slice_fixed", "d"), ("slice_random", "d"),
     # since snapshot format 4 (the ecology's merit rule and mutation reach, docs/ecology.md)
-    ("merit", "q"), ("substitute", "q"),
+    ("merit", "q"), ("substitute", "q"), ("age_limit", "q"),
 )
 # Fields a snapshot of an older format lacks, with the value that reproduces how the world
 # behaved then: {format: ((name, value), ...)} for each format before the current one.
 LEGACY_FIELDS: Final[dict[int, tuple[tuple[str, float], ...]]] = {
     2: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0), ("slice_fixed", 1.0),
-        ("slice_random", 0.0), ("merit", 0), ("substitute", 0)),
-    3: (("merit", 0), ("substitute", 0)),
+        ("slice_random", 0.0), ("merit", 0), ("substitute", 0), ("age_limit", 0)),
+    3: (("merit", 0), ("substitute", 0), ("age_limit", 0)),
 }
 MAL_NEAR: Final = 0  # first fit at or after the mother's address (wrapping)
 MAL_RANDOM: Final = 1  # first fit at or after a random address
@@ -134,6 +134,7 @@ class Params:
     slice_random: float
     merit: i64  # 1: tasks pay as CPU share (the merit rule); 0: energy and a boost (the seed's)
     substitute: i64  # 1: a mutation replaces the byte with any other opcode; 0: flips a bit
+    age_limit: i64  # the ecology: death after age_limit x size instructions without a DIVIDE
 
     def __init__(self, fields: Mapping[str, float]) -> None:
         missing = [name for name, _ in PARAM_FIELDS if name not in fields]

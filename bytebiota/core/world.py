@@ -220,8 +220,12 @@ class World:
                         life.struck(self, struck)
             if eco:
                 died = False  # the current cell died (starved or reaped): the slicer moved on
-                if slicer.slice_left <= 0 and ledger.starves(cells, c):
-                    died = life.kill(self, c)
+                if slicer.slice_left <= 0:
+                    if ledger.starves(cells, c):
+                        died = life.kill(self, c)
+                    elif ledger.too_old(cells, c):
+                        self.reaped += 1  # AGE_LIMIT: counted with the reaper's deaths
+                        died = life.kill(self, c)
                 if 0 <= env.next_event <= self.steps:
                     died = self._events() or died
                 if died:
