@@ -136,6 +136,9 @@ def command_table(args: argparse.Namespace) -> None:
 
 # Programs that replace the ancestor's 12 filler bytes (37-48), run with dx = the first input
 # and cx = the second (the ancestor's two ``in`` precede them); padded with filler.
+SAVE = ["push_dx", "push_cx"]  # the stack: the size, the first input, the second
+RESTORE = ["pop_cx", "pop_dx", "push_dx", "push_cx"]
+DROP = ["pop_cx", "pop_dx"]  # the size on top again, for the ancestor's pop_cx
 XOR = ["push_cx", "nand", "inc_c", "swap_cd", "add_cd", "add_cd", "pop_dx", "add_cd", "out"]
 VARIANTS: dict[str, list[str]] = {
     "none": [],
@@ -147,6 +150,11 @@ VARIANTS: dict[str, list[str]] = {
     "xor": XOR,
     "equ": [*XOR[:-1], "mov_cd", "nand", "out"],
     "xor_equ": [*XOR, "mov_cd", "nand", "out"],
+    # three tasks, and the same three plus XOR (the inputs kept on the stack between them)
+    "nand_orn_andn": [*SAVE, "nand", "out", *RESTORE, "nand", "nand", "out", *RESTORE,
+                      "nand", "add_cd", "inc_c", "out", *DROP],
+    "nand_orn_andn_xor": [*SAVE, "nand", "out", *RESTORE, "nand", "nand", "out", *RESTORE,
+                          "nand", "add_cd", "inc_c", "out", *RESTORE, *XOR, *DROP],
 }
 
 

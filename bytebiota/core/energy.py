@@ -16,11 +16,11 @@ until the mother's next DIVIDE. A slice is the cell's share of the total merit: 
 population / merit_total`` (at least 1), and its instructions cost CPU_COST x n / that length
 each (the price of the slice, kept in ``boost_left``): every cell pays per round what a cell
 of average merit pays, so a merit buys CPU time, not debt. ``merit_total`` is derived
-(births, deaths, DIVIDE; rebuilt after a restore). A cell that runs more than AGE_LIMIT x its size instructions without dividing dies at its
-slice's end (``too_old``; under the merit rule its slices are cut there), as in Avida: a
-sterile daughter would otherwise hold its mother's merit for ever. TASK_REWARD_RULE=boost is
-the seed's rule
-(``boost``: PRIORITY_BOOST_DURATION slices at 1 + level times the length).
+(births, deaths, DIVIDE; rebuilt after a restore). A cell that runs more than AGE_LIMIT x
+its size instructions without dividing dies at its slice's end (``too_old``; under the merit
+rule its slices are cut there), as in Avida: a sterile daughter would otherwise hold its
+mother's merit for ever. TASK_REWARD_RULE=boost is the seed's rule (``boost``:
+PRIORITY_BOOST_DURATION slices at 1 + level times the length).
 
 Invariants: living energy == endowed + harvested + rewarded - cpu - rent - spilled - lost
 (tests/test_energy.py); totals saturate at +-LEDGER_LIMIT alike in both cores; rent owed
