@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bytebiota import __version__
 from bytebiota.errors import Failure, UserError, os_error_line
@@ -41,6 +42,9 @@ class Command:
     needs_config: bool = True
     # named flags this command implies unless the user gives them (culture is classic)
     implied: tuple[tuple[str, str], ...] = ()
+    # "module:function(args, config)": flags implied by the command's input, read with the
+    # first configuration (culture's regime follows its genomes' instruction set)
+    refine: str = ""
 
 
 # What a command that takes a genome accepts (culture, classify).
@@ -59,6 +63,7 @@ COMMANDS: dict[str, Command] = {
         "bytebiota.culture:command",
         "isolation test (does a genome replicate alone?) and co-cultures (--with)",
         implied=(("--regime", "classic"),),
+        refine="bytebiota.culture:implied_regime",
     ),
     "classify": Command(
         "bytebiota.ecotype:command",
@@ -66,12 +71,10 @@ COMMANDS: dict[str, Command] = {
         "evidence of its cultures",
         implied=(("--regime", "classic"),),
     ),
-    "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin",
-                   needs_config=False),
+    "asm": Command("bytebiota.genome.asm:command_asm", "assemble a .asm genome into .bin"),
     "disasm": Command("bytebiota.genome.asm:command_disasm", "print a genome as assembly"),
     "genome": Command("bytebiota.genome.diff:command",
-                      "genome tools: `genome diff A B` aligns two genomes side by side",
-                      needs_config=False),
+                      "genome tools: `genome diff A B` aligns two genomes side by side"),
     "server": Command("bytebiota.server.app:command",
                       "serve an experiment: islands leased to workers over TCP"),
     "worker": Command("bytebiota.worker.client:command",
@@ -165,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="print TOML that --config reads back to the same configuration")
     config.add_argument("--changed", action="store_true",
                         help="show only the variables not at their default")
+    config.add_argument("--show-secrets", action="store_true",
+                        help="print SERVER_TOKEN and MONITOR_TOKEN instead of ******** "
+                        "(with --toml: only into --output FILE, written with mode 0600)")
+    config.add_argument("--output", metavar="FILE",
+                        help="with --toml: write the file (mode 0600) instead of printing it")
 
     run = commands.add_parser(
         "run", parents=[config_options], help=COMMANDS["run"].summary,
@@ -186,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true",
                      help="plain periodic lines instead of the dashboard (what a "
                      "non-terminal gets anyway)")
+    run.add_argument("--jobs", metavar="N",
+                     help="run N islands with migration on this machine, one process each "
+                     "(a private server and `worker --jobs N`), as one run: one directory, "
+                     "journal and dashboard; 1: one island in this process, the "
+                     "reproducible run (default: WORKER_JOBS, from the resource preset)")
 
     culture = commands.add_parser(
         "culture", parents=[config_options], help=COMMANDS["culture"].summary,
@@ -214,14 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="instructions per culture (default 1,000,000)")
     classify.add_argument("--json", action="store_true", help='print {"kind", "evidence"}')
 
-    assemble = commands.add_parser("asm", help=COMMANDS["asm"].summary)
-    assemble.add_argument("file", metavar="FILE.asm")
+    assemble = commands.add_parser("asm", parents=[config_options],
+                                   help=COMMANDS["asm"].summary)
+    assemble.add_argument("file", metavar="GENOME", help=GENOME_HELP)
     assemble.add_argument("-o", "--output", metavar="FILE.bin",
-                          help="output (default: FILE.bin beside the input)")
+                          help="output (default: FILE.bin beside a file; NAME.bin in the "
+                          "current directory for RUN:GENOTYPE or an ancestor)")
     disassemble = commands.add_parser("disasm", parents=[config_options],
                                       help=COMMANDS["disasm"].summary)
-    disassemble.add_argument("file", metavar="FILE",
-                             help=".bin or .asm genome, or RUN:GENOTYPE (latest:0045aaa)")
+    disassemble.add_argument("file", metavar="GENOME", help=GENOME_HELP)
     commands.add_parser(
         "runs", parents=[config_options], help=COMMANDS["runs"].summary,
         description="The runs in DATA_BASE_DIR/runs, oldest first, the latest marked *: "
@@ -232,20 +246,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     genome = commands.add_parser("genome", help=COMMANDS["genome"].summary)
     genome_commands = genome.add_subparsers(dest="genome_command", metavar="TOOL", required=True)
-    diff = genome_commands.add_parser("diff", help="two genomes aligned side by side")
-    diff.add_argument("a", metavar="A", help=".asm or .bin genome (or 'classic')")
-    diff.add_argument("b", metavar="B", help=".asm or .bin genome")
+    diff = genome_commands.add_parser(
+        "diff", parents=[config_options], help="two genomes aligned side by side",
+        description="Two genomes aligned side by side, each an .asm or .bin file, a shipped "
+        "ancestor (classic, ecology) or RUN:GENOTYPE, a genotype a run saved "
+        "(latest:0045aaa, 2026-12-01-classic-seed1:0045aaa; the start of one name will do).")
+    diff.add_argument("a", metavar="A", help=GENOME_HELP)
+    diff.add_argument("b", metavar="B", help=GENOME_HELP)
     diff.add_argument("--context", type=int, default=3, metavar="N",
                       help="aligned identical lines shown around each difference (default 3)")
     diff.add_argument("--all", action="store_true", help="show every line")
 
-    commands.add_parser(
+    server = commands.add_parser(
         "server", parents=[config_options], help=COMMANDS["server"].summary,
         description="Serve an experiment on SERVER_HOST:SERVER_PORT: ISLANDS islands leased "
         "to workers, checkpoints every CHECKPOINT_INTERVAL seconds in CHECKPOINT_DIR/server "
         "(resumed from the newest on start), a journal in DATA_BASE_DIR/logs/server.jsonl. "
-        "SIGTERM or Ctrl-C: checkpoint, tell the workers, exit 0.",
+        "SIGTERM or Ctrl-C: checkpoint, tell the workers, exit 0. "
+        "`server enroll NAME` issues worker NAME its own credential (a file to copy to its "
+        "machine, WORKER_CREDENTIAL there); `server revoke NAME` locks it out (a running "
+        "server disconnects it and rolls back its unverified work); `server credentials` "
+        "lists them. Run these on the server's machine (DATA_BASE_DIR/credentials.json).",
     )
+    server.add_argument("action", nargs="?", choices=("enroll", "revoke", "credentials"),
+                        help="manage per-worker credentials instead of serving")
+    server.add_argument("name", nargs="?", metavar="NAME", help="the worker's id")
+    server.add_argument("--output", metavar="FILE",
+                        help="enroll: where to write the credential (default NAME.credential)")
     worker = commands.add_parser(
         "worker", parents=[config_options], help=COMMANDS["worker"].summary,
         description="Connect to SERVER_URL (host:port, tcp://host:port or a legacy http:// "
@@ -257,9 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", parents=[config_options],
                                  help=COMMANDS["status"].summary)
     status.add_argument("--json", action="store_true", help="machine-readable")
+    status.add_argument("--island", type=_island, metavar="N", default=-1,
+                        help="with island N's soup map (the latest its worker reported)")
     release = commands.add_parser(
         "release", parents=[config_options], help=COMMANDS["release"].summary,
-        description="A worker whose results disagreed with the majority is quarantined: it "
+        description="A worker whose results the server's own re-run contradicted is "
+        "quarantined: it "
         "gets no work until an operator releases it. Run this on the server's machine with "
         "the server's DATA_BASE_DIR (the request is a file there, not a network message: "
         "every volunteer holds the token). `bytebiota status` lists quarantined workers.",
@@ -289,15 +319,19 @@ def build_parser() -> argparse.ArgumentParser:
         "lineage", parents=[config_options], help=COMMANDS["lineage"].summary,
         description="From a run's checkpoint (the newest of the latest run, of RUN in "
         "RUN:GENOTYPE or --run RUN, or --checkpoint FILE): "
-        "GENOTYPE's line of descent through the permanent genotypes, with the mutations "
-        "between each step; --export writes every permanent genotype in the ALife phylogeny "
-        "data standard (id, ancestor_list, origin_time, ...).",
+        "GENOTYPE's line of descent, each genotype from its true parent, with the mutations "
+        "between each step; --export writes the run's phylogeny (every permanent genotype "
+        "and the parents they came from) in the ALife phylogeny data standard (id, "
+        "ancestor_list, origin_time, ...) or, with --format newick, in Newick.",
     )
     lineage.add_argument("genotype", metavar="GENOTYPE", nargs="?",
                          help="e.g. 0097aab, or RUN:0097aab for another run than the latest")
     lineage.add_argument("--run", metavar="RUN", help="a run id (`bytebiota runs`), a run "
                          "directory, or `legacy`")
-    lineage.add_argument("--export", metavar="CSV", help="write the phylogeny here")
+    lineage.add_argument("--export", metavar="FILE", help="write the phylogeny here")
+    lineage.add_argument("--format", choices=("csv", "newick"), default="csv",
+                         help="of --export: the ALife standard's CSV (default) or Newick, "
+                         "one tree per line")
     lineage.add_argument("--checkpoint", metavar="FILE", help="a run checkpoint to read")
     replay = commands.add_parser(
         "replay", help=COMMANDS["replay"].summary,
@@ -334,13 +368,24 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
+def _int_at_least(text: str, least: int) -> int:
     try:
         value = int(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least {least}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(text, 1)
+
+
+def _island(text: str) -> int:
+    value = _int_at_least(text, 0)
+    if value >= 2**32:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an island number")
     return value
 
 
@@ -367,10 +412,15 @@ def load_config(args: argparse.Namespace, implied: tuple[tuple[str, str], ...] =
     return config
 
 
+def _function(target: str) -> Callable[..., Any]:
+    """``module:function``, its module imported now."""
+    module_name, _, function = target.partition(":")
+    found: Callable[..., Any] = getattr(importlib.import_module(module_name), function)
+    return found
+
+
 def _handler(command: Command) -> Callable[..., None]:
-    module_name, _, function = command.target.partition(":")
-    handler: Callable[..., None] = getattr(importlib.import_module(module_name), function)
-    return handler
+    return _function(command.target)
 
 
 def _error(message: str) -> None:
@@ -386,7 +436,15 @@ def _run(argv: Sequence[str] | None) -> int:
     command = COMMANDS[args.command]
     handler = _handler(command)
     if command.needs_config:
-        handler(args, load_config(args, command.implied))
+        config = load_config(args, command.implied)
+        if command.refine:
+            refined: tuple[tuple[str, str], ...] = _function(command.refine)(args, config)
+            if refined:
+                config = load_config(args, (*command.implied, *refined))
+        from bytebiota import logs
+
+        logs.setup(config.logging.log_level)
+        handler(args, config)
     else:
         handler(args)
     return Exit.OK
@@ -435,6 +493,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Ctrl-C must mean "checkpoint and stop" (status 130) even when started from a context
     # that ignores SIGINT (background jobs of non-interactive shells, some CI runners).
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    if "BYTEBIOTA_PARENT_PID" in os.environ:  # a child of `run --jobs N`: follow it
+        from bytebiota.multirun import follow_parent
+
+        follow_parent()
     try:
         return _run(argv)
     except BaseException as exc:  # SystemExit (argparse, --help) falls through: None

@@ -27,6 +27,7 @@ import difflib
 import json
 import math
 import os
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bytebiota import resources
-from bytebiota.errors import ConfigError
+from bytebiota.errors import ConfigError, UserError
 from bytebiota.variables import ALIASES, BY_NAME, GROUPS, VARIABLES, Kind, Var, lookup
 
 Value = int | float | bool | str | None
@@ -49,7 +50,10 @@ class Source(Enum):
     DOTENV = ".env"
     ENV = "environment"
     FLAG = "flag"
+    CHECKPOINT = "checkpoint"  # a resumed run's world, as its checkpoint recorded it
 
+
+USER_SOURCES = (Source.FILE, Source.DOTENV, Source.ENV, Source.FLAG)  # what the user set
 
 @dataclass(frozen=True)
 class Origin:
@@ -220,6 +224,7 @@ class AncestorConfig:
 class LoggingConfig:
     log_interval_slices: int
     log_jsonl_path: str
+    ecotype_share: float
     console_summary: bool
     refresh_hz: float
     log_level: str
@@ -245,6 +250,8 @@ class ServerConfig:
     auth_failure_burst: int
     auth_failure_rate: float
     validation_rate: float
+    worker_enrolment: str
+    max_leases_per_worker: int
     islands: int | None
     enable_web_ui: bool
     static_dir: str | None
@@ -288,6 +295,8 @@ class NetworkConfig:
     bytebiota_server_url: str | None
     heartbeat_interval: float
     server_token: str | None
+    monitor_token: str | None
+    worker_credential: str | None
     max_message_size: int
     compression_threshold: int
     reconnect_max_attempts: int
@@ -647,17 +656,16 @@ def load(
 
     _derive_paths(values, origins)
     _cross_check(values, origins)
+    return _built(values, origins, tuple(notices), machine)
+
+
+def _built(values: dict[str, Value], origins: dict[str, Origin], notices: tuple[str, ...],
+           machine: resources.Machine | None) -> Config:
     groups: dict[str, Any] = {}
     for group, cls in GROUP_CLASSES.items():
         members = {v.field: values[v.name] for v in VARIABLES if v.group == group}
         groups[group + "_" if group == "global" else group] = cls(**members)
-    return Config(
-        **groups,
-        values=values,
-        origins=origins,
-        notices=tuple(notices),
-        machine=machine,
-    )
+    return Config(**groups, values=values, origins=origins, notices=notices, machine=machine)
 
 
 DERIVED_PATHS = {
@@ -706,7 +714,7 @@ def _cross_check(values: dict[str, Value], origins: dict[str, Origin]) -> None:
         )
 
 
-SECRETS = ("SERVER_TOKEN",)
+SECRETS = ("SERVER_TOKEN", "MONITOR_TOKEN")
 
 
 def public_values(config: Config) -> dict[str, Value]:
@@ -719,6 +727,18 @@ def isolated(settings: Iterable[str] = (), named_flags: Mapping[str, str] | None
     """A configuration from the given flags alone: no file, .env or environment (for
     recorded configurations and fixed workloads)."""
     return load(settings=settings, named_flags=named_flags, environ={}, use_dotenv=False)
+
+
+def resumed(config: Config, recorded: Mapping[str, Value], names: Iterable[str]) -> Config:
+    """``config`` with the variables ``names`` as ``recorded`` has them (a checkpoint's, for
+    the world it holds): a resumed run is judged, classified and checkpointed as the world
+    it continues, not by this invocation's defaults (REGIME's, among others)."""
+    values, origins = dict(config.values), dict(config.origins)
+    for name in names:
+        if name in recorded and lookup(name) is not None:
+            values[name] = recorded[name]
+            origins[name] = Origin(Source.CHECKPOINT, "the run's checkpoint")
+    return _built(values, origins, config.notices, config.machine)
 
 
 def from_values(values: Mapping[str, Value]) -> Config:
@@ -741,16 +761,27 @@ def from_values(values: Mapping[str, Value]) -> Config:
 # ---- output ---------------------------------------------------------------------------------
 
 
-def to_json(config: Config) -> str:
-    """``{NAME: {"value": V, "source": S}}`` for every variable, in table order."""
+MASK = "********"
+
+
+def _masked(name: str, value: Value, show_secrets: bool) -> Value:
+    """A secret's value hidden (unless asked for): it must not reach a terminal, a log or a
+    file others can read by accident."""
+    return MASK if name in SECRETS and value is not None and not show_secrets else value
+
+
+def to_json(config: Config, *, show_secrets: bool = False) -> str:
+    """``{NAME: {"value": V, "source": S}}`` for every variable, in table order (secrets
+    masked unless ``show_secrets``)."""
     document = {
-        name: {"value": value, "source": config.origins[name].source.value}
+        name: {"value": _masked(name, value, show_secrets),
+               "source": config.origins[name].source.value}
         for name, value in config.values.items()
     }
     return json.dumps(document, indent=2)
 
 
-def to_toml(config: Config) -> str:
+def to_toml(config: Config, *, show_secrets: bool = False) -> str:
     """TOML that ``--config`` reads back to the same configuration.
 
     Every set value is written, grouped in ``[group]`` tables, so the file pins the whole
@@ -774,6 +805,8 @@ def to_toml(config: Config) -> str:
                 continue
             if var.ignored and origin.source is Source.DEFAULT:
                 continue
+            if var.name in SECRETS and not show_secrets:
+                continue  # (written only on request, into a file of mode 0600)
             table[var.name] = value
         if table:
             document[group] = table
@@ -781,7 +814,7 @@ def to_toml(config: Config) -> str:
     return header + tomli_w.dumps(document)
 
 
-def to_text(config: Config, *, everything: bool = True) -> str:
+def to_text(config: Config, *, everything: bool = True, show_secrets: bool = False) -> str:
     """A table for people: group headers, then NAME, value, source per line."""
     lines: list[str] = []
     width = max(len(v.name) for v in VARIABLES)
@@ -798,7 +831,7 @@ def to_text(config: Config, *, everything: bool = True) -> str:
             if value is None:
                 shown, source = "-", f"{source} (unset: {var.unset})"
             else:
-                shown = _show(value)
+                shown = _show(_masked(var.name, value, show_secrets))
             lines.append(f"  {var.name:<{width}}  {shown:<16}  {source}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -816,11 +849,29 @@ def dataclass_fields(group: str) -> list[str]:
 
 def command(args: Any, config: Config) -> None:
     """``bytebiota config``: print the effective configuration."""
+    show = bool(getattr(args, "show_secrets", False))
+    output = getattr(args, "output", None)
+    if output is not None and not args.toml:
+        raise UserError("config --output FILE writes the --toml form: add --toml")
+    if args.toml and show and output is None:
+        raise UserError("config --toml --show-secrets writes secrets only into a file of "
+                        "mode 0600: add --output FILE")
     if args.json:
-        print(to_json(config))
+        print(to_json(config, show_secrets=show))
     elif args.toml:
-        print(to_toml(config), end="")
+        text = to_toml(config, show_secrets=show)
+        if output is None:
+            print(text, end="")
+            return
+        from bytebiota.netcommon import write_private
+
+        try:
+            write_private(Path(output), text)
+        except OSError as exc:
+            raise UserError(f"config --output {output}: {exc.strerror or exc}") from None
+        print(f"configuration written to {output} (mode 0600)", file=sys.stderr)
     else:
         if config.values["RESOURCE_PRESET"] == "auto" and config.machine is not None:
-            print("\n".join(resources.detection_report(config.machine)), end="\n\n")
-        print(to_text(config, everything=not args.changed), end="")
+            # diagnostics on stderr: stdout is the table alone, for scripts and pipes
+            print("\n".join(resources.detection_report(config.machine)), file=sys.stderr)
+        print(to_text(config, everything=not args.changed, show_secrets=show), end="")

@@ -1,6 +1,7 @@
 """``bytebiota culture GENOME [--with OTHER ...]``: Tierra's isolation test and co-cultures.
 
-Alone: the genome in a fresh, mutation-free soup of the classic regime, for a bounded number
+Alone: the genome in a fresh, mutation-free soup of the classic regime (of the ecology
+regime for a genome that uses its instructions: harvest, in, out ...), for a bounded number
 of instructions. A genome *replicates alone* when it makes a daughter identical to itself
 without help: a parasite, which runs its host's copy procedure, finds no host and cannot.
 
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from bytebiota import runs
 from bytebiota.config import Config
+from bytebiota.core.isa import MNEMONICS, OPCODE_BITS
 from bytebiota.core.world import World
 from bytebiota.errors import UserError
 from bytebiota.genome import asm
@@ -34,6 +36,7 @@ class CultureResult:
     replicates: bool
     cells: int
     first_daughter_instructions: int | None
+    instructions: int = 0  # what the culture ran (fewer than asked when it died out)
 
 
 def culture(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> CultureResult:
@@ -54,7 +57,7 @@ def culture(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> Cultur
         if report.extinct:
             break
     replicates = int(world.genebank.born[gid]) >= 2
-    return CultureResult(replicates, int(world.population), first)
+    return CultureResult(replicates, int(world.population), first, done)
 
 
 @dataclass
@@ -64,6 +67,11 @@ class CocultureResult:
     steps: list[int] = field(default_factory=list)  # when the populations were sampled
     populations: dict[str, list[int]] = field(default_factory=dict)  # genotype -> cells
     persists: dict[str, bool] = field(default_factory=dict)  # alive at the end
+
+    @property
+    def instructions(self) -> int:
+        """What the co-culture ran (fewer than asked when it died out)."""
+        return self.steps[-1] if self.steps else 0
 
 
 def coculture(genomes: list[tuple[str, bytes]], config: Config, steps: int = DEFAULT_STEPS,
@@ -134,10 +142,31 @@ def _coculture_text(result: CocultureResult, steps: int) -> str:
     return "\n".join(lines)
 
 
+def _first_ecology_opcode(code: bytes) -> int | None:
+    """The offset of the first byte beyond the classic instruction set, or None."""
+    return next((k for k, b in enumerate(code) if b >= 1 << OPCODE_BITS), None)
+
+
+def implied_regime(args: argparse.Namespace, config: Config) -> tuple[tuple[str, str], ...]:
+    """The regime the genomes ask for: ecology when one of them uses an instruction beyond
+    the classic set (harvest, in, out ...), unless the user named a regime."""
+    if getattr(args, "flag_regime", None) is not None:
+        return ()
+    names = [args.genome, *(args.others or [])]
+    if any(_first_ecology_opcode(asm.load(runs.genome_path(n, config)).code) is not None
+           for n in names):
+        return (("--regime", "ecology"),)
+    return ()
+
+
 def command(args: argparse.Namespace, config: Config) -> None:
-    if config.global_.regime != "classic":
-        raise UserError("culture runs in the classic regime; use --regime classic")
     genome = asm.load(runs.genome_path(args.genome, config))
+    offset = _first_ecology_opcode(genome.code)
+    if offset is not None and config.global_.regime == "classic":
+        raise UserError(
+            f"{args.genome} uses instructions of the ecology set ({MNEMONICS[genome.code[offset]]}"
+            f" at byte {offset} is not a classic opcode): culture it in the ecology regime "
+            "(leave out --regime classic)")
     if args.others:
         genomes = [(genome.name or args.genome, genome.code)]
         for other in args.others:

@@ -138,7 +138,8 @@ def configuration_markdown() -> str:
         "cores and 16+ GiB, `standard` with 4+ cores and 4+ GiB, `background` with 2+ cores "
         "and 1+ GiB, else `minimal` |",
         "",
-        "With `auto`, `bytebiota config` (and the worker at start) report what was detected:",
+        "With `auto`, `bytebiota config` (on stderr: its stdout is the table alone) and the "
+        "worker at start report what was detected:",
         "",
         "```",
         "Auto-detecting optimal resource configuration...",
@@ -210,6 +211,8 @@ def configuration_markdown() -> str:
                 text += " Also read as " + ", ".join(f"`{a}`" for a in var.aliases) + "."
             if var.replaced:
                 text += f" **Replaced**: {var.replaced}."
+            if var.no_effect:
+                text += f" **Accepted, no effect**: {var.no_effect}."
             if var.note:
                 text += f" Note: {var.note}."
             out.append(
@@ -218,6 +221,13 @@ def configuration_markdown() -> str:
             )
         out.append("")
     out += [
+        "## Accepted, no effect",
+        "",
+        "Some of the seed's variables are accepted, so that a `.env` file naming them keeps "
+        "working, but act on nothing; each says why in its row above: "
+        + ", ".join(f"`{v.name}`" for v in VARIABLES if v.no_effect)
+        + ". Every other variable is read by the code (tests/test_operations.py checks both).",
+        "",
         "## Replaced by the TCP protocol and the terminal UI",
         "",
         "The seed's web UI and WebSocket variables are accepted so that existing `.env` files "
@@ -397,7 +407,14 @@ _ARITHMETIC = [
 def protocol_markdown() -> str:
     from bytebiota.protocol.connection import NONCE_SIZE, TRANSITIONS
     from bytebiota.protocol.frames import HEADER_SIZE, MAGIC, VERSION
-    from bytebiota.protocol.messages import MESSAGES, MONITOR, WORKER
+    from bytebiota.protocol.messages import (
+        CONSTRAINTS,
+        MESSAGES,
+        MONITOR,
+        RELATIONS,
+        REPORT_STATS,
+        WORKER,
+    )
 
     directions = {"c": "client → server", "s": "server → client", "b": "either way"}
     out = [
@@ -443,7 +460,7 @@ def protocol_markdown() -> str:
         "| `bytes` | `u32` length, then the bytes |",
         "| `blobs` | `u32` count, then that many `bytes` |",
         "| `u64s` | `u32` count, then that many `u64` |",
-        "| `json` | a `str` holding a JSON object |",
+        "| `json` | a `str` holding a JSON object (standard JSON: no NaN or Infinity) |",
         "",
         "## Messages",
         "",
@@ -455,6 +472,43 @@ def protocol_markdown() -> str:
         out.append(f"| {code} | `{name}` | {directions[direction]} | {shown} | {_cell(meaning)} |")
     out += [
         "",
+        "## Constraints",
+        "",
+        "Every message is checked as it arrives, in both directions, before anything else "
+        "sees it: each field against its constraint below (`CONSTRAINTS` in "
+        "`protocol/messages.py`, in the rule language of `protocol/schema.py`), then the "
+        "fields that must agree. A message that breaks one closes the connection it came "
+        "on (a protocol error naming message.field, counted against the peer's address); "
+        "other peers carry on. A field not listed is bounded by its kind alone. Text is "
+        "printable: no control or format characters (no line breaks, tabs, escape "
+        "sequences or bidirectional overrides); lengths of text count characters. A field "
+        "bounded at 2^31 - 1 bytes meets `MAX_MESSAGE_SIZE`, the frame's limit, first.",
+        "",
+        "| message | field | allowed |",
+        "|---|---|---|",
+    ]
+    for name, rules in CONSTRAINTS.items():
+        for field_name, rule in rules.items():
+            if rule is REPORT_STATS:
+                allowed = "an object, the keys below, each optional; no other key"
+            else:
+                allowed = rule.describe()
+            out.append(f"| `{name}` | `{field_name}` | {_cell(allowed)} |")
+    out += ["", "Fields that must agree:", ""]
+    for name, relations in RELATIONS.items():
+        for text, _ in relations:
+            out.append(f"- `{name}`: {text}.")
+    out += [
+        "",
+        "A REPORT's `stats` (`REPORT_STATS`; a figure more is a line more there):",
+        "",
+        "| key | allowed |",
+        "|---|---|",
+    ]
+    for key, rule in REPORT_STATS.fields.items():
+        out.append(f"| `{key}` | {_cell(rule.describe())} |")
+    out += [
+        "",
         "## Sessions",
         "",
         f"Roles (HELLO's `role`): {WORKER} = worker, {MONITOR} = monitor (read-only).",
@@ -462,9 +516,16 @@ def protocol_markdown() -> str:
         "1. The client sends HELLO.",
         f"2. The server answers CHALLENGE with a fresh random {NONCE_SIZE}-byte `nonce` "
         "(or REJECT, and closes).",
-        "3. The client sends AUTH with `mac` = HMAC-SHA256(key = the UTF-8 token, message = "
-        "nonce ‖ role byte ‖ UTF-8 worker_id). The token (SERVER_TOKEN) never travels.",
-        "4. The server answers WELCOME (the session is open) or REJECT (and closes).",
+        "3. The client sends AUTH with `mac` = HMAC-SHA256(key, message = nonce ‖ role byte ‖ "
+        "UTF-8 worker_id). The key is the worker's own credential (32 bytes) when HELLO's "
+        "`credential` is true; else the UTF-8 token: SERVER_TOKEN for a worker that is not "
+        "enrolled yet, MONITOR_TOKEN or SERVER_TOKEN for a monitor. No secret ever travels.",
+        "4. The server answers WELCOME (the session is open) or REJECT (and closes). A worker "
+        "that proved the token is enrolled at this point (WORKER_ENROLMENT=token): WELCOME's "
+        "`enrolment` carries the salt both sides derive its credential from, HMAC-SHA256(key "
+        "= the UTF-8 token, message = `bytebiota credential\\0` ‖ salt ‖ UTF-8 worker_id); "
+        "from then on that worker id opens sessions only with its credential "
+        "(docs/deployment.md, Trust).",
         "",
         "Then each side may send only what the state table allows; anything else closes the "
         "connection. The whole table (`TRANSITIONS` in `protocol/connection.py`):",

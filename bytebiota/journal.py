@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 FORMAT = 1
-EVENTS = ("header", "stats", "health", "genotype", "resume", "cut", "end")
+EVENTS = ("header", "stats", "health", "genotype", "ecotype", "resume", "cut", "end")
 
 
 class Journal:

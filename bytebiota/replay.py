@@ -14,10 +14,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bytebiota import health as diagnostics
 from bytebiota.errors import Failure, UserError, read_user_file
 from bytebiota.tui.model import State
+
+if TYPE_CHECKING:
+    from bytebiota.tui.drill import Genotypes
 
 
 class NotAJournal(UserError):
@@ -81,6 +85,8 @@ def summary(state: State) -> str:
         f"deaths         {state.deaths:,}",
         "mutations      " + ", ".join(f"{k} {v:,}" for k, v in state.mutations.items()),
         "most common    " + (f"{state.top[0]} ({state.top[1]} cells)" if state.top else "-"),
+        *state.ecology_lines(),
+        *([f"health         {diagnostics.summary(state.health)}"] if state.health else []),
         "",
         "top size classes (size: cells)",
     ]
@@ -130,8 +136,8 @@ class Playback:
         self.events = [e for e in events if stop is None or not isinstance(e.get("step"), int)
                        or e["step"] <= stop]
         self.speed = speed
-        self.extras = Extras(label="replay", keys="q quit  p pause  ←/→ seek",
-                             exit_when_done=False)
+        self.extras = Extras(label="replay", keys="q quit  p pause  ←/→ seek  m map  "
+                             "↑/↓ pick  ⏎ details  ? keys", exit_when_done=False)
         self.pos = 0
         self.state = State()
         self.credit = 0.0
@@ -142,6 +148,32 @@ class Playback:
                 or self.events[self.pos]["step"] < start):
             self.state.apply(self.events[self.pos])
             self.pos += 1
+        # What comes before the first stats event (the header: seed, regime, core; the
+        # ancestor's record) is the start itself: the first frame shows it, at step 0.
+        while self.pos < len(self.events) and self.events[self.pos]["event"] != "stats":
+            self.state.apply(self.events[self.pos])
+            self.pos += 1
+
+    def genotypes(self) -> Genotypes:
+        """What the journal says of genotypes: the recorded ones' genomes and parents (and
+        the top genotypes' parents); the isolation test in the header's configuration."""
+        from bytebiota.tui import drill
+
+        recorded = {e["name"]: e for e in self.events if e["event"] == "genotype"}
+        parents = {row[0]: row[3] for row in self.state.top_genotypes}
+        parents.update((name, e["parent"]) for name, e in recorded.items())
+        header = self.events[0] if self.events and self.events[0]["event"] == "header" else {}
+
+        def genome(name: str) -> bytes | None:
+            event = recorded.get(name)
+            return bytes.fromhex(event["genome"]) if event else None
+
+        verdict = None
+        if header.get("config"):
+            from bytebiota.config import from_values
+
+            verdict = drill.culture_verdict(from_values(header["config"]))
+        return drill.Genotypes(genome, parents.get, verdict)
 
     def _stats_positions(self) -> list[int]:
         return [i for i, e in enumerate(self.events) if e["event"] == "stats"]
@@ -175,11 +207,15 @@ class Playback:
         self.pos = target
 
     def key(self, key: str) -> str | None:
+        from bytebiota.tui import drill
         from bytebiota.tui.app import common_key
 
-        shared = common_key(self.extras, key)
+        shared = common_key(self.extras, key, self.state)
         if shared is not None:
             return shared
+        picked = drill.key(self.extras, self.state, key, self.genotypes())
+        if picked is not None:
+            return picked
         stats = self._stats_positions()
         if key in ("right", "]"):
             later = [i for i in stats if i >= self.pos]

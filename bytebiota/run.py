@@ -26,8 +26,18 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bytebiota import __version__, checkpoints, core, health, journal, runs, simulation
-from bytebiota.config import Config, Source, is_derived, public_values
+from bytebiota import (
+    __version__,
+    checkpoints,
+    core,
+    ecotype,
+    health,
+    journal,
+    observe,
+    runs,
+    simulation,
+)
+from bytebiota.config import USER_SOURCES, Config, is_derived, public_values, resumed
 from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import UserError
 from bytebiota.journal import FORMAT, Journal
@@ -38,7 +48,6 @@ from bytebiota.variables import VARIABLES
 # The longest stretch between looks at the clock and at signals: ~0.1 s compiled, ~0.6 s
 # pure (at 0.8 M/s).
 CHUNK_STEPS = 10_000_000 if core.COMPILED else 500_000
-TOP_GENOTYPES = 10  # genotypes listed in each stats event
 
 
 # SIGHUP (the terminal or ssh session went away) stops as SIGTERM does; Ctrl-C too, but
@@ -54,28 +63,22 @@ WORLD_GROUPS = ("soup", "scheduler", "mutation", "reaper", "environment", "energ
 WORLD_SHAPING = tuple(v.name for v in VARIABLES
                       if (v.group in WORLD_GROUPS or v.name in ("SEED", "REGIME"))
                       and not v.ignored)
-USER_SOURCES = (Source.FILE, Source.DOTENV, Source.ENV, Source.FLAG)
 
 
 def stats_event(world: World) -> dict[str, Any]:
-    genotypes = world.genotype_counts()
-    top = [genotypes[0][0], genotypes[0][2]] if genotypes else None
-    event: dict[str, Any] = {
+    figures = observe.figures(world)
+    first = figures["top_genotypes"][:1]
+    return {
         "step": world.steps,
         "population": world.population,
         "genotypes": world.genebank.living,
-        "sizes": [[s, n] for s, n in world.size_classes()],
         "births": world.births,
         "deaths": world.deaths,
-        "mutations": world.mutation_counts(),
-        "top": top,
-        "top_genotypes": [[name, size, cells, parent]
-                          for name, size, cells, parent in genotypes[:TOP_GENOTYPES]],
+        "top": [first[0][0], first[0][2]] if first else None,
         "digest": world.digest(),
+        **figures,
+        "lineages": observe.lineage_counts(world),
     }
-    if world.eco:
-        event.update(world.ecology_stats())
-    return event
 
 
 def summary_line(event: dict[str, Any], rate: float | None) -> str:
@@ -115,7 +118,8 @@ class Place:
 
 class Run:
     def __init__(self, config: Config, world: World, seed: int, journal: Journal, *,
-                 max_steps: int | None, place: Place, mutations: bool = True) -> None:
+                 max_steps: int | None, place: Place, mutations: bool = True,
+                 ecotypes: dict[str, Any] | None = None) -> None:
         self.config = config
         self.world = world
         self.seed = seed
@@ -128,12 +132,16 @@ class Run:
         self.last_checkpoint = time.monotonic()
         self.logged_step = -1
         self.cadence = config.checkpoint.checkpoint_cadence_seconds
+        self.throttle = config.global_.cpu_throttle_delay
         self.clock = time.perf_counter()
         self.steps_at_clock = world.steps
         self.finished = max_steps is not None and world.steps >= max_steps
         self.stopped_by: int | None = None  # the signal that asked the run to stop
-        self.health = health.Monitor(copy_rate=config.mutation.copy_bit_flip_rate,
-                                     soup_size=config.soup.soup_size)
+        self.health = health.Monitor.of(public_values(config), config.global_.regime)
+        # newly permanent genotypes classified in the background (classic regime): its state
+        # (waiting genotypes, instructions spent) goes into the checkpoint
+        share = config.logging.ecotype_share if config.global_.regime == "classic" else 0.0
+        self.ecotypes = ecotype.Background(config, share, ecotypes)
 
     def checkpoint(self) -> Path | None:
         if not self.config.checkpoint.checkpoint_enabled:
@@ -151,6 +159,7 @@ class Run:
             "journal_bytes": self.journal.tell(),
             "genebank": self.place.ref(self.place.genebank),
             "config": public_values(self.config),
+            "ecotypes": self.ecotypes.state(),
         }
         path = checkpoints.write(
             self.place.directory, CHECKPOINT_PREFIX, meta, self.world.snapshot(),
@@ -201,6 +210,7 @@ class Run:
             rate = done / (now - self.clock) if now > self.clock else None
             self.clock, self.steps_at_clock = now, world.steps
             event = self.log_stats(rate)
+            self.classify()
         if report.extinct:
             print("bytebiota: the soup died out", file=sys.stderr)
             self.finished = True
@@ -208,7 +218,15 @@ class Run:
             self.finished = True
         if time.monotonic() - self.last_checkpoint >= self.cadence:
             self.checkpoint()
+        if self.throttle > 0:  # CPU_THROTTLE_DELAY: once per batch, never inside the VM loop
+            time.sleep(self.throttle)
         return event
+
+    def final_stats(self) -> dict[str, Any] | None:
+        """Once finished, the last interval's stats event, logged now if it was not yet."""
+        if not self.finished or self.logged_step == self.world.steps:
+            return None
+        return self.log_stats(None)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         """A signal handler: stop at the end of the current chunk."""
@@ -225,6 +243,17 @@ class Run:
                                  int(bank.origin[gid]), bank.genomes[gid], run=self.place.name)
         self.journal.write("genotype", name=name, parent=bank.parents[gid],
                            step=int(bank.origin[gid]), genome=bank.genomes[gid].hex())
+        self.ecotypes.offer(name, bank.genomes[gid])
+
+    def classify(self) -> None:
+        """The background classification's turn, at a stats boundary (ecotype.Background:
+        within ECOTYPE_SHARE of the run's instructions)."""
+        if not self.ecotypes.pending:
+            return
+        cells = {name: int(n) for name, _, n, _ in self.world.genotype_counts()}
+        for name, found in self.ecotypes.due(int(self.world.steps), cells):
+            self.journal.write("ecotype", step=self.world.steps, name=name, kind=found.kind,
+                               evidence=found.evidence, instructions=found.instructions)
 
     def finish(self) -> None:
         world = self.world
@@ -310,6 +339,7 @@ def _resume(args: argparse.Namespace, config: Config, locks: Locks
     if max_steps is not None and max_steps < world.steps:
         raise UserError(f"MAX_STEPS={max_steps:,} from {config.origins['MAX_STEPS'].describe()}"
                         f" is below step {world.steps:,}, where {path.name} resumes")
+    config = resumed(config, meta.get("config", {}), WORLD_SHAPING)
     place = _resumed_place(args, config, meta, directory)
     _lock_journal(locks, place)
     damage = _repair_journal(place.journal, meta, path, world.steps)
@@ -322,7 +352,7 @@ def _resume(args: argparse.Namespace, config: Config, locks: Locks
     print(f"bytebiota: resuming run {place.name} at step {world.steps:,} (seed {seed}) "
           f"from {path}", file=sys.stderr)
     runner = Run(config, world, seed, log, max_steps=max_steps, place=place,
-                 mutations=bool(meta.get("mutations", True)))
+                 mutations=bool(meta.get("mutations", True)), ecotypes=meta.get("ecotypes"))
     return runner, place.journal
 
 
@@ -388,6 +418,10 @@ class LiveRun:
             return False
         start = time.perf_counter()
         event = runner.advance(self.budget)
+        if event is None:
+            # the last frame shows the last interval: its stats now, not after the dashboard
+            # has closed (finish() then finds them logged)
+            event = runner.final_stats()
         elapsed = time.perf_counter() - start
         if elapsed > 0:  # aim the next step at ``seconds``
             self.budget = max(1_000, min(CHUNK_STEPS, int(self.budget * seconds / elapsed)))
@@ -402,12 +436,28 @@ class LiveRun:
             self.extras.eta_seconds = (runner.max_steps - int(world.steps)) / rate
         return not runner.finished
 
+    def genotypes(self) -> Any:
+        """What the run's genebank knows: every living or permanent genotype's genome and
+        parent; the isolation test in the run's configuration."""
+        from bytebiota.tui import drill
+
+        bank = self.runner.world.genebank
+        known = {bank.names[g]: g for g in range(len(bank.genomes)) if bank.genomes[g]}
+        return drill.Genotypes(
+            lambda name: bank.genomes[known[name]] if name in known else None,
+            lambda name: bank.parents[known[name]] if name in known else None,
+            drill.culture_verdict(self.runner.config))
+
     def key(self, key: str) -> str | None:
+        from bytebiota.tui import drill
         from bytebiota.tui.app import common_key
 
-        shared = common_key(self.extras, key)
+        shared = common_key(self.extras, key, self.state)
         if shared is not None:
             return shared
+        picked = drill.key(self.extras, self.state, key, self.genotypes())
+        if picked is not None:
+            return picked
         if key in ("s", "S"):
             path = self.runner.checkpoint()
             return f"saved {path.name}" if path else "checkpoints are off (CHECKPOINT_ENABLED)"
@@ -419,6 +469,12 @@ def _dashboard_wanted(args: argparse.Namespace) -> bool:
 
 
 def command(args: argparse.Namespace, config: Config) -> None:
+    from bytebiota import multirun
+
+    islands = multirun.jobs_for(args, config)
+    if islands > 1:  # N islands: a private server and `worker --jobs N` (multirun.py)
+        multirun.command(args, config, islands)
+        return
     # One writer per directory: a run's directory, and a journal elsewhere, are locked before
     # anything there is read to resume or written (bytebiota/locks.py).
     with Locks() as locks:
@@ -428,7 +484,7 @@ def command(args: argparse.Namespace, config: Config) -> None:
         else:
             runner, header = _start(args, config, locks)
             journal_path = runner.place.journal
-        _drive(args, config, runner, header, journal_path)
+        _drive(args, runner.config, runner, header, journal_path)
 
 
 def _lock_journal(locks: Locks, place: Place) -> None:

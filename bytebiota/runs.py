@@ -155,21 +155,35 @@ def listing(directory: Path) -> list[Path]:
 
 
 def genome_path(text: str, config: Config) -> str:
-    """``RUN:GENOTYPE`` (``latest:0045aaa``) as the path of that run's saved genotype; any
-    other text (a path, an ancestor's name) as it is."""
-    run, colon, name = text.partition(":")
+    """``RUN:GENOTYPE`` (``latest:0045aaa``; RUN as ``find`` knows it, GENOTYPE a name saved
+    in its genebank or the start of exactly one) as the path of that run's saved genotype;
+    any other text (a path, an ancestor's name) as it is. UserError (exit 2), one line: no
+    such run, no such genotype, or a GENOTYPE that starts several names."""
+    run, colon, name = text.rpartition(":")
     if not colon or Path(text).exists() or not run or not name:
         return text
-    directory = find(config, run)
+    try:
+        directory = find(config, run)
+    except UserError as exc:
+        raise UserError(f"{text}: no such file, and {exc}") from None
     bank = Path(config.global_.data_base_dir) / GENEBANK if is_legacy(directory) \
         else directory / GENEBANK
     path = bank / (name if name.endswith((".asm", ".bin")) else f"{name}.asm")
-    if not path.exists():
-        saved = sorted(p.stem for p in bank.glob("*.asm"))
-        hint = f" (saved: {', '.join(saved[:5])}{' ...' if len(saved) > 5 else ''})" \
-            if saved else " (it saved none)"
-        raise UserError(f"{text}: run {directory.name} has no genotype {name}{hint}")
-    return str(path)
+    if path.exists():
+        return str(path)
+    saved = sorted(p.stem for p in bank.glob("*.asm"))
+    matches = [s for s in saved if s.startswith(name)]
+    if len(matches) == 1:
+        return str(bank / f"{matches[0]}.asm")
+    if matches:
+        raise UserError(f"{text}: ambiguous: {len(matches)} genotypes of run "
+                        f"{directory.name} start with {name} ({_some(matches)})")
+    hint = f" (saved: {_some(saved)})" if saved else " (it saved none)"
+    raise UserError(f"{text}: run {directory.name} has no genotype {name}{hint}")
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    return ", ".join(names[:shown]) + (" ..." if len(names) > shown else "")
 
 
 @dataclass(frozen=True)
@@ -182,7 +196,7 @@ class RunInfo:
     size: int  # bytes
 
 
-def _last_event(path: Path) -> dict[str, Any] | None:
+def last_event(path: Path) -> dict[str, Any] | None:
     """The journal's last whole event (read from its end: journals grow large)."""
     try:
         with open(path, "rb") as handle:
@@ -205,13 +219,16 @@ def describe(run_dir: Path, name: str | None = None) -> RunInfo:
     if path.exists():
         with open(path, "rb") as handle:
             header = journal.parse_line(handle.readline()) or {}
-    last = _last_event(path) or {}
+    last = last_event(path) or {}
     holder = locks.holder(run_dir)
     state = (f"running ({holder})" if holder else "ended" if last.get("event") == "end"
              else "stopped")
-    size = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in run_dir.rglob("*")
+               if p.is_file() and not p.is_symlink())  # (journal.jsonl of `run --jobs`)
     return RunInfo(name or run_dir.name, str(header.get("regime", "?")),
-                   str(header.get("seed", "?")), int(last.get("step", 0)), state, size)
+                   str(header.get("seed", "?")),
+                   int(last.get("step", last.get("steps", 0))),  # (a server's end: "steps")
+                   state, size)
 
 
 def _size(n: int) -> str:

@@ -55,7 +55,10 @@ class Var:
     ``default`` None means "unset"; ``unset`` then says what that means (auto-detected,
     derived, unlimited...). ``lo``/``hi`` bound numbers (inclusive); ``choices`` bound strings.
     ``replaced`` marks a variable of the seed's web stack: accepted, documented, and either
-    mapped (through ``aliases`` of the replacement) or ignored with a notice.
+    mapped (through ``aliases`` of the replacement) or ignored with a notice. ``no_effect``
+    marks a variable of the seed that is accepted (a .env file naming it keeps working) and
+    acts on nothing, with the reason; tests/test_operations.py checks that every other
+    variable is read somewhere and that these are read nowhere.
     """
 
     name: str
@@ -72,6 +75,7 @@ class Var:
     replaced: str = ""
     new: bool = False
     note: str = ""
+    no_effect: str = ""
 
     @property
     def field(self) -> str:
@@ -140,7 +144,9 @@ VARIABLES: tuple[Var, ...] = (
         lo=1, hi=2**62, unset="run until stopped"),
     Var("CPU_THROTTLE_DELAY", F, 0.00001, "global", "standard",
         "Delay between simulation steps (seconds), applied once per batch of work, "
-        "never inside the VM loop", lo=0.0, hi=10.0),
+        "never inside the VM loop: `run` sleeps this long after each batch (at most 10 M "
+        "instructions, less under a dashboard); workers throttle with CPU_PERCENT",
+        lo=0.0, hi=10.0),
     Var("DATA_BASE_DIR", P, "data", "global", "core",
         "Base directory for all data files: runs/ (one directory per `run`), logs/, "
         "checkpoints/server/, checkpoints/worker/, cache/, reports/ (created on demand)"),
@@ -175,7 +181,9 @@ VARIABLES: tuple[Var, ...] = (
         "Cap on the instructions of one slice", lo=1, hi=1_000_000, new=True),
     Var("REPEAT_SLICES", I, None, "scheduler", "advanced",
         "Optional repeat slices for batching operations", lo=1, hi=1_000_000,
-        unset="one slice per turn"),
+        unset="one slice per turn",
+        no_effect="every cell gets one slice per turn, as in Tierra; the slice length is "
+                  "set by SLICER_POWER, BASE_SLICE and MAX_SLICE"),
     # ---- mutation -------------------------------------------------------------------------
     Var("COPY_BIT_FLIP_RATE", F, 0.01, "mutation", "standard",
         "Probability that a byte copied by mov_iab has one bit flipped (0 = off)",
@@ -363,11 +371,17 @@ VARIABLES: tuple[Var, ...] = (
         "Path of the JSONL run journal; unset, each run writes journal.jsonl in its own "
         "directory, and runs/latest/journal.jsonl is the latest run's",
         unset="{DATA_BASE_DIR}/runs/latest/journal.jsonl"),
+    Var("ECOTYPE_SHARE", F, 0.05, "logging", "standard",
+        "Share of a run's instructions that the background classification of its newly "
+        "permanent genotypes (`ecotype` journal events: parasite, hyper-parasite ...) may "
+        "add; 0 turns it off (classic regime only)", lo=0.0, hi=1.0, new=True),
     Var("CONSOLE_SUMMARY", B, True, "logging", "advanced",
         "Print periodic summary lines on the console"),
     Var("REFRESH_HZ", F, 4.0, "logging", "standard",
         "Dashboard refreshes per second, at most", lo=0.5, hi=60.0, new=True),
-    Var("LOG_LEVEL", S, "INFO", "logging", "standard", "Logging level",
+    Var("LOG_LEVEL", S, "INFO", "logging", "standard",
+        "Level of the server's and workers' log lines on stderr (warnings name "
+        "themselves; the time is left out under systemd, whose journal stamps each line)",
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
         note="the seed gives no default; INFO chosen"),
     # ---- checkpoint -----------------------------------------------------------------------
@@ -384,7 +398,11 @@ VARIABLES: tuple[Var, ...] = (
     Var("CHECKPOINT_KEEP_LAST_N", I, 10, "checkpoint", "advanced",
         "Number of checkpoints to retain", lo=1, hi=100_000),
     # ---- server ---------------------------------------------------------------------------
-    Var("SERVER_HOST", S, "0.0.0.0", "server", "standard", "Server listen address"),
+    Var("SERVER_HOST", S, "127.0.0.1", "server", "standard",
+        "Server listen address: loopback only by default; 0.0.0.0 (every interface) lets "
+        "workers on other machines connect (docs/deployment.md)",
+        note="the seed's default is 0.0.0.0; a server reachable from everywhere is now a "
+             "choice made in one variable rather than the default"),
     Var("SERVER_PORT", I, 8080, "server", "standard",
         "Server port number (0 picks a free port and logs it)", lo=0, hi=65535),
     Var("MAX_WORKERS", I, 100, "server", "standard", "Maximum number of connected workers",
@@ -409,8 +427,17 @@ VARIABLES: tuple[Var, ...] = (
     Var("VALIDATION_RATE", F, 0.05, "server", "standard",
         "Fraction of the batches re-run by a second worker to check the first one's result "
         "(0 = trust every worker; 1 = check everything, at twice the computing cost); a "
-        "worker that disagrees with the majority is quarantined (docs/deployment.md)",
+        "worker whose result the server's own re-run of a dispute contradicts is quarantined "
+        "(docs/deployment.md)",
         lo=0.0, hi=1.0, new=True),
+    Var("WORKER_ENROLMENT", S, "token", "server", "standard",
+        "How a new worker gets its own credential: token (SERVER_TOKEN holders enrol "
+        "themselves on first contact, for small trusted setups) or operator (only "
+        "`bytebiota server enroll NAME` issues credentials)",
+        choices=("token", "operator"), new=True),
+    Var("MAX_LEASES_PER_WORKER", I, 4, "server", "advanced",
+        "Islands one worker may hold at once (also at most the cores it reports)",
+        lo=1, hi=4096, new=True),
     Var("ISLANDS", I, None, "server", "standard", "Number of islands of the experiment",
         lo=1, hi=1_000_000, unset="MAX_WORKERS or 8, whichever is smaller", new=True),
     Var("ENABLE_WEB_UI", B, True, "server", "advanced", "Enable web user interface",
@@ -431,11 +458,16 @@ VARIABLES: tuple[Var, ...] = (
     Var("CPU_PERCENT", F, None, "worker", "core", "CPU usage limit (percent)",
         lo=1.0, hi=100.0, unset="from the resource preset"),
     Var("MEMORY_MB", I, None, "worker", "core", "Memory limit in MB", lo=16, hi=2**40,
-        unset="from the resource preset"),
+        unset="from the resource preset",
+        no_effect="presets compute it and `config` shows it, but nothing enforces it: an "
+                  "island's memory follows from SOUP_SIZE"),
     Var("DISK_MB", I, None, "worker", "core", "Disk usage limit in MB", lo=16, hi=2**40,
-        unset="from the resource preset"),
+        unset="from the resource preset",
+        no_effect="presets compute it and `config` shows it, but nothing enforces it: a "
+                  "worker's disk use is bounded by OFFLINE_CACHE_MAX_MB"),
     Var("WORKER_JOBS", I, None, "worker", "core",
-        "Island processes a worker runs (`worker --jobs N`), one connection each",
+        "Island processes a worker runs (`worker --jobs N`), one connection each; also "
+        "the islands `run` runs by default (`run --jobs N`: 1 is the one-island run)",
         lo=1, hi=1024, unset="from the resource preset", new=True),
     Var("POLL_INTERVAL", F, 1.0, "worker", "core", "Seconds between work requests when idle",
         lo=0.01, hi=3600.0),
@@ -449,34 +481,50 @@ VARIABLES: tuple[Var, ...] = (
     Var("ADJUSTMENT_FACTOR", F, 0.15, "worker", "standard",
         "How far one adjustment moves the batch size toward its target", lo=0.0, hi=1.0),
     Var("WORK_RATE_THRESHOLD", I, 200, "worker", "standard",
-        "Work rate threshold for batching", lo=0, hi=2**40),
+        "Work rate threshold for batching", lo=0, hi=2**40,
+        no_effect="adaptive batching aims at TARGET_INTERVAL_SECONDS per report instead"),
     Var("CONFIG_SYNC_INTERVAL", I, 50, "worker", "standard",
-        "Batches between configuration syncs with the server", lo=1, hi=1_000_000),
+        "Batches between configuration syncs with the server", lo=1, hi=1_000_000,
+        no_effect="the server sends the experiment's configuration when a session opens "
+                  "(WELCOME), and an experiment's configuration never changes while it runs"),
     Var("BULK_ASSIGNMENT", B, True, "worker", "standard",
-        "Take several islands per assignment when the worker has cores to spare"),
+        "Take several islands per assignment when the worker has cores to spare",
+        no_effect="a worker process asks for one island at a time and holds up to 4, run "
+                  "in turn; `worker --jobs N` (WORKER_JOBS) uses more cores"),
     Var("BULK_POLL_INTERVAL", I, 300, "worker", "standard",
-        "Seconds between bulk assignment polls", lo=1, hi=86400),
+        "Seconds between bulk assignment polls", lo=1, hi=86400,
+        no_effect="there are no bulk assignments: a worker holding fewer than 4 islands "
+                  "asks for one more every 5 s (see BULK_ASSIGNMENT)"),
     Var("ADAPTIVE_BATCHING", B, True, "worker", "advanced", "Adaptive batching (legacy)",
         replaced="adaptive batching is always on; ignored with a notice"),
     Var("WORK_CYCLE_DELAY", F, 0.0, "worker", "standard",
         "Seconds to sleep between work cycles", lo=0.0, hi=3600.0,
-        note="the seed gives no default; 0 chosen"),
+        note="the seed gives no default; 0 chosen",
+        no_effect="workers pause as CPU_PERCENT and THROTTLE_SLEEP_MS say instead"),
     Var("THROTTLE_SLEEP_MS", F, None, "worker", "advanced",
         "Sleep per throttling pause in milliseconds", lo=0.0, hi=60_000.0,
         unset="computed from CPU_PERCENT"),
     Var("DISABLE_THROTTLE", B, False, "worker", "standard", "Disable resource throttling"),
     Var("LOCAL_SOUP_SIZE", I, None, "worker", "advanced",
-        "Soup size of a worker's islands", lo=256, hi=2**30, unset="SOUP_SIZE"),
+        "Soup size of a worker's islands", lo=256, hi=2**30, unset="SOUP_SIZE",
+        no_effect="an island's world is the server's (its SOUP_SIZE), so that every island "
+                  "of an experiment is the same world wherever it runs"),
     Var("MAX_WORK_CYCLES", I, None, "worker", "advanced",
-        "Work cycles after which the worker restarts", lo=1, hi=2**62, unset="never"),
+        "Work cycles after which the worker restarts", lo=1, hi=2**62, unset="never",
+        no_effect="workers do not restart themselves; systemd restarts one that fails "
+                  "(Restart=on-failure), `worker --jobs N` a job that exits"),
     Var("ERROR_THRESHOLD", I, 10, "worker", "advanced",
         "Consecutive errors after which the worker restarts", lo=1, hi=1_000_000,
-        note="the seed gives no default; 10 chosen"),
+        note="the seed gives no default; 10 chosen",
+        no_effect="a worker reconnects after any error with exponential backoff; "
+                  "RECONNECT_MAX_ATTEMPTS bounds the attempts"),
     Var("OFFLINE_CACHE_MAX_MB", I, 100, "worker", "standard",
         "Maximum size of the offline report cache in MB", lo=1, hi=2**30,
         note="the seed gives no default; 100 chosen"),
     Var("ADAPTIVE_HEARTBEAT", B, False, "worker", "advanced",
-        "Adapt the heartbeat interval to the measured round-trip time"),
+        "Adapt the heartbeat interval to the measured round-trip time",
+        no_effect="heartbeats keep HEARTBEAT_INTERVAL, which the server's WORKER_TIMEOUT is "
+                  "set against; the round trip is measured and logged at exit"),
     Var("WEBSOCKET_URL", S, None, "worker", "advanced", "WebSocket URL for workers",
         unset="none", replaced="workers connect over TCP to SERVER_URL; ignored with a notice"),
     # ---- network --------------------------------------------------------------------------
@@ -496,6 +544,16 @@ VARIABLES: tuple[Var, ...] = (
         "Shared secret proving server and workers belong to one experiment (HMAC, never "
         "sent in clear)", unset="generated by the server on first start and stored under "
         "DATA_BASE_DIR with mode 0600", new=True),
+    Var("MONITOR_TOKEN", S, None, "network", "standard",
+        "Read-only secret for `status` and `monitor`: it opens monitor sessions and can "
+        "never lease an island (SERVER_TOKEN opens them too)", unset="generated by the "
+        "server on first start and stored in DATA_BASE_DIR/monitor.token with mode 0600",
+        new=True),
+    Var("WORKER_CREDENTIAL", S, None, "network", "standard",
+        "File holding this worker's own credential (from `bytebiota server enroll NAME`, "
+        "mode 0600); its name is the worker's id", unset="DATA_BASE_DIR/credentials/"
+        "worker-WORKER_ID.credential, written when the server enrols the worker by "
+        "SERVER_TOKEN", new=True),
     Var("MAX_MESSAGE_SIZE", I, 64 * 2**20, "network", "advanced",
         "Largest protocol frame accepted, in bytes; checked as soon as a header arrives",
         lo=1024, hi=2**31 - 1, aliases=("WEBSOCKET_MAX_MESSAGE_SIZE",), new=True,

@@ -111,8 +111,9 @@ def test_toml_round_trip_through_the_cli(cli: Cli, tmp_path: Path) -> None:
 def test_text_output_and_auto_preset_report(cli: Cli) -> None:
     result = cli("config", "--preset", "auto")
     assert result.returncode == 0
-    assert result.stdout.startswith("Auto-detecting optimal resource configuration...")
-    assert "Recommended preset: " in result.stdout
+    assert result.stderr.startswith("Auto-detecting optimal resource configuration...")
+    assert "Recommended preset: " in result.stderr
+    assert result.stdout.startswith("[global] ")  # stdout: the table alone
     assert "[soup] Soup (memory)" in result.stdout
     changed = cli("config", "--changed", "--preset", "full").stdout
     assert "RESOURCE_PRESET" in changed and "SOUP_SIZE" not in changed

@@ -372,9 +372,12 @@ def test_toml_round_trip_of_arbitrary_settings(tmp_path: Path, chosen: tuple[tup
     path = tmp_path / "c.toml"
     path.write_text("\n".join(f"{v.name} = {json.dumps(x)}" for v, x in chosen) + "\n")
     original = _load(tmp_path, config_file=path)
-    path.write_text(to_toml(original))
+    path.write_text(to_toml(original, show_secrets=True))
     again = _load(tmp_path, config_file=path)
     assert dict(again.values) == dict(original.values)
+    path.write_text(to_toml(original))  # secrets left out unless asked for
+    public = _load(tmp_path, config_file=path)
+    assert all(public.values[n] is None for n in cfg.SECRETS)
 
 
 def test_text_output_marks_sources_and_unset_values(tmp_path: Path) -> None:

@@ -56,8 +56,8 @@ def setup(islands: int = 2, *, rate: float = 0.0) -> tuple[Coordinator, Clock]:
     clock = Clock()
     c = Coordinator(islands, 1, b"\x01" * 12, 100, clock=clock, validation_rate=rate,
                     sample=lambda: 0.0)
-    c.join("a", "host-a", 1)
-    c.join("b", "host-b", 1)
+    c.join("a", "host-a", 4)
+    c.join("b", "host-b", 4)
     return c, clock
 
 
@@ -275,10 +275,10 @@ def test_a_batch_whose_hand_out_was_lost_is_never_charged_to_another() -> None:
 
 def test_a_new_incarnation_settles_the_old_leases_and_a_stalled_lease_is_freed() -> None:
     c, clock = setup(islands=3)
-    assert not c.join("a", "host-a", 1, incarnation=11)  # first seen: nothing to settle
+    assert not c.join("a", "host-a", 4, incarnation=11)  # first seen: nothing to settle
     c.lease("a", 2)
-    assert not c.join("a", "host-a", 1, incarnation=11)  # reconnection: keeps its leases
-    assert c.join("a", "host-a", 1, incarnation=12)  # a restarted process
+    assert not c.join("a", "host-a", 4, incarnation=11)  # reconnection: keeps its leases
+    assert c.join("a", "host-a", 4, incarnation=12)  # a restarted process
     held = sorted(c.workers["a"].islands)
     assert c.settle("a") == held and not c.workers["a"].islands
     assert all(c.islands[i].holder is None for i in held)
@@ -297,13 +297,17 @@ def test_a_new_incarnation_settles_the_old_leases_and_a_stalled_lease_is_freed()
 def three_workers(islands: int) -> tuple[Coordinator, Island, Island, list[dict[str, Any]]]:
     """Workers a, b and c (rate 1); a and b hold an island each; a has run a 2-batch span."""
     c, _ = setup(islands=islands, rate=1.0)
-    c.join("c", "host-c", 1)
+    c.join("c", "host-c", 4)
     [mine] = c.lease("a", 1)
     [theirs] = c.lease("b", 1)
     return c, mine, theirs, run_span(c, "a", mine.id, 0, 2)
 
 
-def test_a_validator_outvoted_by_two_is_quarantined_and_its_islands_roll_back() -> None:
+def fps(fields: list[dict[str, Any]]) -> list[bytes]:
+    return [fingerprint(f) for f in fields]
+
+
+def test_a_validator_that_disagrees_with_the_servers_rerun_is_quarantined() -> None:
     c, mine, theirs, fields = three_workers(3)
     run_span(c, "b", theirs.id, 0, 1)
     job = next(j for j in c.jobs.values() if j.island == mine.id)
@@ -311,7 +315,9 @@ def test_a_validator_outvoted_by_two_is_quarantined_and_its_islands_roll_back() 
     wrong = [dict(f, births=f["births"] + 1) for f in fields]
     assert vote(c, "b", job, wrong) == "disputed"
     assert c.totals_view()["steps"] == before - 200  # both results set aside
-    assert vote(c, "c", job, fields) == "verified"
+    assert ("arbitrate", job.id) in c.notices and c.disputes() == [job]
+    assert c.assign_job("c") is not job  # a dispute is the server's to settle
+    assert c.arbitrate(job.id, fps(fields)) == "verified"
     assert c.is_quarantined("b") and "b" not in c.workers
     assert c.totals_view()["steps"] == before - 100  # a's span counts again; b's is gone
     assert theirs.holder is None and theirs.next_seq == 0 and theirs.snapshot == b""
@@ -321,7 +327,7 @@ def test_a_validator_outvoted_by_two_is_quarantined_and_its_islands_roll_back() 
 
 def test_a_producer_in_the_minority_loses_all_of_its_lease() -> None:
     c, _ = setup(islands=2, rate=1.0)
-    c.join("c", "host-c", 1)
+    c.join("c", "host-c", 4)
     [first, second] = c.lease("a", 2)
     good = run_span(c, "a", first.id, 0, 1)
     other = run_span(c, "a", second.id, 0, 2)
@@ -332,7 +338,7 @@ def test_a_producer_in_the_minority_loses_all_of_its_lease() -> None:
     truth = [dict(f, births=3) for f in lied]
     lying = next(j for j in c.jobs.values() if j.island == first.id)
     assert vote(c, "b", lying, truth) == "disputed"
-    assert vote(c, "c", lying, truth) == "failed"
+    assert c.arbitrate(lying.id, fps(truth)) == "failed"
     assert c.is_quarantined("a") and c.quarantined["a"]["job"] == lying.id
     for island in (first, second):  # every island it held, back to where its lease began
         assert island.holder is None and island.next_seq == 0 and island.snapshot == b""
@@ -344,7 +350,7 @@ def test_a_producer_in_the_minority_loses_all_of_its_lease() -> None:
 
 def test_a_later_lease_built_on_a_wrong_span_goes_back_to_its_start() -> None:
     c, _ = setup(islands=1, rate=1.0)
-    c.join("c", "host-c", 1)
+    c.join("c", "host-c", 4)
     [island] = c.lease("a", 1)
     good = run_span(c, "a", island.id, 0, 1)
     lied = run_span(c, "a", island.id, 1, 1, births=9)
@@ -357,7 +363,7 @@ def test_a_later_lease_built_on_a_wrong_span_goes_back_to_its_start() -> None:
     assert c.totals_view()["steps"] == 400
     truth = [dict(f, births=3) for f in lied]
     assert vote(c, "c", second, truth) == "disputed"
-    assert vote(c, "b", second, truth) == "failed"
+    assert c.arbitrate(second.id, fps(truth)) == "failed"
     assert c.is_quarantined("a") and not c.quarantined.keys() - {"a"}
     assert island.next_seq == 1 and island.holder is None  # back to the span's start
     assert c.totals_view()["steps"] == 100  # b's work on top of the wrong result is gone
@@ -372,21 +378,85 @@ def test_a_snapshot_that_contradicts_its_own_report_quarantines_at_once() -> Non
     assert c.is_quarantined("a") and island.holder is None and c.totals_view()["steps"] == 0
 
 
-def test_three_different_results_roll_the_island_back_and_blame_nobody() -> None:
+def test_when_producer_and_validator_both_differ_from_the_server_both_are_quarantined(
+        ) -> None:
     c, _ = setup(islands=1, rate=1.0)
-    c.join("c", "host-c", 1)
+    c.join("c", "host-c", 4)
     [island] = c.lease("a", 1)
     fields = run_span(c, "a", island.id, 0, 1)
     [job] = c.jobs.values()
     assert vote(c, "b", job, [dict(fields[0], births=7)]) == "disputed"
-    assert vote(c, "c", job, [dict(fields[0], births=8)]) == "inconclusive"
-    assert not c.quarantined and island.holder is None and island.next_seq == 0
-    assert c.validation_view()["inconclusive"] == 1
+    assert c.arbitrate(job.id, fps([dict(fields[0], births=8)])) == "failed"
+    assert sorted(c.quarantined) == ["a", "b"]
+    assert island.holder is None and island.next_seq == 0
+    assert c.arbitrate(job.id, []) == "ignored"
+
+
+def test_two_colluding_validators_cannot_get_an_honest_producer_quarantined() -> None:
+    c, _ = setup(islands=2, rate=1.0)
+    c.join("c", "host-c", 4)
+    c.join("d", "host-d", 4)
+    [island] = c.lease("a", 1)
+    fields = run_span(c, "a", island.id, 0, 2)
+    [job] = c.jobs.values()
+    lie = [dict(f, births=0) for f in fields]
+    assert vote(c, "b", job, lie) == "disputed"
+    assert c.assign_job("c") is None  # the second colluder gets no vote on it
+    assert c.result("c", job.id, fps(lie)) == "ignored"
+    assert c.arbitrate(job.id, fps(fields)) == "verified"
+    assert list(c.quarantined) == ["b"] and not c.is_quarantined("a")
+    assert c.totals_view()["steps"] == 200 and c.totals_view()["steps_verified"] == 200
+
+
+def test_a_cheaters_spans_of_ended_leases_are_undone_with_what_was_built_on_them() -> None:
+    """Issue 16, case 4: a cheater that gives its leases back after each snapshot keeps
+    none of its unverified work once caught, wherever it lies."""
+    c, _ = setup(islands=2, rate=1.0)
+    c.join("c", "host-c", 4)
+    [first] = c.lease("a", 1)
+    run_span(c, "a", first.id, 0, 2, births=9)  # false, never checked (its job stays open)
+    c.release("a", first.id, first.epoch)
+    held = c.lease("b", 2)  # b carries it on from a's snapshot
+    [second] = [i for i in held if i is not first]
+    c.release("b", second.id, second.epoch)
+    honest_on_top = run_span(c, "b", first.id, 2, 1)
+    on_top = next(j for j in c.jobs.values() if j.producer == "b")
+    on_top.offered.add("c")  # (given to c: assign_job would give it a's older job first)
+    assert c.result("c", on_top.id, fps(honest_on_top)) == "verified"
+    assert c.lease("a", 1) == [second]
+    lied = run_span(c, "a", second.id, 0, 1, births=9)
+    job = next(j for j in c.jobs.values() if j.island == second.id)
+    truth = [dict(f, births=3) for f in lied]
+    job.offered.add("c")
+    assert c.result("c", job.id, fps(truth)) == "disputed"
+    assert c.arbitrate(job.id, fps(truth)) == "failed"
+    assert c.is_quarantined("a")
+    assert first.next_seq == 0 and first.snapshot == b"" and first.holder is None
+    assert c.totals_view()["steps"] == 0 and c.totals_view()["steps_verified"] == 0
+    assert c.totals.steps_invalid == 400  # its 300 and the 100 built on them
+
+
+def test_a_checkpoint_with_open_spans_anchors_and_history_loads_back() -> None:
+    c, mine, theirs, _ = three_workers(2)
+    run_span(c, "b", theirs.id, 0, 1)
+    c.report("a", report(mine.id, mine.epoch, 2))  # an open span on top of the lease anchor
+    meta, payload = c.state()
+    fresh = Coordinator(0, 1, b"\x01" * 12, 100, validation_rate=1.0)
+    fresh.load(meta, payload)
+    for island in c.islands.values():
+        again = fresh.islands[island.id]
+        assert again.span is not None and island.span is not None
+        assert list(again.span.steps) == list(island.span.steps)
+        assert again.span.fingerprints == island.span.fingerprints
+        assert (again.anchor is None) == (island.anchor is None)
+        assert [(g.start.seq, g.end_seq, g.producer) for g in again.history] == \
+            [(g.start.seq, g.end_seq, g.producer) for g in island.history]
+    assert fresh.totals_view() == c.totals_view()
 
 
 def test_jobs_go_to_another_host_first_and_expire() -> None:
     c, clock = setup(rate=1.0)
-    c.join("a2", "host-a", 1)  # a second process on a's machine
+    c.join("a2", "host-a", 4)  # a second process on a's machine
     [island] = c.lease("a", 1)
     run_span(c, "a", island.id, 0, 1)
     [job] = c.jobs.values()
@@ -406,7 +476,7 @@ def test_validation_survives_a_checkpoint_and_a_replayed_journal() -> None:
     job = next(iter(c.jobs.values()))
     vote(c, "b", job, [dict(f, births=0) for f in fields])  # b disagrees
     run_span(c, "b", theirs.id, 0, 1)
-    vote(c, "c", job, fields)  # c sides with a: b is quarantined
+    c.arbitrate(job.id, fps(fields))  # the server sides with a: b is quarantined
     events = c.events[start:]
     snapshots = {(e["island"], e["seq"]): snap(f"{e['island']}.{e['seq']}")[0]
                  for e in events if e["event"] == "snapshot"}
@@ -421,3 +491,50 @@ def test_validation_survives_a_checkpoint_and_a_replayed_journal() -> None:
     assert fresh.islands[theirs.id].epoch == theirs.epoch
     assert fresh.release_quarantine("b") and not fresh.is_quarantined("b")
     assert not fresh.release_quarantine("b")
+
+
+def test_the_experiments_stats_sum_the_islands_figures() -> None:
+    """Issue 18: each island's reported figures (bytebiota/observe.py) summed into the
+    server's stats event: genotypes named by island, ecology sums, the field's mean strip."""
+    c, _ = setup()
+    leased = c.lease("a", 2)
+    figures = {
+        0: {"top_genotypes": [["0097aab", 97, 6, "0097aaa"], ["0097aaa", 97, 4, "0666god"]],
+            "sizes": [[97, 10]], "mutations": {"copy": 5}, "tasks": {"NOT": 4, "NAND": 1},
+            "energy": {"mean": 2.0, "total": 20.0, "broke": 1},
+            "resources": {"total": 100.0, "strip": [1.0, 3.0]}, "task_events": {"NOT": 9},
+            "deaths_by": {"starved": 2, "reaped": 1}, "spawned": 1},
+        1: {"top_genotypes": [["0097aab", 97, 8, "0097aaa"]], "sizes": [[97, 8], [45, 2]],
+            "mutations": {"copy": 1}, "tasks": {"NOT": 3},
+            "energy": {"mean": 4.0, "total": 40.0, "broke": 0},
+            "resources": {"total": 50.0, "strip": [3.0, 5.0]}, "task_events": {"NOT": 1},
+            "deaths_by": {"starved": 1}, "spawned": 0},
+    }
+    for island in leased:
+        fields = {**report(island.id, island.epoch, 0, population=10),
+                  "stats": {"step": 100, **figures[island.id]}}
+        assert c.report("a", fields) == REPORT_ACCEPTED
+    event = c.stats_event()
+    assert event["top_genotypes"] == [["1/0097aab", 97, 8, "1/0097aaa"],
+                                      ["0/0097aab", 97, 6, "0/0097aaa"],
+                                      ["0/0097aaa", 97, 4, "0/0666god"]]
+    assert event["top"] == ["1/0097aab", 8]
+    assert event["sizes"] == [[45, 2], [97, 18]] and event["mutations"] == {"copy": 6}
+    assert event["tasks"] == {"NOT": 7, "NAND": 1} and event["task_events"] == {"NOT": 10}
+    assert event["energy"] == {"mean": 3.0, "total": 60.0, "broke": 1}  # 60 over 20 cells
+    assert event["resources"] == {"total": 150.0, "strip": [2.0, 4.0]}
+    assert event["deaths_by"] == {"starved": 3, "reaped": 1} and event["spawned"] == 1
+    assert c.soup(0, 1000) is None  # no map reported
+    c.islands[0].stats["soup"] = {"segments": 1, "names": [], "runs": [[-1, 1]], "held": [0]}
+    assert c.soup(0, 1000) == {"segments": 1, "names": [], "runs": [[-1, 1]], "held": [0],
+                               "island": 0, "occupancy": 0.97}
+    assert c.soup(7, 1000) is None
+
+
+def test_a_classic_experiments_stats_have_no_ecology_figures() -> None:
+    c, _ = setup()
+    [island] = c.lease("a", 1)
+    fields = {**report(island.id, island.epoch, 0), "stats": {"step": 100, "sizes": [[80, 10]]}}
+    assert c.report("a", fields) == REPORT_ACCEPTED
+    event = c.stats_event()
+    assert "energy" not in event and "tasks" not in event and event["top"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from bytebiota.config import isolated
 from bytebiota.culture import coculture
@@ -43,3 +44,34 @@ def test_the_command_reports_a_coculture(cli: Cli) -> None:
     assert set(data) == {"genotypes", "begets", "steps", "populations", "persists"}
     bad = cli("culture", "classic", "--with", "nowhere.asm")
     assert bad.returncode != 0 and "nowhere.asm" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_an_ecology_genome_is_cultured_in_its_own_regime(cli: Cli) -> None:
+    # the ecology ancestor uses harvest and the other environment instructions: it is
+    # cultured in the ecology regime, where it replicates
+    result = cli("culture", "ecology", "--steps", "300000")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("0097aaa (97 bytes): replicates alone"), result.stdout
+    forced = cli("culture", "ecology", "--regime", "classic")
+    assert forced.returncode == 2
+    assert forced.stderr.splitlines() == [
+        "bytebiota: error: ecology uses instructions of the ecology set (in at byte 35 is "
+        "not a classic opcode): culture it in the ecology regime (leave out --regime "
+        "classic)"], forced.stderr
+
+
+def test_disasm_asm_and_genome_diff_take_both_instruction_sets(cli: Cli, tmp_path: Path
+                                                               ) -> None:
+    from bytebiota.genome.asm import ANCESTORS
+
+    text = cli("disasm", str(ANCESTORS / "ecology.asm"), "--regime", "classic")
+    assert text.returncode == 0, text.stderr
+    assert "harvest" in text.stdout
+    (tmp_path / "e.asm").write_text(text.stdout)
+    made = cli("asm", "e.asm", "-o", "e.bin")
+    assert made.returncode == 0, made.stderr
+    assert len((tmp_path / "e.bin").read_bytes()) == 97
+    again = cli("disasm", "e.bin")
+    assert again.returncode == 0 and "harvest" in again.stdout
+    diff = cli("genome", "diff", str(ANCESTORS / "ecology.asm"), "e.bin")
+    assert diff.returncode == 0, diff.stderr

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +76,63 @@ def test_the_command_names_the_kind_and_its_evidence(cli: Cli) -> None:
     assert data["kind"] == "self-replicator" and data["evidence"]["replicates_alone"] is True
     bad = cli("classify", "nowhere.asm")
     assert bad.returncode == 2 and "nowhere.asm" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_background_classifies_the_most_abundant_first_within_its_share() -> None:
+    from bytebiota.ecotype import Background
+
+    config = isolated(named_flags={"--regime": "classic"})
+    parasite = reference_parasite()
+    host = asm.ancestor("classic").code
+    background = Background(config, 0.1, steps=100_000)
+    background.offer("0080aaa", host)
+    background.offer("0045aaa", parasite)
+    assert background.due(1_000_000, {"0080aaa": 5, "0045aaa": 9}) == []  # 2 cultures: 200 k
+    [(name, found)] = background.due(2_000_000, {"0080aaa": 5, "0045aaa": 9})
+    assert name == "0045aaa" and found.kind == "parasite"  # the more abundant first
+    assert found.instructions == 200_000  # alone, then beside the host
+    state = background.state()
+    assert state == {"pending": [["0080aaa", host.hex()]], "spent": 200_000}
+    again = Background(config, 0.1, state, steps=100_000)  # as a resumed run has it
+    assert again.due(3_999_999, {}) == []  # 200 k + 200 k > 10 % of 3,999,999
+    [(name, found)] = again.due(4_000_000, {})
+    assert name == "0080aaa" and found.kind == "self-replicator" and again.spent == 400_000
+    off = Background(config, 0.0)
+    off.offer("0080aaa", host)
+    assert off.pending == [] and off.due(10**9, {}) == []
+
+
+ECOTYPE_RUN = ("run", "--regime", "classic", "--seed", "1", "--headless")
+
+
+def test_a_run_journals_its_genotypes_ecotypes_and_a_resumed_run_the_same(
+        cli: Cli, tmp_path: Path) -> None:
+    """Issue 17: newly permanent genotypes classified in the background of `run`, journaled
+    as `ecotype` events at the same steps whether the run was resumed or not, shown in the
+    lineage export; within ECOTYPE_SHARE of the run's instructions."""
+    env = {"ECOTYPE_SHARE": "0.3"}
+    whole = cli(*ECOTYPE_RUN, "--max-steps", "8000000", "--journal", "whole.jsonl",
+                "--data-dir", "one", env=env, timeout=600)
+    assert whole.returncode == 0, whole.stderr
+    half = cli(*ECOTYPE_RUN, "--max-steps", "4000000", "--data-dir", "two", env=env,
+               timeout=600)
+    assert half.returncode == 0, half.stderr
+    rest = cli(*ECOTYPE_RUN[:1], "--resume", "--max-steps", "8000000", "--data-dir", "two",
+               "--headless", env=env, timeout=600)
+    assert rest.returncode == 0, rest.stderr
+    original = [json.loads(line) for line in (tmp_path / "whole.jsonl").read_text().splitlines()]
+    resumed = [json.loads(line) for line in
+               (tmp_path / "two" / "runs" / "latest" / "journal.jsonl").read_text().splitlines()]
+    found = [e for e in original if e["event"] == "ecotype"]
+    assert [e for e in resumed if e["event"] == "ecotype"] == found
+    assert len(found) >= 2, found
+    assert {e["kind"] for e in found} <= set(KINDS)
+    assert next(e for e in found if e["name"] == "0080aaa")["kind"] == "self-replicator"
+    # within its share: at most one third culture (300 k) over 30 % of the steps
+    assert sum(e["instructions"] for e in found) <= 0.3 * 8_000_000 + 300_000
+    exported = cli("lineage", "--run", "latest", "--export", "tree.csv", "--data-dir", "two")
+    assert exported.returncode == 0, exported.stderr
+    rows = {row["name"]: row for row in csv.DictReader((tmp_path / "tree.csv").open())}
+    assert rows["0080aaa"]["ecotype"] == "self-replicator"
+    assert {rows[e["name"]]["ecotype"] for e in found if e["name"] in rows} == \
+        {e["kind"] for e in found if e["name"] in rows}

@@ -59,7 +59,7 @@ def test_a_send_on_a_closed_connection_is_a_connection_error(loop_kind: str) -> 
         writer.close()
         await writer.wait_closed()
         hello = make("HELLO", role=WORKER, worker_id="w", host="h", cores=1, memory_mb=0,
-                     compiled=False, software="test", incarnation=1)
+                     compiled=False, software="test", incarnation=1, credential=False)
         with pytest.raises(ConnectionError):
             await stream.send(hello)
         server.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -27,7 +28,8 @@ TOKEN = "s3cret"
 
 def hello(role: int = WORKER) -> Message:
     return make("HELLO", role=role, worker_id="w1", host="box", cores=2, memory_mb=1024,
-                compiled=True, software="bytebiota 0.1.0", incarnation=1)
+                compiled=True, software="bytebiota 0.1.0", incarnation=1,
+                credential=False)
 
 
 def pump(sender: Connection, message: Message, receiver: Connection) -> Message:
@@ -45,8 +47,30 @@ def handshake(role: int = WORKER, token: str = TOKEN) -> tuple[Connection, Conne
     mac = auth_mac(token, challenge["nonce"], role, "w1")
     auth = pump(client, make("AUTH", mac=mac), server)
     assert server.verify(auth, TOKEN) == (token == TOKEN)
-    pump(server, make("WELCOME", session=7, heartbeat_interval=10.0, config={"a": 1}), client)
+    pump(server, make("WELCOME", session=7, heartbeat_interval=10.0, config={"a": 1},
+                        enrolment=b""), client)
     return server, client
+
+
+# Where a field's constraint (messages.CONSTRAINTS, tests/test_validation.py) refuses the
+# generic value of its kind, a value it takes.
+FITTING: dict[str, dict[str, Any]] = {
+    "HELLO": {"worker_id": "w-1"},
+    "CHALLENGE": {"nonce": b"n" * 32},
+    "AUTH": {"mac": b"m" * 32},
+    "WELCOME": {"enrolment": b"s" * 32},
+    "LEASE": {"genomes": [b"a", b"bc"], "immigrants": [b"a", b"b", b"c"],
+              "batches": [7, 2**64 - 1], "batch_sizes": [1, 2]},
+    "REPORT": {"digest": b"d" * 32, "emigrants": [b"a", b"bc"],
+               "stats": {"step": 5, "sizes": [[80, 3]], "mutations": {"copy": 1}}},
+    "REPORT_ACK": {"immigrants": [b"a", b"b", b"c"], "batches": [7, 2**64 - 1],
+                   "batch_sizes": [1, 2]},
+    "STATUS_REQUEST": {"island": 3},
+    "STATUS": {"data": {"totals": {"steps": 1}, "workers": [], "islands": [{"id": 0}]}},
+    "VALIDATE": {"genomes": [b"a"], "immigrants": [b"a", b"b"], "entered": [0, 2],
+                 "steps": [5, 7]},
+    "VALIDATION_RESULT": {"fingerprints": [b"f" * 32]},
+}
 
 
 def sample(name: str) -> Message:
@@ -54,7 +78,7 @@ def sample(name: str) -> Message:
               "str": "héllo", "bytes": b"\x00\xff" * 3, "blobs": [b"a", b"", b"bc"],
               "json": {"k": [1, 2, {"x": None}]}, "u64s": [0, 7, 2**64 - 1]}
     spec = MESSAGES[{v[0]: k for k, v in MESSAGES.items()}[name]][1]
-    return make(name, **{f: values[kind] for f, kind in spec})
+    return make(name, **{f: values[kind] for f, kind in spec} | FITTING.get(name, {}))
 
 
 @pytest.mark.parametrize("name", [spec[0] for spec in MESSAGES.values()])
@@ -134,7 +158,7 @@ def test_handshake_and_role_specific_sessions() -> None:
     pump(client, make("LEASE_REQUEST", capacity=1), server)
     monitor_server, monitor = handshake(MONITOR)
     assert monitor_server.state == "ready_monitor" and monitor_server.is_monitor
-    pump(monitor, make("STATUS_REQUEST"), monitor_server)
+    pump(monitor, make("STATUS_REQUEST", island=-1), monitor_server)
     with pytest.raises(LocalProtocolError):
         monitor.send(make("LEASE_REQUEST", capacity=1))  # read-only: not even sendable
     # a monitor session fed a worker's message by a rogue peer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +120,8 @@ def test_plot_writes_png_charts(cli: Cli, journal: Path, tmp_path: Path) -> None
     result = cli("replay", str(journal), "--plot", "charts")
     assert result.returncode == 0, result.stderr
     names = sorted(Path(line).name for line in result.stdout.split())
-    assert names == ["births_deaths.png", "mutations.png", "population.png",
-                     "sizes_heatmap.png"]
+    assert names == ["births_deaths.png", "muller.png", "mutations.png", "phylogeny.png",
+                     "population.png", "sizes_heatmap.png"]
     for name in names:
         data = (tmp_path / "charts" / name).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
@@ -147,7 +148,9 @@ def test_playback_starts_at_the_beginning_unless_told_otherwise(journal: Path) -
     events = _events(journal)
     stats = [e for e in events if e["event"] == "stats"]
     playback = Playback(events, 4.0, None, None)
-    assert (playback.pos, playback.state.step, playback.state.ended) == (0, 0, False)
+    first = events.index(stats[0])  # the header and the ancestor's record: the start itself
+    assert (playback.pos, playback.state.step, playback.state.ended) == (first, 0, False)
+    assert playback.state.seed == events[0]["seed"]
     assert playback.step(0.25)  # one stats event per quarter second at speed 4
     assert playback.state.step == stats[0]["step"]
     while playback.step(0.25):
@@ -160,3 +163,51 @@ def test_playback_starts_at_the_beginning_unless_told_otherwise(journal: Path) -
     while window.step(0.25):
         pass
     assert window.state.step == stats[1]["step"] and not window.state.ended
+
+
+ECOLOGY_RUN = ("run", "--set", "SOUP_SIZE=300000", "--set", "ENV_LENGTH=256",
+               "--set", "CONSOLE_SUMMARY=false", "--seed", "2", "--max-steps", "3000000")
+
+
+def test_an_ecology_journal_gets_energy_resources_and_tasks(cli: Cli, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    result = cli(*ECOLOGY_RUN, timeout=300)
+    assert result.returncode == 0, result.stderr
+    journal = tmp_path / "data" / "runs" / "latest" / "journal.jsonl"
+    last = [e for e in _events(journal) if e["event"] == "stats"][-1]
+    text = cli("replay", str(journal), "--summary")
+    assert text.returncode == 0, text.stderr
+    assert f"energy         mean {last['energy']['mean']:,.1f}" in text.stdout, text.stdout
+    assert f"resources      {last['resources']['total']:,.0f} in the field" in text.stdout
+    assert "tasks          " in text.stdout and "deaths by      " in text.stdout
+    result = cli("replay", str(journal), "--plot", "charts")
+    assert result.returncode == 0, result.stderr
+    names = {Path(line).name for line in result.stdout.split()}
+    assert {"energy.png", "resources.png", "tasks.png", "muller.png",
+            "phylogeny.png"} <= names, names
+    for name in names:
+        data = (tmp_path / "charts" / name).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+
+
+def test_a_picked_genotype_shows_its_descent_culture_and_code(journal: Path) -> None:
+    from rich.console import Console
+
+    from bytebiota.replay import Playback
+    from bytebiota.tui.views import dashboard
+
+    play = Playback(_events(journal), None, None, None)
+    while play.step(0.01):
+        pass
+    assert play.key("down") == f"{play.state.top_genotypes[0][0]}: Enter for details"
+    assert play.extras.selected == 0
+    name = play.state.top_genotypes[0][0]
+    assert play.key("\r") == f"{name}: Enter closes"
+    lines = play.extras.detail
+    assert lines[0].startswith(f"{name}: ") and lines[1].startswith(f"descent: {name}")
+    if name == "0080aaa":  # the ancestor: recorded, so its genome and culture are known
+        assert lines[2].startswith("alone: replicates") and lines[3].startswith("code: nop_1")
+    console = Console(width=100, height=30, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(dashboard(play.state, play.extras, 100, 30), height=30)
+    assert "genotype (Enter closes)" in console.export_text()
+    assert play.key("\r") == "details closed" and play.extras.detail == []

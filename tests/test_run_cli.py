@@ -195,7 +195,8 @@ def test_culture_of_the_ancestor_and_of_a_parasite(cli: Cli, tmp_path: Path) -> 
     parasite[42] = 1
     (tmp_path / "p.bin").write_bytes(bytes(parasite))
     report = json.loads(cli("culture", "p.bin", "--json", "--steps", "200000").stdout)
-    assert report == {"replicates": False, "cells": 1, "first_daughter_instructions": None}
+    assert report == {"replicates": False, "cells": 1, "first_daughter_instructions": None,
+                      "instructions": 200_000}  # it ran the whole culture
     text = cli("culture", "classic", "--steps", "10000").stdout
     assert "replicates alone" in text and "827 instructions" in text
 
@@ -260,3 +261,20 @@ def test_genome_diff_aligns_a_point_mutation_and_a_truncation(cli: Cli, tmp_path
     assert lines[-1] == "80 vs 45 bytes; 44 aligned identical, 36 differ"
     same = cli("genome", "diff", "classic", "classic").stdout.splitlines()
     assert same[-1] == "80 vs 80 bytes; 80 aligned identical, 0 differ"
+
+
+def test_a_resumed_run_keeps_its_worlds_configuration(cli: Cli, tmp_path: Path) -> None:
+    """A resumed classic run, resumed without --regime, is judged and checkpointed as the
+    classic world it continues: its health events stay classic, its checkpoint records
+    REGIME=classic, so a second resume that names --regime classic is no contradiction.
+    (The invocation's defaults, the ecology regime's, had leaked into both.)"""
+    assert cli(*CLASSIC_RUN, "--seed", "5", "--max-steps", "150000").returncode == 0
+    first = cli("run", "--headless", "--resume", "--max-steps", "300000")
+    assert first.returncode == 0, first.stderr
+    newest = checkpoints.listing(tmp_path / LATEST, "run")[0]
+    assert checkpoints.read(newest)[0]["config"]["REGIME"] == "classic"
+    second = cli("run", "--headless", "--regime", "classic", "--resume", "--max-steps",
+                 "450000")
+    assert second.returncode == 0, second.stderr
+    health = [e for e in events(tmp_path / JOURNAL) if e["event"] == "health"]
+    assert health[-1]["step"] == 450_000 and {e["regime"] for e in health} == {"classic"}

@@ -116,7 +116,7 @@ def test_genebanks_are_per_run_and_say_which_run(cli: Cli, tmp_path: Path) -> No
     text = ok(cli("disasm", f"{one.name}:{name}"))
     assert asm.assemble(text).code == asm.load(one / "genebank" / f"{name}.asm").code
     culture = json.loads(ok(cli("culture", f"{one.name}:{name}", "--json", "--steps", "20000")))
-    assert set(culture) == {"replicates", "cells", "first_daughter_instructions"}
+    assert set(culture) == {"replicates", "cells", "first_daughter_instructions", "instructions"}
     mixed = json.loads(ok(cli("culture", f"{one.name}:{name}", "--with", "latest:0080aaa",
                               "--json", "--steps", "20000")))
     assert len(mixed["genotypes"]) == 2

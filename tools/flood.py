@@ -144,7 +144,8 @@ async def wrong_tokens(port: int, sources: list[str], seconds: float) -> dict[st
             try:
                 await stream.send(make("HELLO", role=WORKER, worker_id=f"intruder-{k}",
                                        host="x", cores=1, memory_mb=0, compiled=True,
-                                       software="flood", incarnation=k + 1))
+                                       software="flood", incarnation=k + 1,
+                                       credential=False))
                 challenge = await stream.receive()
                 if challenge is None:
                     refused += 1  # closed on arrival: its address ran out of tries
@@ -189,7 +190,7 @@ class Probe:
         self.stop = asyncio.Event()
 
     async def heartbeats(self, port: int) -> None:
-        stream = await authenticate(port, "legit")
+        stream, _ = await authenticate(port, "legit")
         await stream.send(make("LEASE_REQUEST", capacity=1))
         sent: dict[float, str] = {}
 

@@ -1,6 +1,7 @@
 """Load test (a benchmark, not a test): N simulated workers against one real server.
 
-Each simulated worker speaks the real protocol over loopback: it authenticates, takes an
+Each simulated worker speaks the real protocol over loopback: it enrols by the token (its
+own credential, as a new worker does), then authenticates with that credential, takes an
 island, sends a heartbeat every second (timing its round trip) and a small report every
 REPORT_SECONDS (realistic: a real worker reports every few seconds to minutes). The server
 is a real ``bytebiota server`` process; its CPU and RSS are sampled with psutil.
@@ -31,8 +32,8 @@ from typing import Any
 import psutil
 
 from bytebiota.netcommon import Stream
-from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
-from bytebiota.protocol.messages import WORKER, make
+from bytebiota.protocol.connection import CLIENT, Connection, auth_mac, derive_credential
+from bytebiota.protocol.messages import WORKER, Message, make
 
 REPORT_SECONDS = 5.0
 HEARTBEAT_SECONDS = 1.0
@@ -76,21 +77,32 @@ def server_process(settings: dict[str, str]) -> Iterator[tuple[subprocess.Popen[
             log.close()
 
 
-async def authenticate(port: int, worker_id: str, token: str = TOKEN,
-                       host: str = "127.0.0.1") -> Stream:
-    """A worker session, through HELLO, CHALLENGE, AUTH and WELCOME."""
+async def authenticate(port: int, worker_id: str, key: str | bytes = TOKEN, *,
+                       credential: bool = False, host: str = "127.0.0.1"
+                       ) -> tuple[Stream, Message]:
+    """A worker session, through HELLO, CHALLENGE, AUTH and WELCOME (proving the token, or
+    with ``credential`` the worker's own credential)."""
     reader, writer = await asyncio.open_connection(host, port)
     stream = Stream(Connection(CLIENT, role=WORKER), reader, writer)
     await stream.send(make("HELLO", role=WORKER, worker_id=worker_id, host="sim", cores=1,
                            memory_mb=0, compiled=True, software="loadtest",
-                           incarnation=1))
+                           incarnation=1, credential=credential))
     challenge = await stream.receive()
     assert challenge is not None and challenge.name == "CHALLENGE", challenge
-    await stream.send(make("AUTH", mac=auth_mac(token, challenge["nonce"], WORKER,
+    await stream.send(make("AUTH", mac=auth_mac(key, challenge["nonce"], WORKER,
                                                 worker_id)))
     welcome = await stream.receive()
     assert welcome is not None and welcome.name == "WELCOME", welcome
-    return stream
+    return stream, welcome
+
+
+async def enrol(port: int, worker_id: str, token: str = TOKEN) -> bytes:
+    """Enrol by the token, as a new worker does on first contact: its own credential."""
+    stream, welcome = await authenticate(port, worker_id, token)
+    await stream.send(make("BYE", reason="enrolled"))
+    await stream.close()
+    assert welcome["enrolment"], "the server did not enrol the worker"
+    return derive_credential(token, welcome["enrolment"], worker_id)
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -104,9 +116,11 @@ class Sim:
         self.token = token
         self.rtts: list[float] = []
         self.reports = 0
+        self.credential = b""
 
     async def run(self, until: float, measuring_from: float) -> None:
-        stream = await authenticate(self.port, f"sim-{self.index}", self.token)
+        stream, _ = await authenticate(self.port, f"sim-{self.index}", self.credential,
+                                       credential=True)
         await stream.send(make("LEASE_REQUEST", capacity=1))
         lease = None
         pending_hb: dict[float, float] = {}
@@ -146,13 +160,30 @@ class Sim:
             await stream.close()
 
 
-async def drive(n: int, port: int, token: str, seconds: float) -> list[Sim]:
+async def drive(n: int, port: int, token: str, seconds: float,
+                proc: psutil.Process) -> tuple[list[Sim], float]:
+    """The simulated workers enrol, warm up, then run ``seconds`` measured; also the
+    server's CPU seconds over the measured window alone."""
     sims = [Sim(i, port, token) for i in range(n)]
+    for k in range(0, n, 100):  # each enrols (per-worker credentials), 100 at a time
+        credentials = await asyncio.gather(*(enrol(port, f"sim-{s.index}", token)
+                                             for s in sims[k : k + 100]))
+        for sim, credential in zip(sims[k : k + 100], credentials, strict=True):
+            sim.credential = credential
     start = time.perf_counter()
     warmup = 3.0 + n / 500  # connecting 1,000 workers takes a moment
     until = start + warmup + seconds
+
+    async def cpu_of_window() -> float:
+        await asyncio.sleep(warmup)
+        before = proc.cpu_times()
+        await asyncio.sleep(max(0.0, until - time.perf_counter()))
+        after = proc.cpu_times()
+        return (after.user + after.system) - (before.user + before.system)
+
+    window = asyncio.create_task(cpu_of_window())
     await asyncio.gather(*(s.run(until, start + warmup) for s in sims))
-    return sims
+    return sims, await window
 
 
 def measure(n: int, seconds: float) -> dict[str, Any]:
@@ -160,11 +191,8 @@ def measure(n: int, seconds: float) -> dict[str, Any]:
                 "MAX_PENDING_CONNECTIONS": str(n + 10)}
     with server_process(settings) as (server, port):
         proc = psutil.Process(server.pid)
-        proc.cpu_percent(None)
-        started = time.perf_counter()
-        sims = asyncio.run(drive(n, port, TOKEN, seconds))
-        elapsed = time.perf_counter() - started
-        cpu = proc.cpu_percent(None) * elapsed / max(seconds, 1e-9)
+        sims, cpu_seconds = asyncio.run(drive(n, port, TOKEN, seconds, proc))
+        cpu = 100.0 * cpu_seconds / max(seconds, 1e-9)
         rss = proc.memory_info().rss / 2**20
     rtts = sorted(r for s in sims for r in s.rtts)
     reports = sum(s.reports for s in sims)

@@ -30,8 +30,10 @@ class Environment:
     env_len: i64
     resource: vec[i64]
     signal: vec[i64]
+    no_signal: vec[i64]  # ENV_LENGTH zeros, never written: a field equal to it has no signal
     storage: vec[i64]
     regen: vec[i64]  # the profile at rest (millionths per tick per field cell)
+    regen_nonneg: bool  # no profile value is negative (a full field cell stays full)
     r_max: i64
     r_yield: i64
     decay_permille: i64
@@ -53,8 +55,10 @@ class Environment:
         full: i64 = p.max_resource * UNIT if eco else 0
         self.resource = vec[i64]([full] * n)
         self.signal = vec[i64]([0] * n)
+        self.no_signal = vec[i64]([0] * n)
         self.storage = vec[i64]([0] * max(1, p.storage_slots))
         self.regen = vec[i64]([0] * n)
+        self.regen_nonneg = True
         self.r_max = p.max_resource * UNIT
         self.r_yield = p.harvest_yield * UNIT
         self.decay_permille = i64(round(p.decay_factor * 1000.0))
@@ -77,17 +81,19 @@ class Environment:
             amp = i64(round(p.gradient_amplitude * 1000.0))
             for e in range(n):
                 self.regen[e] = amount * profile_permille(p, e, n, amp) // 1000
+                if self.regen[e] < 0:
+                    self.regen_nonneg = False
             self.schedule()
 
     def field_cell(self, address: i64, soup_size: i64) -> i64:
         return address * self.env_len // soup_size
 
     def schedule(self) -> None:
-        nxt = NOBODY
-        for t in (self.next_regen, self.next_decay, self.next_sweep, self.next_stagnation):
-            if t >= 0 and (nxt < 0 or t < nxt):
-                nxt = t
-        self.next_event = nxt
+        # (no tuple of the four: it would box them as Python ints at every event)
+        nxt = _earlier(NOBODY, self.next_regen)
+        nxt = _earlier(nxt, self.next_decay)
+        nxt = _earlier(nxt, self.next_sweep)
+        self.next_event = _earlier(nxt, self.next_stagnation)
 
     def regenerate(self, now: i64) -> None:
         """Field cell e gains the profile's value at e - shift, where the gradient has moved
@@ -96,24 +102,50 @@ class Environment:
         shift: i64 = 0
         if self.gradient_period > 0:
             shift = (now // self.gradient_period) % L
+        # field cells 0 .. shift - 1 take profile values L - shift ..., the rest 0 ...
+        self._regenerate_range(0, shift, L - shift)
+        self._regenerate_range(shift, L, -shift)
+
+    def _regenerate_range(self, first: i64, end: i64, offset: i64) -> None:
+        """Field cells first .. end - 1 gain the profile's values at e + offset. A full cell
+        stays full when no profile value is negative: it is skipped (most cells are full
+        between harvests), which saves two of its three vector accesses."""
         resource = self.resource
         regen = self.regen
         top = self.r_max
-        x = L - shift  # the profile index for field cell 0
-        for e in range(L):
-            if x == L:
-                x = 0
-            r = resource[e] + regen[x]
-            resource[e] = r if r < top else top
-            x += 1
+        e = first
+        if self.regen_nonneg:
+            while e < end:
+                cur = resource[e]
+                if cur != top:
+                    r = cur + regen[e + offset]
+                    resource[e] = r if r < top else top
+                e += 1
+        else:
+            while e < end:
+                r = resource[e] + regen[e + offset]
+                resource[e] = r if r < top else top
+                e += 1
 
     def decay(self) -> None:
         f = self.decay_permille
         signal = self.signal
-        for e in range(self.env_len):
+        if signal == self.no_signal:
+            return  # no signal anywhere (the common case): one compare in C, not a loop here
+        end = self.env_len
+        e: i64 = 0
+        while e < end:
             v = signal[e]
             if v != 0:
                 signal[e] = v * f // 1000
+            e += 1
+
+
+def _earlier(nxt: i64, t: i64) -> i64:
+    """The earlier of two event times, where a negative one is no event."""
+    if t >= 0 and (nxt < 0 or t < nxt):
+        return t
+    return nxt
 
 
 def _first(interval: i64) -> i64:

@@ -181,21 +181,27 @@ class Memory:
         self.allocated += size
 
     def _remove_block(self, i: i64) -> None:
-        n = i64(len(self.fstart))
-        for k in range(i, n - 1):
-            self.fstart[k] = self.fstart[k + 1]
-            self.flen[k] = self.flen[k + 1]
-        self.fstart, _ = pop(self.fstart)
-        self.flen, _ = pop(self.flen)
+        # (the vectors in locals: an attribute read per element costs a reference count)
+        fstart = self.fstart
+        flen = self.flen
+        n = i64(len(fstart))
+        k = i
+        while k < n - 1:
+            fstart[k] = fstart[k + 1]
+            flen[k] = flen[k + 1]
+            k += 1
+        self.fstart, _ = pop(fstart)
+        self.flen, _ = pop(flen)
 
     def _insert_block(self, i: i64, start: i64, length: i64) -> None:
-        self.fstart = append(self.fstart, 0)
-        self.flen = append(self.flen, 0)
-        n = i64(len(self.fstart))
-        k = n - 1
+        fstart = append(self.fstart, 0)
+        flen = append(self.flen, 0)
+        self.fstart = fstart
+        self.flen = flen
+        k = i64(len(fstart)) - 1
         while k > i:
-            self.fstart[k] = self.fstart[k - 1]
-            self.flen[k] = self.flen[k - 1]
+            fstart[k] = fstart[k - 1]
+            flen[k] = flen[k - 1]
             k -= 1
-        self.fstart[i] = start
-        self.flen[i] = length
+        fstart[i] = start
+        flen[i] = length

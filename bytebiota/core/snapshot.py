@@ -38,14 +38,19 @@ READABLE_VERSIONS: Final = (*sorted(LEGACY_FIELDS), SNAPSHOT_VERSION)
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
 
+def header(p: Params) -> bytes:
+    """What every snapshot of a world with these parameters starts with: magic, format and
+    the packed parameters (the server compares it before restoring one)."""
+    return SNAPSHOT_MAGIC + struct.pack("<H", SNAPSHOT_VERSION) + p.pack()
+
+
 def body(w: World) -> bytes:
     """The snapshot without its checksum (what ``digest`` hashes)."""
     cells = w.cells
     mut = w.mut
     ledger = w.ledger
     env = w.env
-    out: list[bytes] = [SNAPSHOT_MAGIC, struct.pack("<H", SNAPSHOT_VERSION)]
-    out.append(w.p.pack())
+    out: list[bytes] = [header(w.p)]
     out.append(struct.pack("<4I", *w.rng.getstate()))
     out.append(_pack_ints([
         cells.nslots, w.population, w.slicer.cur, w.slicer.slice_left, w.reaper.top,
@@ -191,6 +196,18 @@ def _restore_body(r: _Reader, version: int) -> World:
     from bytebiota.core.world import World
 
     params = Params.unpack(r.take(packed_size(version)), version)
+    # Bound every allocation World() makes by what the snapshot holds (it stores the soup
+    # and each environment array in full): a header claiming a soup of 2**31 bytes in a
+    # snapshot of a few kilobytes is refused before anything is allocated.
+    held = len(r.data) - r.pos
+    eco = params.ecology != 0
+    claimed = params.soup_size + 8 * (2 * (params.env_length if eco else 1)
+                                      + max(1, params.storage_slots))
+    if params.soup_size <= 0 or params.env_length < 0 or params.storage_slots < 0 or \
+            claimed > held:
+        raise SnapshotError(f"snapshot is inconsistent: it claims a soup of "
+                            f"{params.soup_size:,} bytes and environment arrays that need "
+                            f"{claimed:,} bytes, but holds {held:,}")
     state = struct.unpack("<4I", r.take(16))
     w = World(params, 0)
     w.rng.setstate(tuple(state))

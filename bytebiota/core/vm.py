@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from mypy_extensions import i32, i64, u8
 
-from bytebiota.core.arith import MASK16, MASK32, UNIT, wrap32
+from bytebiota.core.arith import HALF32, MASK16, MASK32, UNIT
 from bytebiota.core.cells import INPUTS
 from bytebiota.core.isa import (
     ADD_CD,
@@ -174,7 +174,7 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
                 reaper.on_error(c)
             ip += 1
         elif op == DEC_C:
-            cx = wrap32(cx - 1)
+            cx = ((cx - 1 + HALF32) & MASK32) - HALF32  # arith.wrap32, inlined
             ip += 1
         elif op == IF_CZ:
             if cx == 0:
@@ -287,13 +287,13 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             cx ^= 1
             ip += 1
         elif op == SH1:
-            cx = wrap32(cx << 1)
+            cx = (((cx << 1) + HALF32) & MASK32) - HALF32
             ip += 1
         elif op == ZERO:
             cx = 0
             ip += 1
         elif op == INC_C:
-            cx = wrap32(cx + 1)
+            cx = ((cx + 1 + HALF32) & MASK32) - HALF32
             ip += 1
         elif op == MAL:
             extra += COST_REPRODUCTION - 1
@@ -384,7 +384,7 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             energy = cells.energy[c]
             ip += 1
         elif op == NAND:
-            cx = wrap32(~(cx & dx))
+            cx = ((~(cx & dx) + HALF32) & MASK32) - HALF32
             ip += 1
         elif op == MOV_DC:
             cx = dx
@@ -395,7 +395,7 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             dx = v
             ip += 1
         elif op == ADD_CD:
-            cx = wrap32(cx + dx)
+            cx = ((cx + dx + HALF32) & MASK32) - HALF32
             ip += 1
         elif op == SENSE_R or op == SENSE_S:
             extra += COST_ENVIRONMENT - 1

@@ -123,6 +123,15 @@ def load(path: str | Path) -> Genome:
     return assemble(text, str(p))
 
 
+def resolve(text: str, config: Config) -> Genome:
+    """The one loader of the genome commands: a file (``.asm`` or ``.bin``), a shipped
+    ancestor's name (``classic``), or ``RUN:GENOTYPE``, a genotype a run saved
+    (``latest:0045aaa``; ``bytebiota.runs.genome_path``), of either instruction set."""
+    from bytebiota.runs import genome_path
+
+    return load(genome_path(text, config))
+
+
 def ancestor(name: str = "classic") -> Genome:
     path = ANCESTORS / f"{name}.asm"
     if not path.exists():
@@ -131,22 +140,29 @@ def ancestor(name: str = "classic") -> Genome:
     return load(path)
 
 
-def command_asm(args: argparse.Namespace) -> None:
-    source = Path(args.file)
-    genome = load(source)
-    out = Path(args.output or source.with_suffix(".bin"))
+def command_asm(args: argparse.Namespace, config: Config) -> None:
+    from bytebiota.runs import genome_path
+
+    path = Path(genome_path(args.file, config))
+    genome = load(path)
+    if args.output:
+        out = Path(args.output)
+    elif Path(args.file).exists():
+        out = path.with_suffix(".bin")
+    else:  # RUN:GENOTYPE or an ancestor: not beside the run's genebank or the package's files
+        out = Path(f"{path.stem}.bin")
     out.write_bytes(genome.code)
     print(f"{out}: {len(genome.code)} bytes")
 
 
 FAMILY_STYLES = {"template": "cyan", "control": "bold magenta", "reproduction": "bold red",
-                 "move": "green", "address": "yellow", "stack": "blue", "arithmetic": ""}
+                 "move": "green", "address": "yellow", "stack": "blue", "arithmetic": "",
+                 "environment": "bold green", "io": "bold cyan", "logic": "bold yellow",
+                 "filler": "dim"}
 
 
 def command_disasm(args: argparse.Namespace, config: Config) -> None:
-    from bytebiota.runs import genome_path
-
-    genome = load(genome_path(args.file, config))
+    genome = resolve(args.file, config)
     text = disassemble(genome)
     if not sys.stdout.isatty():
         print(text, end="")
@@ -154,9 +170,9 @@ def command_disasm(args: argparse.Namespace, config: Config) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from bytebiota.core.isa import INSTRUCTIONS
+    from bytebiota.core.isa import INSTRUCTIONS_ECOLOGY  # both sets: the classic is its start
 
-    family = {row[1]: row[2] for row in INSTRUCTIONS}
+    family = {row[1]: row[2] for row in INSTRUCTIONS_ECOLOGY}
     console = Console(highlight=False)
     for line in text.splitlines():
         mnemonic = line.split()[0] if line and not line.startswith(".") else ""

@@ -1,4 +1,5 @@
-"""``bytebiota genome diff A B``: two genomes aligned side by side.
+"""``bytebiota genome diff A B``: two genomes aligned side by side, each a file, a shipped
+ancestor's name or ``RUN:GENOTYPE`` (a genotype a run saved), of either instruction set.
 
 The alignment is difflib's (longest matching blocks of opcodes), which is what a person
 reading a mutation wants: an insertion shifts the rest instead of making every later line
@@ -12,9 +13,13 @@ import argparse
 import difflib
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from bytebiota.core.isa import MNEMONICS
-from bytebiota.genome.asm import Genome, load
+from bytebiota.genome.asm import Genome, resolve
+
+if TYPE_CHECKING:
+    from bytebiota.config import Config
 
 Row = tuple[str, int | None, int | None]  # marker, offset in A, offset in B
 
@@ -60,8 +65,8 @@ def render(a: Genome, b: Genome, name_a: str, name_b: str, *, context: int | Non
     return out
 
 
-def command(args: argparse.Namespace) -> None:
-    a, b = load(args.a), load(args.b)
+def command(args: argparse.Namespace, config: Config) -> None:
+    a, b = resolve(args.a, config), resolve(args.b, config)
     lines = render(a, b, a.name or args.a, b.name or args.b,
                    context=None if args.all else args.context)
     if sys.stdout.isatty():

@@ -77,10 +77,19 @@ def _table() -> dict[tuple[str, str, str, str], str]:
 TRANSITIONS: dict[tuple[str, str, str, str], str] = _table()
 
 
-def auth_mac(token: str, nonce: bytes, role: int, worker_id: str) -> bytes:
-    """What AUTH carries: HMAC-SHA256 keyed by the token over nonce | role | worker id."""
+def auth_mac(key: str | bytes, nonce: bytes, role: int, worker_id: str) -> bytes:
+    """What AUTH carries: HMAC-SHA256 keyed by the secret (the shared token, or a worker's
+    own credential) over nonce | role | worker id."""
     message = nonce + bytes([role]) + worker_id.encode()
-    return hmac.new(token.encode(), message, hashlib.sha256).digest()
+    return hmac.new(key.encode() if isinstance(key, str) else key, message,
+                    hashlib.sha256).digest()
+
+
+def derive_credential(token: str, salt: bytes, worker_id: str) -> bytes:
+    """A worker's own credential when the server enrols it by the shared token: both sides
+    compute it from the token and the WELCOME's salt, so the credential never travels."""
+    return hmac.new(token.encode(), b"bytebiota credential\0" + salt + worker_id.encode(),
+                    hashlib.sha256).digest()
 
 
 class Connection:
@@ -98,6 +107,7 @@ class Connection:
         self.decoder = FrameDecoder(max_message_size)
         self.compression_threshold = compression_threshold
         self.worker_id = ""
+        self.hello: Message | None = None  # server side: the peer's HELLO (who, with what)
         self.nonce = b""
         self.received = 0
         self.sent = 0
@@ -121,6 +131,7 @@ class Connection:
                 raise RemoteProtocolError(f"unknown role {message['role']}")
             self.role = message["role"]
             self.worker_id = message["worker_id"]
+            self.hello = message
         self.received += 1
         return message
 
@@ -147,9 +158,9 @@ class Connection:
             nxt = f"ready_{ROLES[self.role]}"
         self.state = nxt
 
-    def verify(self, message: Message, token: str) -> bool:
-        """Server side: does this AUTH prove the token for our nonce?"""
-        expected = auth_mac(token, self.nonce, self.role, self.worker_id)
+    def verify(self, message: Message, key: str | bytes) -> bool:
+        """Server side: does this AUTH prove the secret for our nonce?"""
+        expected = auth_mac(key, self.nonce, self.role, self.worker_id)
         return hmac.compare_digest(expected, message["mac"])
 
     @property

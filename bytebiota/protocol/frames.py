@@ -23,9 +23,11 @@ from typing import Final
 from bytebiota.protocol.errors import RemoteProtocolError, VersionMismatch
 
 MAGIC: Final = b"BB"
-VERSION: Final = 3  # 2: REPORT carries `entered`; VALIDATE and VALIDATION_RESULT
+VERSION: Final = 5  # 2: REPORT carries `entered`; VALIDATE and VALIDATION_RESULT
 # 3: HELLO carries `incarnation`, REJECT `retry`; immigrant batches with ids (REPORT names
-# those it consumed); RESEND
+# those it consumed); RESEND. 4: per-worker credentials (HELLO `credential`, WELCOME
+# `enrolment`). 5: STATUS_REQUEST names an island (its soup map comes back); REPORT's stats
+# carry top genotypes, the soup map and the ecology's figures
 HEADER = struct.Struct(">2sBBBBI")
 HEADER_SIZE: Final = HEADER.size  # 10
 FLAG_COMPRESSED: Final = 0x01

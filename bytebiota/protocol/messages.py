@@ -13,8 +13,18 @@ fields in order, big-endian:
     json                 a ``str`` holding a JSON object (data only: status, config)
 
 A payload must be consumed exactly: trailing bytes, short fields, bad UTF-8, a bool that is
-neither 0 nor 1, or a json field that is not an object are RemoteProtocolError. ``MESSAGES``
-is the table docs/protocol.md is written from.
+neither 0 nor 1, or a json field that is not an object (or holds NaN or Infinity) are
+RemoteProtocolError. ``MESSAGES`` is the table docs/protocol.md is written from.
+
+Validated at arrival: once a payload is parsed, ``decode`` checks every field against
+``CONSTRAINTS`` (ranges, lengths, printable text, the shape of json fields, in the small rule
+language of protocol/schema.py) and each message against ``RELATIONS`` (fields that must
+agree), before anything else sees the message; a failure is a RemoteProtocolError naming
+message.field and what was wrong, which closes that peer's connection (and only it). Every
+``str``, ``bytes``, ``blobs``, ``u64s`` and ``json`` field has a constraint (a test checks):
+nothing a peer sends is unbounded or unchecked. ``REPORT_STATS`` is the schema of a REPORT's
+``stats`` (the figures the server sums): a key it does not name is refused, and adding a
+figure is adding one line there.
 
 Verified results: a batch's *fingerprint* (``batch_fingerprint``) is what a second worker
 must reproduce when the server has it re-run: its counters, its end digest and its
@@ -28,10 +38,24 @@ import hashlib
 import json
 import math
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bytebiota.protocol.errors import LocalProtocolError, RemoteProtocolError
+from bytebiota.protocol.schema import (
+    AnyJson,
+    Blob,
+    Int,
+    ListOf,
+    MapOf,
+    Num,
+    Obj,
+    OneOf,
+    Row,
+    Rule,
+    Text,
+)
 
 WORKER = 1
 MONITOR = 2
@@ -52,16 +76,21 @@ MAX_SPAN_BATCHES = 2000
 MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
     1: ("HELLO", (("role", "u8"), ("worker_id", "str"), ("host", "str"), ("cores", "u16"),
                   ("memory_mb", "u32"), ("compiled", "bool"), ("software", "str"),
-                  ("incarnation", "u64")), "c",
+                  ("incarnation", "u64"), ("credential", "bool")), "c",
         "opens a session: who is asking, and with what; `incarnation` is drawn afresh by "
         "each worker process (a new one for a known worker id: the server settles the old "
-        "process's leases once the new one has delivered its queue)"),
+        "process's leases once the new one has delivered its queue); `credential`: the AUTH "
+        "will prove the worker's own credential (else the shared token, to enrol)"),
     2: ("CHALLENGE", (("nonce", "bytes"), ("server_id", "str")), "s",
         "a fresh 32-byte nonce to prove the token on"),
     3: ("AUTH", (("mac", "bytes"),), "c",
-        "HMAC-SHA256(token, nonce ‖ role ‖ worker_id): the token never travels"),
-    4: ("WELCOME", (("session", "u64"), ("heartbeat_interval", "f64"), ("config", "json")),
-        "s", "the session is open; the experiment's configuration"),
+        "HMAC-SHA256(secret, nonce ‖ role ‖ worker_id), the secret being the worker's "
+        "credential, or the token (enrolment, monitors): no secret ever travels"),
+    4: ("WELCOME", (("session", "u64"), ("heartbeat_interval", "f64"), ("config", "json"),
+                    ("enrolment", "bytes")),
+        "s", "the session is open; the experiment's configuration; `enrolment`: a 32-byte "
+        "salt when the server has just enrolled the worker by the token (its credential is "
+        "HMAC-SHA256(token, \"bytebiota credential\\0\" ‖ salt ‖ worker_id)), else empty"),
     5: ("REJECT", (("reason", "str"), ("retry", "bool")), "s",
         "the session is refused; the server closes. retry: a transient refusal (the server "
         "is full), try again later; else final (wrong token, incompatible version, "
@@ -97,8 +126,12 @@ MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
          "the snapshot is stored"),
     15: ("RELEASE", (("island", "u32"), ("epoch", "u32")), "c", "the worker gives a lease back"),
     16: ("REVOKE", (("island", "u32"), ("epoch", "u32")), "s", "the server takes a lease back"),
-    17: ("STATUS_REQUEST", (), "c", "a monitor asks for the experiment's state"),
-    18: ("STATUS", (("data", "json"),), "s", "the experiment's state"),
+    17: ("STATUS_REQUEST", (("island", "i64"),), "c",
+         "a monitor asks for the experiment's state, with island `island`'s soup map "
+         "(-1: none)"),
+    18: ("STATUS", (("data", "json"),), "s",
+         "the experiment's state: totals, workers, islands, the summed `stats` and their "
+         "`health`, and the `soup` map asked for"),
     19: ("SHUTDOWN", (("reason", "str"),), "s", "the server is stopping; reconnect later"),
     20: ("BYE", (("reason", "str"),), "b", "a clean goodbye"),
     21: ("VALIDATE", (("job", "u64"), ("island", "u32"), ("seed", "u64"), ("snapshot", "bytes"),
@@ -115,6 +148,176 @@ MESSAGES: dict[int, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
 }
 CODES: dict[str, int] = {spec[0]: code for code, spec in MESSAGES.items()}
 _INT_FORMATS = {"u8": ">B", "u16": ">H", "u32": ">I", "u64": ">Q", "i64": ">q", "f64": ">d"}
+
+
+# ---- what a field may hold (checked at arrival) ---------------------------------------------
+# Bounds of the protocol itself, generous against what an honest peer sends (named there):
+DIGEST_SIZE = 32  # SHA-256: a REPORT's digest, AUTH's mac, CHALLENGE's nonce, fingerprints
+MAX_COUNT = 2**53 - 1  # a cumulative count in json (exact as a JSON number anywhere)
+MAX_BATCH_STEPS = 2**40  # instructions in one batch (MAX_BATCH_SIZE's 10^6 work cycles of
+# 10^5 instructions are 10^11); births and deaths in a batch are at most as many
+MAX_CELLS = 2**30  # cells or genotypes of an island: each holds a byte of a soup of at most
+# 2^30 bytes (SOUP_SIZE's bound)
+MAX_GENOME_SIZE = 2**20  # bytes of a genome that travels (the ancestor has 80; the server
+# keeps emigrants in its seed bank, inboxes and journal)
+MAX_EMIGRANTS = 64  # emigrants in a REPORT (a worker sends EMIGRANTS_PER_BATCH, 2)
+MAX_FOUNDERS = 4096  # founding genomes of a LEASE or a VALIDATE
+MAX_IMMIGRANTS = 2**16  # immigrant genomes of a LEASE or REPORT_ACK (a batch is one inbox,
+# at most Coordinator.INBOX_LIMIT, 50)
+MAX_BATCH_IDS = 2**16  # immigrant batch ids in a LEASE, REPORT_ACK or a REPORT's consumed
+MAX_SPAN_IMMIGRANTS = 2**20  # immigrant genomes a VALIDATE's span entered
+MAX_CAPACITY = 1024  # islands one LEASE_REQUEST asks for (a worker process asks for 1)
+MAX_CORES = 4096  # HELLO's cores (0: a monitor's)
+MAX_SIZE_CLASSES = 2**16  # distinct genome sizes in a REPORT's stats
+MAX_NAMED = 256  # entries of a json map keyed by name (mutation kinds, tasks, ...)
+MAX_TOP_GENOTYPES = 64  # genotypes listed in a REPORT's stats (a worker sends 10)
+MAX_SOUP_SEGMENTS = 4096  # stretches of a REPORT's soup map (a worker sends 512)
+MAX_STRIP = 4096  # regions of a REPORT's resource strip (a worker sends at most 64)
+MAX_SNAPSHOT = 2**31 - 1  # MAX_MESSAGE_SIZE's own bound (the frame limit comes first)
+MAX_LINE = 256  # a host name, a software description, a server id
+MAX_REASON = 4096  # a REJECT, BYE or SHUTDOWN reason
+# Worker ids: the default (host name, a dash, 8 hex digits: Linux host names have at most 64
+# characters) and `--jobs` suffixes fit; no space, quote, control or escape character can
+# forge a log line or a terminal display, and the id is safe in a file name.
+MAX_WORKER_ID = 128
+WORKER_ID_CHARS = "A-Za-z0-9._:@-"
+
+COUNT = Int(0, MAX_COUNT)
+NAME = Text(64, 1, "A-Za-z0-9_.-")  # a key of a json map: a mutation kind, a task, ...
+GENOTYPE = Text(64, 1, "A-Za-z0-9")  # a genotype's name: 0080aab (its parent's: 0666god)
+ENERGY = Num(-MAX_COUNT, MAX_COUNT)  # an amount of energy, in whole units
+GENOME = Blob(1, MAX_GENOME_SIZE)
+DIGEST = Blob(DIGEST_SIZE, DIGEST_SIZE)
+WORKER_ID = Text(MAX_WORKER_ID, 0, WORKER_ID_CHARS)
+BATCH_STEPS = Int(0, MAX_BATCH_STEPS)
+
+# The figures a REPORT's `stats` may carry, one line each; a key not named here is refused
+# (the whole REPORT with it). Reporting a new figure (worker/client.py ``report_message``) is
+# adding its line here; the server sums them in Coordinator.stats_event. Every key is
+# optional: the server sums what is there.
+REPORT_STATS = Obj({
+    "step": COUNT,  # the island's steps so far
+    "sizes": ListOf(Row(Int(0, MAX_CELLS), Int(0, MAX_CELLS)),  # [size, cells]
+                    MAX_SIZE_CLASSES),
+    "mutations": MapOf(NAME, COUNT, MAX_NAMED),  # kind: count so far
+    "top_genotypes": ListOf(Row(GENOTYPE, Int(1, MAX_GENOME_SIZE), Int(1, MAX_CELLS), GENOTYPE),
+                            MAX_TOP_GENOTYPES),  # [name, size, cells, parent], most cells first
+    "soup": Obj({  # the soup map (bytebiota/observe.py ``soup_map``)
+        "segments": Int(1, MAX_SOUP_SEGMENTS), "names": ListOf(GENOTYPE, MAX_SOUP_SEGMENTS),
+        "runs": ListOf(Row(Int(-1, MAX_SOUP_SEGMENTS - 1), Int(1, MAX_SOUP_SEGMENTS)),
+                       MAX_SOUP_SEGMENTS),
+        "held": ListOf(Int(0, 8), MAX_SOUP_SEGMENTS), "energy": ListOf(ENERGY, MAX_SOUP_SEGMENTS),
+    }),
+    # the ecology regime (core/stats.py ``ecology_stats``)
+    "tasks": MapOf(NAME, Int(0, MAX_CELLS), MAX_NAMED),  # task: cells that performed it
+    "energy": Obj({"mean": ENERGY, "total": ENERGY, "broke": Int(0, MAX_CELLS)}),
+    "resources": Obj({"total": ENERGY, "strip": ListOf(ENERGY, MAX_STRIP)}),
+    "task_events": MapOf(NAME, COUNT, MAX_NAMED),  # task: rewarded so far
+    "deaths_by": MapOf(NAME, COUNT, MAX_NAMED),  # cause: deaths so far
+    "spawned": COUNT,  # cells injected from the seed bank so far
+})
+
+
+def soup_map_holds(stats: dict[str, Any]) -> bool:
+    """A REPORT's soup map (when it has one) is whole: its runs name only its names and
+    cover its segments, one ``held`` (and ``energy``, when given) per segment."""
+    soup = stats.get("soup")
+    if soup is None:
+        return True
+    if not {"segments", "names", "runs", "held"} <= set(soup):
+        return False
+    segments, names = soup["segments"], soup["names"]
+    return (all(slot < len(names) for slot, _ in soup["runs"])
+            and sum(count for _, count in soup["runs"]) == segments
+            and len(soup["held"]) == segments
+            and len(soup.get("energy", soup["held"])) == segments)
+
+
+# STATUS, loosely: the monitor shows these parts; anything else may come, nested a little.
+_STATUS_ROW = Obj({}, extra=AnyJson(4))
+STATUS_DATA = Obj({"totals": Obj({}, extra=AnyJson(2)),
+                   "workers": ListOf(_STATUS_ROW, 2**24),
+                   "islands": ListOf(_STATUS_ROW, 2**24)}, extra=AnyJson(6))
+
+# message: field: rule. A field not named is bounded by its kind alone (an integer's width).
+CONSTRAINTS: dict[str, dict[str, Rule]] = {
+    "HELLO": {"role": OneOf(ROLES), "worker_id": WORKER_ID, "host": Text(MAX_LINE),
+              "cores": Int(0, MAX_CORES), "software": Text(MAX_LINE),
+              "incarnation": Int(0, 2**63 - 1)},
+    "CHALLENGE": {"nonce": DIGEST, "server_id": Text(MAX_LINE)},
+    "AUTH": {"mac": DIGEST},
+    "WELCOME": {"heartbeat_interval": Num(0.001, 86400.0), "enrolment": Blob(0, DIGEST_SIZE),
+                "config": MapOf(Text(64, 1, "A-Za-z0-9_"), AnyJson(2), 4096)},
+    "REJECT": {"reason": Text(MAX_REASON)},
+    "LEASE_REQUEST": {"capacity": Int(1, MAX_CAPACITY)},
+    "LEASE": {"batch_steps": Int(1, MAX_BATCH_STEPS), "snapshot": Blob(0, MAX_SNAPSHOT),
+              "genomes": ListOf(GENOME, MAX_FOUNDERS),
+              "immigrants": ListOf(GENOME, MAX_IMMIGRANTS),
+              "batches": ListOf(None, MAX_BATCH_IDS),
+              "batch_sizes": ListOf(Int(0, MAX_IMMIGRANTS), MAX_BATCH_IDS)},
+    "NO_WORK": {"retry_after": Num(0.0, 3600.0)},
+    "STATUS_REQUEST": {"island": Int(-1, 2**32 - 1)},
+    "REPORT": {"steps": BATCH_STEPS, "births": BATCH_STEPS, "deaths": BATCH_STEPS,
+               "population": Int(0, MAX_CELLS), "genotypes": Int(0, MAX_CELLS),
+               "digest": DIGEST, "consumed": ListOf(None, MAX_BATCH_IDS),
+               "emigrants": ListOf(GENOME, MAX_EMIGRANTS), "stats": REPORT_STATS},
+    "REPORT_ACK": {"status": OneOf(REPORT_STATUSES),
+                   "immigrants": ListOf(GENOME, MAX_IMMIGRANTS),
+                   "batches": ListOf(None, MAX_BATCH_IDS),
+                   "batch_sizes": ListOf(Int(0, MAX_IMMIGRANTS), MAX_BATCH_IDS)},
+    "SNAPSHOT": {"data": Blob(1, MAX_SNAPSHOT)},
+    "STATUS": {"data": STATUS_DATA},
+    "SHUTDOWN": {"reason": Text(MAX_REASON)},
+    "BYE": {"reason": Text(MAX_REASON)},
+    "VALIDATE": {"snapshot": Blob(0, MAX_SNAPSHOT), "genomes": ListOf(GENOME, MAX_FOUNDERS),
+                 "immigrants": ListOf(GENOME, MAX_SPAN_IMMIGRANTS),
+                 "entered": ListOf(Int(0, MAX_SPAN_IMMIGRANTS), MAX_SPAN_BATCHES),
+                 "steps": ListOf(BATCH_STEPS, MAX_SPAN_BATCHES)},
+    "VALIDATION_RESULT": {"fingerprints": ListOf(DIGEST, MAX_SPAN_BATCHES)},
+}
+
+
+def _batches_add_up(f: dict[str, Any]) -> bool:
+    return len(f["batches"]) == len(f["batch_sizes"]) and \
+        sum(f["batch_sizes"]) == len(f["immigrants"])
+
+
+# message: (what must hold, as the docs say it, and the check), after CONSTRAINTS passed.
+RELATIONS: dict[str, tuple[tuple[str, Callable[[dict[str, Any]], bool]], ...]] = {
+    "HELLO": (("a worker (role 1) names itself (`worker_id` not empty) and has a core",
+               lambda f: f["role"] != WORKER or (f["worker_id"] != "" and f["cores"] >= 1)),),
+    "LEASE": (("one size in `batch_sizes` per id in `batches`, adding up to the count of "
+               "`immigrants`", _batches_add_up),),
+    "REPORT": (("the soup map in `stats` is whole: its runs name only its names and cover its "
+                "segments, with one `held` (and `energy`) per segment",
+                lambda f: soup_map_holds(f["stats"])),),
+    "REPORT_ACK": (("as in LEASE", _batches_add_up),),
+    "VALIDATE": (("one count in `entered` per batch in `steps`, adding up to the count of "
+                  "`immigrants`", lambda f: len(f["entered"]) == len(f["steps"]) and
+                  sum(f["entered"]) == len(f["immigrants"])),),
+}
+
+
+def validate(message: Message) -> None:
+    """RemoteProtocolError unless every field of ``message`` keeps its constraint and its
+    fields agree (RELATIONS): what ``decode`` checks at arrival."""
+    name = message.name
+    for field_name, rule in CONSTRAINTS.get(name, {}).items():
+        rule.check(message.fields[field_name], f"{name}.{field_name}")
+    for text, holds in RELATIONS.get(name, ()):
+        if not holds(message.fields):
+            raise RemoteProtocolError(f"{name}: fields disagree: {text}")
+
+
+def worker_id_problem(worker_id: str) -> str | None:
+    """Why ``worker_id`` cannot be a worker's id on the wire (None: it can). A worker id
+    names a credential, journal records and files: no spaces, control characters or
+    escapes that could forge a log line."""
+    try:
+        Text(MAX_WORKER_ID, 1, WORKER_ID_CHARS).check(worker_id, "worker id")
+    except RemoteProtocolError as exc:
+        return str(exc)
+    return None
 
 
 Batches = list[tuple[int, list[bytes]]]  # immigrant batches: (id, genomes)
@@ -242,7 +445,13 @@ def decode(code: int, payload: bytes) -> Message:
         fields[field_name] = _decode_field(cursor, kind, f"{name}.{field_name}")
     if cursor.pos != len(payload):
         raise RemoteProtocolError(f"{name}: {len(payload) - cursor.pos} bytes after the fields")
-    return Message(name, fields)
+    message = Message(name, fields)
+    validate(message)
+    return message
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity, -Infinity: Python's extension
 
 
 def _decode_field(cursor: _Cursor, kind: str, where: str) -> Any:
@@ -276,7 +485,7 @@ def _decode_field(cursor: _Cursor, kind: str, where: str) -> Any:
         return list(struct.unpack(f">{count}Q", cursor.take(8 * count)))
     if kind == "json":
         try:
-            value = json.loads(cursor.sized().decode())
+            value = json.loads(cursor.sized().decode(), parse_constant=_no_constant)
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise RemoteProtocolError(f"{where}: not JSON") from None
         if not isinstance(value, dict):

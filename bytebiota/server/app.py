@@ -19,19 +19,27 @@ import contextlib
 import json
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bytebiota import __version__, checkpoints, core, simulation
+from bytebiota import __version__, checkpoints, core, health, logs, simulation
 from bytebiota.config import Config, public_values
-from bytebiota.errors import Failure
+from bytebiota.errors import ConfigError, Failure, UserError
 from bytebiota.journal import FORMAT, Journal, cut, scan
 from bytebiota.locks import Locks
-from bytebiota.netcommon import Stream, install_fast_loop, load_or_create_token
+from bytebiota.netcommon import (
+    Stream,
+    install_fast_loop,
+    load_or_create_secret,
+    load_or_create_token,
+    monitor_token_path,
+    safe_name,
+    shown,
+    write_credential,
+)
 from bytebiota.protocol import RemoteProtocolError, VersionMismatch
-from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection
+from bytebiota.protocol.connection import NONCE_SIZE, SERVER, Connection, derive_credential
 from bytebiota.protocol.messages import (
     MONITOR,
     REPORT_ACCEPTED,
@@ -39,11 +47,14 @@ from bytebiota.protocol.messages import (
     Message,
     make,
     pack_batches,
+    worker_id_problem,
 )
 from bytebiota.server import control
 from bytebiota.server.coordinator import Coordinator, Island, Job
+from bytebiota.server.credentials import Credentials
 from bytebiota.server.durability import Durability, describe
 from bytebiota.server.guard import AddressGuard
+from bytebiota.server.inspection import Inspector, rerun_in_child
 
 HANDSHAKE_FRAME_LIMIT = 64 * 1024  # HELLO and AUTH are tiny: a stranger buffers no more
 STATS_SECONDS = 5.0  # journal cadence of the global stats
@@ -51,18 +62,25 @@ CHECKPOINT_PREFIX = "server"
 
 
 def log(message: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} bytebiota server: {message}", file=sys.stderr,
-          flush=True)
+    logs.emit(logs.logger("server"), message)  # LOG_LEVEL, journald: bytebiota/logs.py
 
 
 class Server:
     def __init__(self, config: Config, coordinator: Coordinator, token: str, seed: int,
-                 journal: Journal) -> None:
+                 journal: Journal, *, monitor_token: str | None = None) -> None:
         self.config = config
         self.coordinator = coordinator
         self.token = token
+        self.monitor_token = monitor_token or token
+        self.credentials = Credentials(config.global_.data_base_dir)
+        self.inspector = Inspector(simulation.params(config))
+        self.arbitrating: dict[int, asyncio.Task[None]] = {}
         self.seed = seed
         self.journal = journal
+        # the experiment's health, judged at each journaled stats event as `run` judges its
+        # one world (bytebiota/health.py; the islands as soups side by side)
+        self.health = health.Monitor.of(public_values(config), config.global_.regime)
+        self.last_health: dict[str, Any] | None = None
         self.checkpoint_trouble: str | None = None  # why the last checkpoint failed
         self.snapshot_trouble: str | None = None  # why the last snapshot was not stored
         self.wal = Durability(journal, log, self.disk_log)
@@ -76,6 +94,7 @@ class Server:
         self.checkpoint_dir = Path(config.checkpoint.checkpoint_dir) / "server"
         self.store = SnapshotStore(self.checkpoint_dir)
         self.streams: dict[str, Stream] = {}  # worker id -> its session
+        self.enrolling: set[str] = set()  # enrolled by the token, WELCOME not yet confirmed
         self.port = 0
 
     # ---- connections -------------------------------------------------------------------
@@ -83,7 +102,7 @@ class Server:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         net = self.config.network
         peer = writer.get_extra_info("peername")
-        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        address = peer_address(writer)
         now = time.monotonic()
         if self.pending >= self.config.server.max_pending_connections or \
                 not self.guard.allow(address, now):
@@ -115,6 +134,7 @@ class Server:
             worker_id, settle = outcome
             connection.decoder.max_message_size = net.max_message_size
             if connection.is_monitor:
+                worker_id = ""
                 await self._monitor_session(stream)
             else:
                 self.streams[worker_id] = stream
@@ -142,7 +162,7 @@ class Server:
             if task is not None:
                 self.tasks.discard(task)
             if reason != "closed" or (worker_id and not connection.is_monitor):
-                log(f"{peer} {worker_id or '-'}: {reason}")
+                log(f"{peer} {shown(worker_id) or '-'}: {reason}")
             if worker_id and not connection.is_monitor:
                 self.coordinator.seen(worker_id)  # its leases expire after WORKER_TIMEOUT
             await stream.close()
@@ -150,7 +170,13 @@ class Server:
     async def _handshake(self, stream: Stream) -> tuple[str, bool] | None:
         """The peer's worker id and whether it is a new incarnation of a worker holding
         islands; an empty id when refused (counts against its address), None when it left
-        without a word (a port probe, a health check: not an offence)."""
+        without a word (a port probe, a health check: not an offence).
+
+        Monitors prove MONITOR_TOKEN (or SERVER_TOKEN). A worker proves its own credential
+        (HELLO ``credential``), or, not enrolled yet and while WORKER_ENROLMENT=token, the
+        shared token: the server then enrols it (WELCOME ``enrolment``: the salt both sides
+        derive its credential from). A name that holds a credential can never be used with
+        the token: the worker id is bound to its credential."""
         hello = await stream.receive()
         if hello is None:
             return None
@@ -160,36 +186,83 @@ class Server:
         auth = await stream.receive()
         if auth is None:
             return None
-        if not stream.connection.verify(auth, self.token):
-            await stream.send(make("REJECT", reason="authentication failed", retry=False))
-            log(f"{stream.writer.get_extra_info('peername')}: wrong token for "
-                f"{hello['worker_id']!r}")
+        peer = stream.writer.get_extra_info("peername")
+        name = hello["worker_id"]
+        connection = stream.connection
+        if hello["role"] == MONITOR:
+            if not (connection.verify(auth, self.monitor_token) or
+                    connection.verify(auth, self.token)):
+                return await self._refuse(stream, "authentication failed",
+                                          f"{peer}: wrong token (a monitor session)")
+            await self._welcome(stream, b"")
+            return f"monitor-{self.session_counter}", False
+        self.credentials.reload()  # (the id's form was checked with HELLO: protocol/)
+        enrol = False
+        if hello["credential"]:
+            secret = self.credentials.secret(name)
+            if secret is None or not connection.verify(auth, secret):
+                why = {None: "no such credential", "revoked": "its credential is revoked",
+                       "active": "wrong credential"}[self.credentials.state(name)]
+                return await self._refuse(stream, "authentication failed",
+                                          f"{peer}: worker {shown(name)!r}: {why}")
+        else:
+            if not connection.verify(auth, self.token):
+                return await self._refuse(stream, "authentication failed",
+                                          f"{peer}: wrong token for {shown(name)!r}")
+            state = self.credentials.state(name)
+            if state == "active" and name not in self.enrolling:
+                return await self._refuse(
+                    stream, f"worker id {name} is enrolled: it must prove its own "
+                    "credential (WORKER_CREDENTIAL), not the shared token",
+                    f"{peer}: the token used for enrolled worker {shown(name)!r}")
+            if state == "revoked":
+                return await self._refuse(stream, f"worker {name}'s credential is revoked",
+                                          f"{peer}: revoked worker {shown(name)!r}")
+            if self.config.server.worker_enrolment != "token":
+                return await self._refuse(
+                    stream, "this server enrols workers only by `bytebiota server enroll "
+                    "NAME` (WORKER_ENROLMENT=operator)",
+                    f"{peer}: {shown(name)!r} tried to enrol by the token")
+            enrol = True
+        if self.coordinator.is_quarantined(name):
+            await stream.send(make("REJECT", reason=quarantine_text(
+                name, self.coordinator.quarantined[name]["reason"]), retry=False))
             return "", False
-        worker_id = hello["worker_id"] or f"monitor-{self.session_counter}"
-        settle = False
-        if hello["role"] != MONITOR:
-            if self.coordinator.is_quarantined(worker_id):
-                await stream.send(make("REJECT", reason=quarantine_text(
-                    worker_id, self.coordinator.quarantined[worker_id]["reason"]),
-                    retry=False))
-                return "", False
-            if len(self.coordinator.workers) >= self.config.server.max_workers and \
-                    worker_id not in self.coordinator.workers:
-                await stream.send(make("REJECT", reason="MAX_WORKERS reached", retry=True))
-                return "", False
-            settle = self.coordinator.join(worker_id, hello["host"], hello["cores"],
-                                           hello["software"], hello["incarnation"])
+        if len(self.streams) >= self.config.server.max_workers and name not in self.streams:
+            await stream.send(make("REJECT", reason="MAX_WORKERS reached", retry=True))
+            return "", False
+        enrolment = b""
+        if enrol:  # (last: a refused worker is not enrolled, it may come back with the token)
+            enrolment = os.urandom(32)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, self.credentials.enrol, name,
+                                       derive_credential(self.token, enrolment, name), "token")
+            # Until this session's first message proves the WELCOME arrived, the token may
+            # enrol the name again (a lost WELCOME must not lock the worker out for good).
+            self.enrolling.add(name)
+            log(f"enrolled worker {shown(name)} by the token ({peer})")
+        settle = self.coordinator.join(name, hello["host"], hello["cores"], hello["software"],
+                                       incarnation=hello["incarnation"],
+                                       address=peer_address(stream.writer))
+        await self._welcome(stream, enrolment)
+        return name, settle
+
+    async def _refuse(self, stream: Stream, reason: str, line: str) -> tuple[str, bool]:
+        await stream.send(make("REJECT", reason=reason, retry=False))
+        log(line)
+        return "", False
+
+    async def _welcome(self, stream: Stream, enrolment: bytes) -> None:
         await stream.send(make(
             "WELCOME", session=self.session_counter,
             heartbeat_interval=self.config.network.heartbeat_interval,
-            config=public_values(self.config),
+            config=public_values(self.config), enrolment=enrolment,
         ))
-        return worker_id, settle
 
     async def _monitor_session(self, stream: Stream) -> None:
         while (message := await stream.receive()) is not None:
             if message.name == "STATUS_REQUEST":
-                await stream.send(make("STATUS", data=self.status()))
+                await stream.send(make("STATUS", data=self.status(message["island"])))
             elif message.name == "HEARTBEAT":
                 await stream.send(make("HEARTBEAT_ACK", sent=message["sent"]))
             elif message.name == "BYE":
@@ -208,14 +281,18 @@ class Server:
         not entered are offered again with the first acknowledgement of each island in this
         session (the last hand-out may not have arrived)."""
         outbox: asyncio.Queue[Message | None] = asyncio.Queue()
-        async with asyncio.TaskGroup() as group:
-            sender = group.create_task(self._send_durable(stream, outbox))
-            try:
-                await self._worker_messages(stream, worker_id, settle, outbox)
-            finally:
-                outbox.put_nowait(None)
-                if not stream.connection.ready:  # nobody left to read them
-                    sender.cancel()
+        try:
+            async with asyncio.TaskGroup() as group:
+                sender = group.create_task(self._send_durable(stream, outbox))
+                try:
+                    await self._worker_messages(stream, worker_id, settle, outbox)
+                finally:
+                    outbox.put_nowait(None)
+                    if not stream.connection.ready:  # nobody left to read them
+                        sender.cancel()
+        except ExceptionGroup as errors:  # the session's own error (a RemoteProtocolError, a
+            # lost connection), unwrapped: handle() logs it and counts it against the address
+            raise errors.exceptions[0] from None
 
     async def _send_durable(self, stream: Stream, outbox: asyncio.Queue[Message | None]) -> None:
         while (message := await outbox.get()) is not None:
@@ -231,6 +308,7 @@ class Server:
         info = coordinator.workers.get(worker_id)
         reoffer = set(info.islands) if info is not None else set()
         while (message := await stream.receive()) is not None:
+            self.enrolling.discard(worker_id)  # (it has its credential: the token no more)
             if coordinator.is_quarantined(worker_id):
                 return  # (its BYE is on the way: what it still sends is not counted)
             coordinator.seen(worker_id)
@@ -293,8 +371,10 @@ class Server:
         if self.wal.trouble is not None:  # no new lease while the disk refuses
             await stream.send(make("NO_WORK", retry_after=2.0))
             return
-        if worker_id not in coordinator.workers:  # expired while away: rejoin
-            coordinator.join(worker_id, "", 1)
+        hello = stream.connection.hello
+        if worker_id not in coordinator.workers and hello is not None:  # expired: rejoin
+            coordinator.join(worker_id, hello["host"], hello["cores"],
+                             address=peer_address(stream.writer))
         granted = coordinator.lease_fairly(worker_id, capacity)
         self.write_events()
         if not granted:
@@ -310,6 +390,14 @@ class Server:
         island = self.coordinator.islands.get(message["island"])
         if island is None or island.holder != worker_id or island.epoch != message["epoch"]:
             return True  # (stale: the coordinator refuses it, nothing to store)
+        if message["seq"] <= island.snapshot_seq:
+            return True  # (sent again: the coordinator has it, and acknowledges it again)
+        problem = await self.inspector.problem(message["data"])
+        if problem is not None:
+            self.coordinator.discredit(worker_id, f"its snapshot of island {island.id} before "
+                                       f"batch {message['seq']} is unusable: {problem}")
+            self.write_events()
+            return False
         try:
             await asyncio.get_running_loop().run_in_executor(
                 None, self.store.put, message["island"], message["epoch"], message["seq"],
@@ -352,7 +440,10 @@ class Server:
         if not await self.wal.commit():
             return  # (told once the disk takes the journal again)
         notices, self.coordinator.notices = self.coordinator.notices, []
+        self.arbitrations()
         for notice in notices:
+            if notice[0] == "arbitrate":
+                continue  # (started above)
             stream = self.streams.get(notice[1])
             if notice[0] == "quarantine":
                 log(f"worker {notice[1]} quarantined: {notice[2]}")
@@ -366,6 +457,36 @@ class Server:
                                                                          notice[2])))
                     stream.writer.close()
 
+    def arbitrations(self) -> None:
+        """Start the server's own re-run of the oldest disputed span (disputes recorded
+        before a restart included): one at a time, in a child process, so that a swarm of
+        lying credentials costs the server one core at most."""
+        if self.arbitrating:
+            return
+        for job in self.coordinator.disputes()[:1]:
+            self.arbitrating[job.id] = asyncio.create_task(self._arbitrate(job))
+
+    async def _arbitrate(self, job: Job) -> None:
+        span = job.span
+        entering = [span.entering(k) for k in range(len(span))]
+        try:
+            fingerprints = await rerun_in_child(
+                public_values(self.config), job.start.snapshot, job.seed,
+                [] if job.start.snapshot else list(job.start.founders),
+                immigrants=[g for genomes in entering for g in genomes],
+                entered=[len(genomes) for genomes in entering], steps=list(span.steps))
+        except Exception as exc:  # (retried at the next housekeeping round)
+            log(f"validation job {job.id}: the server's re-run failed ({exc!r}); retrying")
+            await asyncio.sleep(5.0)
+            self.arbitrating.pop(job.id, None)
+            return
+        outcome = self.coordinator.arbitrate(job.id, fingerprints)
+        self.write_events()
+        log(f"validation job {job.id} (island {job.island}, producer {shown(job.producer)}): "
+            f"settled by the server's own re-run: {outcome}")
+        self.arbitrating.pop(job.id, None)
+        await self.deliver_notices()
+
     async def broadcast(self, message: Message) -> None:
         """``message`` to every worker session."""
         for stream in list(self.streams.values()):
@@ -375,9 +496,20 @@ class Server:
 
     # ---- housekeeping ------------------------------------------------------------------
 
-    def status(self) -> dict[str, Any]:
+    def journal_stats(self) -> None:
+        """The experiment's ``stats`` event and its ``health`` event, as `run` writes them."""
+        event = self.coordinator.stats_event()
+        self.wal.write("stats", **event)
+        self.last_health = self.health.check(event)
+        self.wal.write("health", **self.last_health)
+
+    def status(self, island: int = -1) -> dict[str, Any]:
+        """The STATUS a monitor asked for: with island ``island``'s soup map (-1: none)."""
         data = self.coordinator.status()
         data["stats"] = self.coordinator.stats_event()
+        data["health"] = self.last_health
+        if island >= 0:
+            data["soup"] = self.coordinator.soup(island, self.config.soup.soup_size)
         data["server"] = {"version": __version__, "core": core.describe(), "seed": self.seed,
                           "data_dir": self.config.global_.data_base_dir,
                           "port": self.port, "pending_connections": self.pending,
@@ -439,6 +571,24 @@ class Server:
             log(answer)
             control.answer(path, released, answer)
 
+    def revocations(self) -> None:
+        """``bytebiota server revoke NAME`` changed the credentials: a revoked worker still
+        connected or holding islands is treated as a cheater (quarantined, its unverified
+        work rolled back) and disconnected; it can no longer authenticate."""
+        try:
+            changed = self.credentials.reload()
+        except ConfigError as exc:
+            log(f"warning: {exc}; keeping the credentials read before")
+            return
+        if not changed:
+            return
+        for name in self.credentials.revoked():
+            if (name in self.coordinator.workers or name in self.streams) and \
+                    not self.coordinator.is_quarantined(name):
+                log(f"worker {shown(name)}'s credential was revoked")
+                self.coordinator.discredit(name, "its credential was revoked by the operator")
+        self.write_events()
+
     async def housekeeping(self) -> None:
         timeout = self.config.server.worker_timeout
         interval = self.config.server.checkpoint_interval
@@ -463,11 +613,13 @@ class Server:
                     "back to the pool")
             self.coordinator.expire_jobs(job_timeout)
             self.operator_requests()
+            self.revocations()
+            self.arbitrations()
             self.write_events()
             await self.deliver_notices()
             now = time.monotonic()
             if now - last_stats >= STATS_SECONDS:
-                self.wal.write("stats", **self.coordinator.stats_event())
+                self.journal_stats()
                 last_stats = now
             if now - last_checkpoint >= interval:
                 self.checkpoint()
@@ -481,9 +633,14 @@ class Server:
             stream.writer.close()
         if self.tasks:  # the sessions end on their own once their sockets close
             await asyncio.wait(list(self.tasks), timeout=5)
+        for task in self.arbitrating.values():
+            task.cancel()
         self.write_events()
         path = self.checkpoint()
-        self.wal.write("end", **self.coordinator.totals_view())
+        # the last interval's stats and health, as `run` logs them at its end
+        self.journal_stats()
+        totals = self.coordinator.totals_view()
+        self.wal.write("end", step=totals["steps"], **totals)
         self.wal.sync()
         self.journal.close()
         if self.wal.trouble:
@@ -512,6 +669,12 @@ class Server:
                 await self.stop.wait()
             server.close()
             await self.shutdown()
+
+
+def peer_address(writer: asyncio.StreamWriter) -> str:
+    """The address a peer connects from (what the guard and quorums count by)."""
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
 
 
 def quarantine_text(worker_id: str, reason: str) -> str:
@@ -601,12 +764,52 @@ def repair_journal(path: Path) -> dict[str, Any] | None:
     return {"reason": found.problem, "bytes": found.damaged}
 
 
+def max_batch_steps(config: Config) -> int:
+    """The longest batch an honest worker of this experiment runs (MAX_BATCH_SIZE work
+    cycles, and at least the BATCH_SIZE leases start with)."""
+    w = config.worker
+    return max(w.max_batch_size, w.batch_size) * simulation.WORK_CYCLE
+
+
 def island_count(config: Config) -> int:
     configured = config.server.islands
     return configured if configured is not None else min(config.server.max_workers, 8)
 
 
+def credentials_command(args: Any, config: Config) -> None:
+    """``server enroll NAME`` / ``revoke NAME`` / ``credentials``."""
+    store = Credentials(config.global_.data_base_dir)
+    if args.action == "credentials":
+        for entry in store.listing():
+            state = f"revoked {entry['revoked']}" if entry["revoked"] else "active"
+            print(f"{shown(entry['name'], 64):<40} {entry['origin']:<9} issued "
+                  f"{entry['issued']}  {state}")
+        if not store.entries:
+            print(f"no credentials in {store.path}")
+        return
+    name = (args.name or "").strip()
+    problem = worker_id_problem(name)
+    if problem is not None:
+        raise UserError(f"server {args.action}: {problem}")
+    if args.action == "revoke":
+        if not store.revoke(name):
+            raise Failure(f"{name} holds no active credential in {store.path}")
+        print(f"revoked {name}: a running server disconnects it within a second and rolls "
+              "back its unverified work; `server enroll` issues it a new credential")
+        return
+    output = Path(args.output) if args.output else Path(f"{safe_name(name)}.credential")
+    replaced = store.state(name) is not None
+    secret = store.enrol(name)
+    write_credential(output, name, secret)
+    print(f"{'re-' if replaced else ''}enrolled {name}; its credential is in {output} (mode "
+          "0600): copy it to the worker's machine and set WORKER_CREDENTIAL to its path there"
+          + ("; the previous credential no longer works" if replaced else ""))
+
+
 def command(args: Any, config: Config) -> None:
+    if getattr(args, "action", None):
+        credentials_command(args, config)
+        return
     # One writer per directory (bytebiota/locks.py): a second server on this data directory
     # would resume from the live one's checkpoint and overwrite it on stop.
     with Locks(notice=lambda m: log(f"notice: {m}")) as locks:
@@ -622,6 +825,12 @@ def _serve(config: Config) -> None:
     if token_file is not None:
         log(f"token in {token_file} (workers with this data directory find it; others need "
             "SERVER_TOKEN set to its content)")
+    monitor_token, monitor_file = load_or_create_secret(config.network.monitor_token,
+                                                        monitor_token_path(data_dir))
+    if monitor_file is not None:
+        log(f"read-only monitor token in {monitor_file} (for `status` and `monitor`: "
+            "MONITOR_TOKEN)")
+    Credentials(data_dir)  # (a damaged or open credentials file stops the start, said why)
     ancestor = simulation.load_ancestor(config).code
     directory = Path(config.checkpoint.checkpoint_dir) / "server"
     for stale in checkpoints.remove_temporary(directory, CHECKPOINT_PREFIX):
@@ -634,7 +843,9 @@ def _serve(config: Config) -> None:
         path, meta, payload = found
         seed = int(meta["seed"])
         coordinator = Coordinator(0, seed, ancestor, config.evolution.seed_bank_size,
-                                  validation_rate=config.server.validation_rate)
+                                  validation_rate=config.server.validation_rate,
+                                  max_leases=config.server.max_leases_per_worker,
+                                  max_batch_steps=max_batch_steps(config))
         coordinator.load(meta["coordinator"], payload)
         damage = repair_journal(journal_path)
         replayed = replay_journal(coordinator, journal_path,
@@ -645,7 +856,9 @@ def _serve(config: Config) -> None:
         seed = config.global_.seed if config.global_.seed is not None else simulation.fresh_seed()
         coordinator = Coordinator(island_count(config), seed, ancestor,
                                   config.evolution.seed_bank_size,
-                                  validation_rate=config.server.validation_rate)
+                                  validation_rate=config.server.validation_rate,
+                                  max_leases=config.server.max_leases_per_worker,
+                                  max_batch_steps=max_batch_steps(config))
     journal = Journal(journal_path, append=found is not None)
     if found is None:
         journal.write("header", format=FORMAT, bytebiota=__version__, core=core.describe(),
@@ -656,7 +869,7 @@ def _serve(config: Config) -> None:
             journal.write("cut", step=coordinator.totals_view()["steps"], **damage)
         journal.write("resume", step=coordinator.totals_view()["steps"])
     log(f"event loop {loop_name}; journal {journal_path}")
-    server = Server(config, coordinator, token, seed, journal)
+    server = Server(config, coordinator, token, seed, journal, monitor_token=monitor_token)
     if found is None:
         server.checkpoint()  # a base to replay the journal onto, should we crash early
     asyncio.run(server.main())

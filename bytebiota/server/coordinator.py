@@ -17,11 +17,14 @@ A snapshot must hash to the digest the report before it gave (the *chain*: a wor
 snapshot contradicts its own report is quarantined at once). When a snapshot closes a span,
 the span is sampled with probability VALIDATION_RATE (an unpredictable draw) and becomes a
 *job*: its start state and batches, re-run by a second worker; equal fingerprints verify it;
-different ones put it in dispute (its counts are withheld) and a third worker decides by
-majority. A worker in the minority is quarantined: it gets no work until an operator
-releases it, every island it holds rolls back to the start of its lease there (its *anchor*),
-and an island whose disputed span it produced in an earlier lease rolls back to that span's
-start. Rolled-back reports leave the totals (``reports_invalid``).
+different ones put it in dispute (its counts are withheld) and the server re-runs it itself
+(``arbitrate``: heads are never counted, so colluding credentials cannot outvote an honest
+producer). Every voter that disagrees with the server's result is quarantined: it gets no
+work until an operator releases it, every island it holds rolls back to the start of its
+lease there (its *anchor*), and every island where it produced a committed span nobody
+confirmed, in a lease long ended or not, rolls back to that span's start, with what others
+built on it (each island keeps its last HISTORY_SPANS committed spans for this, from the
+oldest unconfirmed one). Rolled-back reports leave the totals (``reports_invalid``).
 
 Exactly-once migration. Immigrants are handed to a lease in *batches*, each with an id
 (``Island.issued``: handed out, not yet entered); a report names the batches that entered
@@ -58,6 +61,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bytebiota.observe import TOP_GENOTYPES
 from bytebiota.protocol.messages import (
     MAX_SPAN_BATCHES,
     REPORT_ACCEPTED,
@@ -111,6 +115,19 @@ class Anchor:
     snapshot: bytes
     founders: list[bytes]
     counts: Counters
+
+
+@dataclass
+class Segment:
+    """A committed span of an island's history, kept while it may still have to be undone:
+    the state it started from, the seq its snapshot ended it at, who produced it, what it
+    counted, and whether a second worker (or the server) confirmed it."""
+
+    start: Anchor
+    end_seq: int
+    producer: str
+    counts: Counters
+    verified: bool = False
 
 
 class Span:
@@ -212,6 +229,9 @@ class Island:
     span: Span | None = None  # the pending reports, while VALIDATION_RATE > 0
     last_digest: bytes | None = None  # end digest of report next_seq - 1
     anchor: Anchor | None = None  # where the current lease started
+    history: list[Segment] = field(default_factory=list)  # committed spans that may be
+    # undone (from the oldest unverified one, at most HISTORY_SPANS), while VALIDATION_RATE > 0
+    verified_steps: int = 0  # of the counted steps, those a second result confirmed
 
     @property
     def steps(self) -> int:
@@ -246,8 +266,9 @@ class Totals:
 @dataclass
 class WorkerInfo:
     id: str
-    host: str = ""
+    host: str = ""  # as it says (HELLO): shown, never trusted
     cores: int = 1
+    machine: str = ""  # the address it connects from (else its host): quorums need two
     joined: float = 0.0
     last_seen: float = 0.0
     islands: set[int] = field(default_factory=set)
@@ -263,13 +284,19 @@ class Coordinator:
     epoch)`` (send REVOKE) and ``("quarantine", worker, reason)`` (say BYE and close)."""
 
     INBOX_LIMIT = 50  # immigrants waiting per island; older ones are dropped
+    HISTORY_SPANS = 16  # committed spans per island that a quarantine can still undo,
+    HISTORY_BYTES = 32 * 2**20  # and the most their start snapshots may take (per island)
+    ARBITER = "(server)"  # the server's own vote in a dispute (no worker id has parentheses)
     STAGNANT_REPORTS = 3  # reports in a row without a birth make an island stagnant
     SILENT_SECONDS = 15.0  # shown as "silent" after this; leases expire at WORKER_TIMEOUT
 
     def __init__(self, islands: int, seed: int, ancestor: bytes, seed_bank_size: int,
                  clock: Any = time.monotonic, *, validation_rate: float = 0.0,
-                 sample: Callable[[], float] | None = None) -> None:
+                 sample: Callable[[], float] | None = None, max_leases: int = 4,
+                 max_batch_steps: int = 2**62) -> None:
         self.clock = clock
+        self.max_leases = max_leases
+        self.max_batch_steps = max_batch_steps  # MAX_BATCH_SIZE work cycles: no batch is longer
         self.rng = random.Random(seed)  # server-side choices only: never simulation draws
         # Which spans are checked must be unpredictable to workers: not the seeded rng.
         self.sample = sample or random.SystemRandom().random
@@ -296,8 +323,8 @@ class Coordinator:
 
     # ---- workers and leases ------------------------------------------------------------
 
-    def join(self, worker_id: str, host: str, cores: int, software: str = "",
-             incarnation: int = 0) -> bool:
+    def join(self, worker_id: str, host: str, cores: int, software: str = "", *,
+             incarnation: int = 0, address: str = "") -> bool:
         """A worker says hello (again: it keeps its leases, its host is refreshed, and a job
         it held goes back to the queue: a restarted process no longer has it). ``software``
         (version, core, Python, platform) goes into the journal's join event. True when this
@@ -306,9 +333,10 @@ class Coordinator:
         now = self.clock()
         self._unhold(worker_id)
         info = self._add_worker(worker_id)
-        self._count_host(info.host, -1)
-        info.host, info.cores, info.last_seen = host, cores, now
-        self._count_host(host, +1)
+        self._count_host(info.machine, -1)
+        info.host, info.cores, info.last_seen = host, max(1, cores), now
+        info.machine = address or host
+        self._count_host(info.machine, +1)
         before = self.incarnations.get(worker_id)
         if incarnation:
             self.incarnations[worker_id] = incarnation
@@ -351,7 +379,7 @@ class Coordinator:
         if info is None:
             now = self.clock()
             info = self.workers[worker_id] = WorkerInfo(worker_id, joined=now, last_seen=now)
-            self._count_host(info.host, +1)
+            self._count_host(info.machine, +1)
         return info
 
     def _count_host(self, host: str, delta: int) -> None:
@@ -362,7 +390,7 @@ class Coordinator:
     def _remove_worker(self, worker_id: str) -> WorkerInfo | None:
         info = self.workers.pop(worker_id, None)
         if info is not None:
-            self._count_host(info.host, -1)
+            self._count_host(info.machine, -1)
         self._unhold(worker_id)
         return info
 
@@ -416,8 +444,10 @@ class Coordinator:
         del island.inbox[:-self.INBOX_LIMIT]
 
     def lease(self, worker_id: str, capacity: int) -> list[Island]:
-        """Free islands for this worker, least advanced first."""
+        """Free islands for this worker, least advanced first: as many as it asks for, up to
+        MAX_LEASES_PER_WORKER and the cores it reported, counting those it holds."""
         info = self.workers[worker_id]
+        capacity = min(capacity, min(self.max_leases, info.cores) - len(info.islands))
         free = sorted((i for i in self.islands.values() if i.holder is None),
                       key=lambda i: (i.steps, i.id))
         granted = free[:max(0, capacity)]
@@ -486,6 +516,12 @@ class Coordinator:
         if seq > island.next_seq:
             self.totals.reports_stale += 1
             return REPORT_STALE
+        if fields["steps"] > self.max_batch_steps:
+            self.totals.reports_refused += 1
+            self.discredit(worker_id, f"it reported {fields['steps']:,} instructions for one "
+                           f"batch of island {island.id}; no batch is longer than "
+                           f"{self.max_batch_steps:,}")
+            return REPORT_REFUSED
         consumed = list(fields["consumed"])
         if len(set(consumed)) != len(consumed) or any(b not in island.issued for b in consumed) \
                 or (self.validation_rate > 0 and
@@ -595,6 +631,10 @@ class Coordinator:
             island.epoch == epoch and seq <= island.snapshot_seq
 
     def _commit(self, island: Island, seq: int, data: bytes) -> None:
+        if self.validation_rate > 0 and seq > island.snapshot_seq:
+            island.history.append(Segment(island.here(), seq, island.holder or "",
+                                          island.pending.copy()))
+            self._settle(island)
         island.snapshot = data
         island.snapshot_seq = seq
         island.founders = []
@@ -602,6 +642,28 @@ class Coordinator:
         island.pending = Counters()
         island.span = self._new_span(island)
         island.last_snapshot = self.clock()
+
+    def _settle(self, island: Island) -> None:
+        """Forget what can no longer be undone: verified spans at the front of the history,
+        and spans beyond HISTORY_SPANS or HISTORY_BYTES of start snapshots (settled: a
+        quarantine later leaves them counted)."""
+        history = island.history
+        held = sum(len(g.start.snapshot) for g in history)
+        while history and (history[0].verified or len(history) > self.HISTORY_SPANS or
+                           held > self.HISTORY_BYTES):
+            held -= len(history.pop(0).start.snapshot)
+
+    def _verified(self, job: Job) -> None:
+        """A job's span was confirmed: its segment of the island's history is verified."""
+        island = self.islands.get(job.island)
+        if island is None:
+            return
+        for segment in island.history:
+            if segment.start.seq == job.start.seq and segment.end_seq == job.end_seq and \
+                    not segment.verified:
+                segment.verified = True
+                island.verified_steps += segment.counts.steps
+        self._settle(island)
 
     def _new_span(self, island: Island) -> Span | None:
         """Spans are recorded only while they may be checked (at the committed state)."""
@@ -615,7 +677,7 @@ class Coordinator:
         info = self.workers.get(producer)
         span = island.span or Span(island.snapshot_seq)
         island.span = None  # (the commit that follows starts a new one)
-        job = Job(job_id, island.id, island.epoch, producer, info.host if info else "",
+        job = Job(job_id, island.id, island.epoch, producer, info.machine if info else "",
                   island.seed, island.here(), span, {producer: combined(span.fingerprints)})
         self.jobs[job.id] = job
         self.next_job = max(self.next_job, job.id + 1)
@@ -631,10 +693,11 @@ class Coordinator:
         of another host is connected."""
         if not self.jobs or worker_id not in self.workers or worker_id in self.holding:
             return None
-        host = self.workers[worker_id].host
+        host = self.workers[worker_id].machine
         elsewhere = len(self.hosts) > 1  # some worker runs on another machine
         for job in self.jobs.values():
-            if job.holder is not None or worker_id == job.producer or worker_id in job.votes:
+            if job.holder is not None or worker_id == job.producer or \
+                    worker_id in job.votes or job.disputed:
                 continue
             if host == job.host and elsewhere:
                 continue  # leave it to a worker on another machine
@@ -655,10 +718,12 @@ class Coordinator:
 
     def result(self, worker_id: str, job_id: int, fingerprints: list[bytes]) -> str:
         """A validator's fingerprints for a job it was given: the outcome ("ignored",
-        "verified", "disputed", "failed", "inconclusive")."""
+        "verified", "disputed"). A dispute is settled by the server itself (``arbitrate``):
+        it re-runs the span, and whoever disagrees with it is quarantined. Votes never count
+        heads, so colluding credentials cannot outvote an honest producer."""
         job = self.jobs.get(job_id)
         if job is None or worker_id not in job.offered or worker_id in job.votes or \
-                worker_id in self.quarantined:
+                worker_id in self.quarantined or job.disputed:
             return "ignored"
         if job.holder == worker_id:
             job.holder = None
@@ -666,45 +731,63 @@ class Coordinator:
             for island_id in self.workers[worker_id].islands if worker_id in self.workers \
                     else ():  # its leases waited for the job: their deadline starts again
                 self.islands[island_id].progress = self.clock()
+        value = self._record(job, worker_id, fingerprints)
+        if value == job.votes[job.producer]:
+            self._close(job, "verified")
+            return "verified"
+        self._dispute(job)
+        self.notices.append(("arbitrate", job.id))
+        return "disputed"
+
+    def _record(self, job: Job, worker_id: str, fingerprints: list[bytes]) -> bytes:
         first_difference = job.start.seq + next(
             (k for k, f in enumerate(fingerprints[:len(job.span)])
              if job.span.fingerprint(k) != f), min(len(fingerprints), len(job.span)))
-        self._vote(job, worker_id, combined(b"".join(fingerprints)), first_difference)
-        votes = list(job.votes.items())
-        if len(votes) == 2:
-            if votes[0][1] == votes[1][1]:
-                self._close(job, "verified")
-                return "verified"
-            self._dispute(job)
-            return "disputed"
-        values = [v for _, v in votes]
-        majority = next((v for v in values if values.count(v) >= 2), None)
+        value = combined(b"".join(fingerprints))
+        self._vote(job, worker_id, value, first_difference)
+        return value
+
+    def disputes(self) -> list[Job]:
+        """Jobs in dispute that the server has not re-run yet (also after a restart)."""
+        return [j for j in self.jobs.values() if j.disputed and self.ARBITER not in j.votes]
+
+    def arbitrate(self, job_id: int, fingerprints: list[bytes]) -> str:
+        """The server's own re-run of a disputed span decides: every voter that disagrees
+        with it is quarantined; the outcome ("verified": the producer was right, "failed")."""
+        job = self.jobs.get(job_id)
+        if job is None or not job.disputed or self.ARBITER in job.votes:
+            return "ignored"
+        truth = self._record(job, self.ARBITER, fingerprints)
+        losers = [w for w, v in job.votes.items() if v != truth and w != self.ARBITER]
         island = self.islands[job.island]
-        if majority is None:  # three different results: nobody can be believed
-            self._rollback(island, job.start, to_job=job.id, outcome="inconclusive")
-            return "inconclusive"
-        losers = [w for w, v in votes if v != majority]
-        reason = (f"its result for island {job.island}, batches {job.start.seq}.."
-                  f"{job.end_seq - 1} (job {job.id}), disagreed with the majority")
         if job.producer not in losers:
             self._close(job, "verified")
         elif island.epoch == job.epoch:  # the producer's lease goes on: back to its anchor
             self._close(job, "failed")
         else:  # a later lease built on the wrong result: back to the span's start
             self._rollback(island, job.start, to_job=job.id, outcome="failed")
+        reason = (f"its result for island {job.island}, batches {job.start.seq}.."
+                  f"{job.end_seq - 1} (job {job.id}), disagreed with the server's own re-run")
         for worker in losers:
             self.discredit(worker, reason, job.id)
         return "failed" if job.producer in losers else "verified"
 
     def discredit(self, worker_id: str, reason: str, job_id: int | None = None) -> None:
-        """Quarantine a worker: every island it holds goes back to where its lease started
-        (its work there leaves the totals), then it is disconnected and refused until an
-        operator releases it."""
+        """Quarantine a worker: every island goes back to the start of the first span it
+        produced there that nobody confirmed (leases long ended included: what others built
+        on it goes too, all of it leaves the totals), every island it holds to where its
+        lease started; then it is disconnected and refused until an operator releases it."""
         info = self.workers.get(worker_id)
         for island_id in sorted(info.islands if info else ()):
             island = self.islands[island_id]
             if island.anchor is not None:
                 self._rollback(island, island.anchor, to_job=None, outcome="cancelled")
+        for island in self.islands.values():  # its spans nobody confirmed, of ended leases
+            first = next((g for g in island.history
+                          if g.producer == worker_id and not g.verified), None)
+            if first is not None:
+                self._rollback(island, first.start, to_job=None, outcome="cancelled",
+                               to="history")
         if worker_id not in self.quarantined:
             self._quarantine(worker_id, reason, job_id)
 
@@ -729,6 +812,7 @@ class Coordinator:
             self.holding.pop(job.holder, None)
         if outcome == "verified":
             self.totals.validations_verified += 1
+            self._verified(job)
         elif outcome == "failed":
             self.totals.validations_failed += 1
         elif outcome == "inconclusive":
@@ -737,7 +821,7 @@ class Coordinator:
                             "outcome": outcome})
 
     def _rollback(self, island: Island, target: Anchor, *, to_job: int | None,
-                  outcome: str) -> None:
+                  outcome: str, to: str | None = None) -> None:
         """The island goes back to ``target`` (its lease's anchor, or job ``to_job``'s
         start): what was accepted after it leaves the totals, the lease is revoked, and the
         jobs on that stretch are closed (job ``to_job`` with ``outcome``, the others as
@@ -746,6 +830,9 @@ class Coordinator:
             self.notices.append(("revoke", island.holder, island.id, island.epoch))
         before = island.committed.copy()
         before.add(island.pending)
+        undone = [g for g in island.history if g.start.seq >= target.seq]
+        island.history = [g for g in island.history if g.start.seq < target.seq]
+        island.verified_steps -= sum(g.counts.steps for g in undone if g.verified)
         island.snapshot = target.snapshot
         island.snapshot_seq = target.seq
         island.founders = list(target.founders)
@@ -758,7 +845,7 @@ class Coordinator:
         self.totals.steps_invalid += before.steps - target.counts.steps
         self.events.append({"event": "island", "id": island.id, "change": "rolled_back",
                             "epoch": island.epoch, "seq": target.seq,
-                            "to": "anchor" if to_job is None else "job", "job": to_job,
+                            "to": to or ("anchor" if to_job is None else "job"), "job": to_job,
                             "outcome": outcome, "reports": before.reports - target.counts.reports})
         for job in [j for j in self.jobs.values()
                     if j.island == island.id and j.start.seq >= target.seq]:
@@ -821,6 +908,7 @@ class Coordinator:
             "reports_refused": self.totals.reports_refused,
             "reports_invalid": self.totals.reports_invalid,
             "steps_invalid": self.totals.steps_invalid,
+            "steps_verified": sum(i.verified_steps for i in self.islands.values()),
             "leases": self.totals.leases, "migrants": self.totals.migrants,
             "seed_bank": len(self.seed_bank),
         }
@@ -838,23 +926,73 @@ class Coordinator:
 
     def stats_event(self) -> dict[str, Any]:
         """The experiment's ``stats`` journal event, as ``bytebiota run`` writes one, summed
-        over the islands' latest reports (``genotypes`` sums the islands' counts)."""
+        over the islands' latest reports (bytebiota/observe.py ``figures``): ``genotypes``
+        sums the islands' counts; ``top_genotypes`` are the most abundant of all islands,
+        each named ``island/name`` (names are an island's own: 0080aab of two islands are
+        two genotypes); in the ecology regime, cells doing each task, energy (the mean over
+        all cells), the resource field (its total, and each region's mean over the islands),
+        rewarded task events, causes of death and spawns."""
         totals = self.totals_view()
         sizes: dict[int, int] = {}
-        mutations: dict[str, int] = {}
+        sums: dict[str, dict[str, int]] = {"mutations": {}, "tasks": {}, "task_events": {},
+                                           "deaths_by": {}}
+        top: list[list[Any]] = []
+        energy = {"total": 0.0, "broke": 0}
+        resources = 0.0
+        strips: list[list[float]] = []
+        spawned = 0
+        ecology = False
         for island in self.islands.values():
-            for size, cells in island.stats.get("sizes", []):
+            stats = island.stats
+            for size, cells in stats.get("sizes", []):
                 sizes[int(size)] = sizes.get(int(size), 0) + int(cells)
-            for kind, count in island.stats.get("mutations", {}).items():
-                mutations[str(kind)] = mutations.get(str(kind), 0) + int(count)
-        return {
+            for key, into in sums.items():
+                for name, count in stats.get(key, {}).items():
+                    into[str(name)] = into.get(str(name), 0) + int(count)
+            top += [[f"{island.id}/{name}", size, cells, f"{island.id}/{parent}"]
+                    for name, size, cells, parent in stats.get("top_genotypes", [])]
+            if "energy" in stats:
+                ecology = True
+                energy["total"] += float(stats["energy"].get("total", 0.0))
+                energy["broke"] += int(stats["energy"].get("broke", 0))
+                resources += float(stats.get("resources", {}).get("total", 0.0))
+                strips.append([float(v) for v in stats.get("resources", {}).get("strip", [])])
+                spawned += int(stats.get("spawned", 0))
+        top.sort(key=lambda row: (-int(row[2]), row[0]))
+        event: dict[str, Any] = {
             "step": totals["steps"], "population": totals["population"],
             "genotypes": sum(i.genotypes for i in self.islands.values()),
             "sizes": [[s, n] for s, n in sorted(sizes.items())],
-            "births": totals["births"], "deaths": totals["deaths"], "mutations": mutations,
+            "births": totals["births"], "deaths": totals["deaths"],
+            "mutations": sums["mutations"], "top_genotypes": top[:TOP_GENOTYPES],
+            "top": [top[0][0], top[0][2]] if top else None,
             "islands": len(self.islands), "workers": len(self.workers),
             "reports_accepted": totals["reports_accepted"], "migrants": totals["migrants"],
         }
+        if ecology:
+            population = totals["population"]
+            width = min((len(strip) for strip in strips), default=0)
+            event.update({
+                "tasks": sums["tasks"],
+                "energy": {"mean": round(energy["total"] / population, 3) if population else 0.0,
+                           "total": round(energy["total"], 3), "broke": energy["broke"]},
+                "resources": {"total": round(resources, 3),
+                              "strip": [round(sum(s[k] for s in strips) / len(strips), 1)
+                                        for k in range(width)]},
+                "task_events": sums["task_events"], "deaths_by": sums["deaths_by"],
+                "spawned": spawned,
+            })
+        return event
+
+    def soup(self, island_id: int, soup_size: int) -> dict[str, Any] | None:
+        """Island ``island_id``'s soup map from its latest report (None: no such island, or
+        no map yet), with ``island`` and its ``occupancy`` (of ``soup_size`` bytes)."""
+        island = self.islands.get(island_id)
+        if island is None or "soup" not in island.stats:
+            return None
+        held = sum(int(size) * int(cells) for size, cells in island.stats.get("sizes", []))
+        return {**island.stats["soup"], "island": island.id,
+                "occupancy": held / soup_size if soup_size else None}
 
     def status(self) -> dict[str, Any]:
         now = self.clock()
@@ -909,6 +1047,10 @@ class Coordinator:
                 "span": None if island.span is None else island.span.meta(blob),
                 "last_digest": island.last_digest.hex() if island.last_digest else None,
                 "anchor": None if island.anchor is None else _anchor_meta(island.anchor, blob),
+                "history": [{"start": _anchor_meta(g.start, blob), "end_seq": g.end_seq,
+                             "producer": g.producer, "counts": dict(vars(g.counts)),
+                             "verified": g.verified} for g in island.history],
+                "verified_steps": island.verified_steps,
             })
         jobs = [{"id": j.id, "island": j.island, "epoch": j.epoch, "producer": j.producer,
                  "host": j.host, "seed": j.seed, "start": _anchor_meta(j.start, blob),
@@ -959,12 +1101,17 @@ class Coordinator:
             digest = entry.get("last_digest")
             island.last_digest = bytes.fromhex(digest) if digest else (
                 snapshot_digest(island.snapshot) if island.snapshot else None)
-            if entry.get("anchor") is not None:
-                island.anchor = _anchor(entry["anchor"], blob)
+            # (blobs in the order state() wrote them: snapshot, span, anchor, history)
             if entry.get("span") is not None:
                 island.span = Span.from_meta(entry["span"], blob)
             elif island.next_seq == island.snapshot_seq:
                 island.span = self._new_span(island)  # (else: incomplete, until the next)
+            if entry.get("anchor") is not None:
+                island.anchor = _anchor(entry["anchor"], blob)
+            island.history = [Segment(_anchor(g["start"], blob), int(g["end_seq"]),
+                                      g["producer"], Counters(**g["counts"]),
+                                      bool(g["verified"])) for g in entry.get("history", [])]
+            island.verified_steps = int(entry.get("verified_steps", 0))
             self.islands[island.id] = island
             if island.holder is not None:
                 self._add_worker(island.holder).islands.add(island.id)
@@ -1010,10 +1157,15 @@ class Coordinator:
             island.epoch = event["epoch"]
         elif kind == "island" and change == "rolled_back":
             job = self.jobs.get(event.get("job") or -1)
-            target = island.anchor if event["to"] == "anchor" else (job.start if job else None)
+            if event["to"] == "history":
+                target = next((g.start for g in island.history if g.start.seq == event["seq"]),
+                              None)
+            else:
+                target = island.anchor if event["to"] == "anchor" else (
+                    job.start if job else None)
             if target is not None and target.seq == event["seq"]:
                 self._rollback(island, target, to_job=event.get("job"),
-                               outcome=event.get("outcome", "failed"))
+                               outcome=event.get("outcome", "failed"), to=event["to"])
             island.epoch = event["epoch"]
         elif kind == "immigrants" and event["epoch"] == island.epoch:
             genomes = [bytes.fromhex(g) for g in event["genomes"]]

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.live import Live
 
 from bytebiota.tui.model import State
-from bytebiota.tui.views import Extras, dashboard
+from bytebiota.tui.views import MAP_MODES, Extras, available_map_modes, dashboard
 
 QUIT = "quit"
 STEP_SECONDS = 0.05  # a producer step's target length: keys and refreshes wait no longer
@@ -41,10 +41,20 @@ class Producer(Protocol):
         """React to a key; return a message to show, or QUIT."""
 
 
-def common_key(extras: Extras, key: str) -> str | None:
-    """The keys every dashboard shares: q quits, p (or space) pauses and resumes."""
+def common_key(extras: Extras, key: str, state: State | None = None) -> str | None:
+    """The keys every dashboard shares: q quits, p (or space) pauses and resumes, m cycles
+    the bottom left panel (the sizes, then the soup map's colourings: energy only where
+    ``state``'s map carries it), ? lists every key of this dashboard."""
     if key in ("q", "Q"):
         return QUIT
+    if key in ("m", "M"):  # the bottom left panel: sizes, then the soup map's colourings
+        modes = ("", *(available_map_modes(state) if state is not None
+                       else (m for m in MAP_MODES if m not in ("energy", "ecotypes"))))
+        extras.map_mode = modes[(modes.index(extras.map_mode) + 1) % len(modes)]
+        return f"soup map: {extras.map_mode}" if extras.map_mode else "genome sizes"
+    if key == "?":
+        extras.help = not extras.help
+        return "? closes the keys" if extras.help else "running"
     if key in ("p", "P", " "):
         extras.paused = not extras.paused
         return "paused: p to go on" if extras.paused else "running"

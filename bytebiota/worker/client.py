@@ -42,31 +42,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bytebiota import __version__, core, simulation
+from bytebiota import __version__, core, logs, observe, resources, simulation
+from bytebiota.batches import Outcome, finish, start
 from bytebiota.config import Config, from_values
-from bytebiota.core.world import SnapshotError, World, restore
-from bytebiota.errors import Failure
+from bytebiota.core.world import SnapshotError, World
+from bytebiota.errors import ConfigError, Failure
 from bytebiota.locks import Locks
-from bytebiota.netcommon import Stream, find_token, install_fast_loop, parse_server_url
+from bytebiota.netcommon import (
+    Stream,
+    credential_path,
+    find_token,
+    install_fast_loop,
+    parse_server_url,
+    read_credential,
+    safe_name,
+    write_credential,
+)
 from bytebiota.protocol import RemoteProtocolError, VersionMismatch
-from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
+from bytebiota.protocol.connection import CLIENT, Connection, auth_mac, derive_credential
 from bytebiota.protocol.frames import FrameDecoder, encode_frame
 from bytebiota.protocol.messages import (
+    MAX_CORES,
     MAX_SPAN_BATCHES,
     REPORT_REFUSED,
     REPORT_STALE,
     WORKER,
     Batches,
     Message,
-    batch_fingerprint,
     decode,
     encode,
     make,
     unpack_batches,
+    worker_id_problem,
 )
 
 SLICE_SECONDS = 0.02  # the longest the event loop waits: heartbeats, acks
-EMIGRANTS_PER_BATCH = 2
 BACKOFF_CAP = 30.0
 MAX_ISLANDS = 4  # islands one worker process runs in turn
 FINAL_ACK_SECONDS = 20.0  # stopping: how long the last reports and snapshots may take
@@ -80,17 +90,20 @@ def software_description() -> str:
             f"{platform.python_implementation()} {platform.python_version()}; "
             f"{platform.system()} {platform.machine()}")
 
+def machine_fields() -> dict[str, int]:
+    """HELLO's ``cores`` and ``memory_mb``: this machine's logical cores and total memory
+    (psutil), clamped to what the protocol accepts (MAX_CORES, u32)."""
+    machine = resources.detect()
+    return {"cores": min(machine.cores, MAX_CORES), "memory_mb": min(machine.memory_mb,
+                                                                     2**32 - 1)}
+
+
 class Refused(Exception):
     """A transient refusal (closed before the challenge, the server full): retry later."""
 
 
 def log(message: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} bytebiota worker: {message}", file=sys.stderr,
-          flush=True)
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "worker"
+    logs.emit(logs.logger("worker"), message)  # LOG_LEVEL, journald: bytebiota/logs.py
 
 
 def machine_id() -> str:
@@ -153,30 +166,15 @@ class Lease:
                 self.immigrants.append((batch, genomes))
 
 
-@dataclass
-class Outcome:
-    """What one batch gave: the REPORT's figures, and whether it ran to its end."""
-
-    steps: int
-    births: int
-    deaths: int
-    population: int
-    genotypes: int
-    digest: bytes
-    emigrants: list[bytes]
-    complete: bool
-
-    def fingerprint(self) -> bytes:
-        return batch_fingerprint(steps=self.steps, births=self.births, deaths=self.deaths,
-                                 population=self.population, genotypes=self.genotypes,
-                                 digest=self.digest, emigrants=self.emigrants)
-
-
 class Worker:
-    def __init__(self, config: Config, worker_id: str, token: str) -> None:
+    def __init__(self, config: Config, worker_id: str, token: str | None,
+                 credential: bytes | None = None, credential_file: Path | None = None) -> None:
         self.config = config
         self.worker_id = worker_id
-        self.token = token
+        self.token = token  # the enrolment secret: used only while it has no credential
+        self.credential = credential
+        self.credential_file = credential_file or credential_path(
+            None, config.global_.data_base_dir, worker_id)
         self.host, self.port = parse_server_url(config.network.server_url)
         self.stop = asyncio.Event()
         self.leases: dict[int, Lease] = {}
@@ -186,10 +184,11 @@ class Worker:
         self.unacked: list[Message] = []  # REPORT and SNAPSHOT messages awaiting their ack
         self.cache_limit = config.worker.offline_cache_max_mb * 1024 * 1024
         self.cache_path = (Path(config.global_.data_base_dir) / "cache" /
-                           f"worker-{_safe(worker_id)}.queue")
+                           f"worker-{safe_name(worker_id)}.queue")
         self.orphans: set[tuple[int, int]] = set()  # leases of a previous run of this worker
         self.jobs: list[Message] = []  # VALIDATE messages to run, before the next batch
         self.results: list[Message] = []  # VALIDATION_RESULTs computed while cut off
+        self.outgoing: list[Message] = []  # replies decided while handling a message
         self.incarnation = random.SystemRandom().getrandbits(63) | 1  # this process
         self.welcomed = False  # the last attempt got through the handshake
         self._load_cache()
@@ -310,20 +309,31 @@ class Worker:
         """HELLO, CHALLENGE, AUTH, WELCOME: the WELCOME. Refused (retry) for a connection
         closed on the way or a transient REJECT; Failure for a final one."""
         await stream.send(make("HELLO", role=WORKER, worker_id=self.worker_id,
-                               host=socket.gethostname(), cores=1, memory_mb=0,
+                               host=socket.gethostname()[:64], **machine_fields(),
                                compiled=core.COMPILED, software=software_description(),
-                               incarnation=self.incarnation))
+                               incarnation=self.incarnation,
+                               credential=self.credential is not None))
         challenge = await stream.receive()
         if challenge is None:
             raise Refused("closed before the challenge: the server is busy, or refuses this "
                           "address for now")
         self._refusal(challenge)
-        await stream.send(make("AUTH", mac=auth_mac(self.token, challenge["nonce"], WORKER,
+        key = self.credential if self.credential is not None else self.token
+        if key is None:
+            raise Failure(f"no credential in {self.credential_file} and no SERVER_TOKEN to "
+                          "enrol with")
+        await stream.send(make("AUTH", mac=auth_mac(key, challenge["nonce"], WORKER,
                                                     self.worker_id)))
         welcome = await stream.receive()
         if welcome is None:
             raise Refused("closed during the handshake")
         self._refusal(welcome)
+        if welcome["enrolment"] and self.credential is None and self.token is not None:
+            # Enrolled by the token: from now on this worker proves its own credential.
+            self.credential = derive_credential(self.token, welcome["enrolment"],
+                                                self.worker_id)
+            write_credential(self.credential_file, self.worker_id, self.credential)
+            log(f"enrolled as {self.worker_id}; credential stored in {self.credential_file}")
         return welcome
 
     @staticmethod
@@ -333,7 +343,8 @@ class Worker:
         reason = message["reason"]
         if message["retry"]:
             raise Refused(reason)
-        hint = " (is SERVER_TOKEN right?)" if reason == "authentication failed" else ""
+        hint = (" (is SERVER_TOKEN, or WORKER_CREDENTIAL, right?)"
+                if reason == "authentication failed" else "")
         raise Failure(f"server refused: {reason}{hint}")
 
     async def session(self, stream: Stream, welcome: Message) -> None:
@@ -383,6 +394,9 @@ class Worker:
         try:
             while (message := await stream.receive()) is not None:
                 self.handle(message)
+                outgoing, self.outgoing = self.outgoing, []
+                for reply in outgoing:
+                    await stream.send(reply)
                 if message.name == "RESEND":  # the server can store them again
                     for queued in list(self.unacked):
                         await stream.send(queued)
@@ -415,7 +429,9 @@ class Worker:
             old = self.leases.get(message["island"])
             if old is not None:
                 self._forget(old.island, old.epoch)
-            self.leases[message["island"]] = self._lease(message)
+            lease = self._lease(message)
+            if lease is not None:
+                self.leases[message["island"]] = lease
         elif name == "REPORT_ACK":
             self._acknowledged("REPORT", message)
             lease = self.leases.get(message["island"])
@@ -445,11 +461,12 @@ class Worker:
         elif name == "BYE":
             log(f"the server said goodbye: {message['reason']}")
 
-    def _lease(self, message: Message) -> Lease:
+    def _lease(self, message: Message) -> Lease | None:
         world = self._start_world(message)
-        if world is None:
-            raise RemoteProtocolError(f"lease of island {message['island']}: unreadable "
-                                      "snapshot")
+        if world is None:  # given back: the server may lease it to a worker that can read it
+            self.outgoing.append(make("RELEASE", island=message["island"],
+                                      epoch=message["epoch"]))
+            return None
         log(f"leased island {message['island']} (epoch {message['epoch']}, from report "
             f"{message['next_seq']}, step {world.steps:,})")
         lease = Lease(message["island"], message["epoch"], message["next_seq"],
@@ -462,7 +479,7 @@ class Worker:
         while not done.is_set() and not self.stop.is_set():
             # Ask for an island when idle, and now and then for one more (the server only
             # grants it while islands lie idle and no worker holds fewer).
-            wait = 2.0 if not self.leases else 5.0
+            wait = self.config.worker.poll_interval if not self.leases else 5.0
             if len(self.leases) < MAX_ISLANDS and time.monotonic() - requested > wait:
                 await stream.send(make("LEASE_REQUEST", capacity=1))
                 requested = time.monotonic()
@@ -542,10 +559,7 @@ class Worker:
             if left > 0 and not going():
                 complete = False
                 break
-        emigrants = world.emigrants(EMIGRANTS_PER_BATCH)  # (a draw: before the digest)
-        return Outcome(steps - left, int(world.births - births), int(world.deaths - deaths),
-                       int(world.population), int(world.genebank.living),
-                       bytes.fromhex(world.digest()), emigrants, complete)
+        return finish(world, births, deaths, steps - left, complete=complete)
 
     async def batch(self, stream: Stream | None, lease: Lease,
                     done: asyncio.Event | None) -> None:
@@ -583,9 +597,7 @@ class Worker:
             steps=outcome.steps, births=outcome.births, deaths=outcome.deaths,
             population=outcome.population, genotypes=outcome.genotypes,
             digest=outcome.digest, consumed=consumed, emigrants=outcome.emigrants,
-            stats={"step": int(world.steps),
-                   "sizes": [[int(a), int(b)] for a, b in world.size_classes()],
-                   "mutations": world.mutation_counts()},
+            stats={"step": int(world.steps), **observe.figures(world)},
         )
 
     async def validate(self, stream: Stream, job: Message, done: asyncio.Event) -> None:
@@ -603,26 +615,28 @@ class Worker:
                 if not outcome.complete:
                     return  # stopping: the server gives the job to another worker
                 fingerprints.append(outcome.fingerprint())
-        result = make("VALIDATION_RESULT", job=job["job"], fingerprints=fingerprints)
+        result = self.result_message(job["job"], fingerprints)
         if not done.is_set() and stream.connection.ready:
             with contextlib.suppress(ConnectionError, OSError):
                 await stream.send(result)
                 return
         self.results.append(result)  # delivered on reconnection
 
+    def result_message(self, job: int, fingerprints: list[bytes]) -> Message:
+        """What this worker answers a VALIDATE with (the cheater of the tests lies here)."""
+        return make("VALIDATION_RESULT", job=job, fingerprints=fingerprints)
+
     def _start_world(self, message: Message) -> World | None:
         """The world a LEASE or a VALIDATE starts from: its snapshot, or a fresh world of
         the experiment from its seed and founding genomes."""
-        if message["snapshot"]:
-            try:
-                return restore(message["snapshot"])
-            except SnapshotError as exc:
-                log(f"island {message['island']}: unreadable start state ({exc})")
-                return None
-        world = World(simulation.params(self._experiment()), message["seed"])
-        for genome in message["genomes"]:
-            world.immigrate(genome)
-        return world
+        try:
+            return start(simulation.params(self._experiment()), message["snapshot"],
+                         message["seed"], message["genomes"])
+        except (SnapshotError, MemoryError, ValueError, OverflowError, IndexError) as exc:
+            # (every allocation is bounded by the snapshot's own length: core/snapshot.py)
+            log(f"island {message['island']}: refused its start state: it cannot be "
+                f"restored ({exc})")
+            return None
 
     def _adapt(self, lease: Lease, elapsed: float) -> None:
         w = self.config.worker
@@ -631,8 +645,10 @@ class Worker:
         target = w.target_interval_seconds
         ideal = lease.batch_steps * target / elapsed
         new = lease.batch_steps + w.adjustment_factor * (ideal - lease.batch_steps)
-        lo = w.min_batch_size * simulation.WORK_CYCLE
-        hi = w.max_batch_size * simulation.WORK_CYCLE
+        # (within the experiment's bounds too: the server refuses a longer batch as a lie)
+        bounds = self._experiment().worker
+        lo = min(w.min_batch_size, bounds.max_batch_size) * simulation.WORK_CYCLE
+        hi = min(w.max_batch_size, bounds.max_batch_size) * simulation.WORK_CYCLE
         lease.batch_steps = int(max(lo, min(hi, new)))
 
 
@@ -689,24 +705,53 @@ def supervise(jobs: int, worker_id: str, argv: list[str]) -> None:
     log(f"{jobs} jobs stopped")
 
 
+def identity(config: Config) -> tuple[str, bytes | None, Path]:
+    """This worker's id, its own credential (None: not enrolled yet) and the credential's
+    file. WORKER_CREDENTIAL names the id (WORKER_ID, if set, must agree); else WORKER_ID or
+    the machine's id, with the credential the server issued it under DATA_BASE_DIR."""
+    configured = config.network.worker_credential
+    worker_id = config.worker.worker_id or ""
+    if configured:
+        name, secret = read_credential(Path(configured))
+        if worker_id and worker_id != name:
+            raise ConfigError(f"WORKER_ID={worker_id} but WORKER_CREDENTIAL={configured} is "
+                              f"{name}'s credential")
+        return name, secret, Path(configured)
+    worker_id = worker_id or machine_id()
+    problem = worker_id_problem(worker_id)
+    if problem is not None:
+        raise ConfigError(f"WORKER_ID: {problem}")
+    path = credential_path(None, config.global_.data_base_dir, worker_id)
+    if path.exists():
+        name, secret = read_credential(path)
+        if name == worker_id:
+            return worker_id, secret, path
+    return worker_id, None, path
+
+
 def command(args: Any, config: Config) -> None:
     jobs = args.jobs if args.jobs is not None else (config.worker.worker_jobs or 1)
     if jobs > 1:
+        if config.network.worker_credential:
+            raise ConfigError("WORKER_CREDENTIAL is one worker's credential: with --jobs N "
+                              "each job needs its own (enrol them by the token, or run one "
+                              "worker per credential)")
         supervise(jobs, config.worker.worker_id or machine_id(), sys.argv[2:])
         return
-    worker_id = config.worker.worker_id or machine_id()
+    worker_id, credential, path = identity(config)
     # One writer per cache (bytebiota/locks.py): two workers with one id in one data
     # directory would overwrite each other's queue. The jobs of --jobs N have ids of their own.
     cache = Path(config.global_.data_base_dir) / "cache"
     with Locks(notice=log) as locks:
-        locks.take(cache, file_name=f"worker-{_safe(worker_id)}.lock",
+        locks.take(cache, file_name=f"worker-{safe_name(worker_id)}.lock",
                    label=f"worker {worker_id}'s cache in {cache}")
-        _work(config, worker_id)
+        _work(config, worker_id, credential, path)
 
 
-def _work(config: Config, worker_id: str) -> None:
+def _work(config: Config, worker_id: str, credential: bytes | None, path: Path) -> None:
     loop_name = install_fast_loop()
-    token = find_token(config.network.server_token, config.global_.data_base_dir)
+    token = None if credential is not None else \
+        find_token(config.network.server_token, config.global_.data_base_dir)
     log(f"{worker_id} on {platform.node()}, core {core.describe()}, event loop {loop_name}")
     if config.worker.resource_preset == "auto" and config.machine is not None:
         from bytebiota.resources import detection_report
@@ -714,7 +759,7 @@ def _work(config: Config, worker_id: str) -> None:
         for line in detection_report(config.machine):
             log(line)
     lower_priority(config)
-    worker = Worker(config, worker_id, token)
+    worker = Worker(config, worker_id, token, credential, path)
     started = time.perf_counter()
     asyncio.run(worker.main())
     elapsed = time.perf_counter() - started
