@@ -165,7 +165,7 @@ def test_a_boost_lengthens_the_next_slices() -> None:
     world, c = machine("nop_0 " * 40, boost_duration=2, merit=0)  # TASK_REWARD_RULE=boost
     world.cells.boost_left[c], world.cells.boost_level[c] = 2, 3
     n = world.cells.slice_len[c]
-    lengths = [world.ledger.slice_length(world.cells, c, world.steps, n, 1)
+    lengths = [world.ledger.slice_length(world.cells, c, world.steps, n)
                for _ in range(3)]
     assert lengths == [4 * n, 4 * n, n]
     assert world.cells.boost_level[c] == 0
@@ -179,7 +179,7 @@ def test_cpu_cost_by_family_and_rent_per_byte_per_step() -> None:
     world.run(3)
     assert start - world.cells.energy[c] == (0.5 * (1 + 2 + 5)) * UNIT
     world.steps += 1000  # time passes while others run
-    world.ledger.slice_length(world.cells, c, world.steps, world.cells.slice_len[c], 1)
+    world.ledger.slice_length(world.cells, c, world.steps, world.cells.slice_len[c])
     assert start - world.cells.energy[c] == (4 + 3 * 0.01 * 1003) * UNIT
 
 

@@ -48,7 +48,7 @@ def test_a_boost_multiplies_the_next_slices_then_wears_off() -> None:
     ledger, cells, c = setup(rent=0.0, boost_duration=2, merit=0)  # TASK_REWARD_RULE=boost
     ledger.boost(cells, c, 3)
     ledger.boost(cells, c, 1)  # a lower level does not lower the boost
-    assert [ledger.slice_length(cells, c, 0, 105, 1) for _ in range(3)] == [420, 420, 105]
+    assert [ledger.slice_length(cells, c, 0, 105) for _ in range(3)] == [420, 420, 105]
 
 
 def test_under_the_merit_rule_a_task_gives_no_boost() -> None:

@@ -60,11 +60,11 @@ def test_a_slice_is_the_cells_share_of_the_total_merit_at_the_base_price() -> No
     assert ledger.merit_total == 4
     ledger.set_merit(cells, a, 3)  # 8 of 8 + 1 + 1 + 1
     assert ledger.merit_total == 11
-    n = ledger.slice_length(cells, a, 0, 105, 4)
+    n = ledger.merit_slice(cells, a, 0, 105, 4)
     assert n == 105 * 8 * 4 // 11 == 305
     # the cell pays per round what a cell of average merit pays for 105 instructions
     assert cells.boost_left[a] == ledger.e_cpu * 105 // 305
-    assert ledger.slice_length(cells, b, 0, 105, 4) == 105 * 4 // 11
+    assert ledger.merit_slice(cells, b, 0, 105, 4) == 105 * 4 // 11
     assert cells.boost_left[b] == ledger.e_cpu * 105 // (105 * 4 // 11)
     ledger.merit_died(cells, a)
     assert ledger.merit_total == 3
@@ -73,7 +73,7 @@ def test_a_slice_is_the_cells_share_of_the_total_merit_at_the_base_price() -> No
 def test_a_slice_is_at_least_one_instruction() -> None:
     ledger, cells, (a, b, _, _) = merit_ledger()
     ledger.set_merit(cells, a, 25)
-    assert ledger.slice_length(cells, b, 0, 10, 4) == 1
+    assert ledger.merit_slice(cells, b, 0, 10, 4) == 1
 
 
 def test_mother_and_daughter_hold_the_merit_of_the_gestation_just_ended() -> None:

@@ -6,21 +6,27 @@ running totals.
 
 Who calls: the VM charges the CPU cost in locals and inlines the harvest, and settles its
 totals into the ledger at the end of a slice; the scheduler calls ``slice_length`` (rent,
-boost) at the start of a cell's slice and ``in_debt_twice`` at its end; tasks.py credits
-rewards; life.py endows injected cells and records what dead cells held.
+boost; or ``merit_slice`` under the merit rule) at the start of a cell's slice and
+``starves`` (then, with an AGE_LIMIT, ``too_old``) at its end; tasks.py credits rewards;
+life.py endows injected cells, records what dead cells held and, under the merit rule, keeps
+the total merit.
 
-Merit (TASK_REWARD_RULE=merit, docs/ecology.md): a cell's merit is 2 ** the sum of the levels
-of the distinct tasks it performed in its last gestation (``merit_exponent``), set at DIVIDE
-for mother and daughter (``set_merit``; the exponent is kept in ``boost_level``) and held
-until the mother's next DIVIDE. A slice is the cell's share of the total merit: ``n x merit x
+The seed's rule, TASK_REWARD_RULE=boost, is the default (``boost``: PRIORITY_BOOST_DURATION
+slices at 1 + level times the length). The merit rule and AGE_LIMIT are opt-in (issue 19's
+experiment, docs/ecology.md: its targets were not met); off, they cost the scheduler one
+test of a local per slice and nothing per instruction.
+
+Merit (TASK_REWARD_RULE=merit): a cell's merit is 2 ** the sum of the levels of the distinct
+tasks it performed in its last gestation (``merit_exponent``), set at DIVIDE for mother and
+daughter (``set_merit``; the exponent is kept in ``boost_level``) and held until the
+mother's next DIVIDE. A slice is the cell's share of the total merit: ``n x merit x
 population / merit_total`` (at least 1), and its instructions cost CPU_COST x n / that length
 each (the price of the slice, kept in ``boost_left``): every cell pays per round what a cell
 of average merit pays, so a merit buys CPU time, not debt. ``merit_total`` is derived
 (births, deaths, DIVIDE; rebuilt after a restore). A cell that runs more than AGE_LIMIT x
 its size instructions without dividing dies at its slice's end (``too_old``; under the merit
 rule its slices are cut there), as in Avida: a sterile daughter would otherwise hold its
-mother's merit for ever. TASK_REWARD_RULE=boost is the seed's rule (``boost``:
-PRIORITY_BOOST_DURATION slices at 1 + level times the length).
+mother's merit for ever.
 
 Invariants: living energy == endowed + harvested + rewarded - cpu - rent - spilled - lost
 (tests/test_energy.py); totals saturate at +-LEDGER_LIMIT alike in both cores; rent owed
@@ -139,30 +145,38 @@ class Ledger:
         cells.energy[c] -= owed
         self.spent_rent = ledger_add(self.spent_rent, owed)
 
-    def slice_length(self, cells: Cells, c: i64, now: i64, n: i64, population: i64) -> i64:
-        """Start cell c's slice of ``n`` instructions: settle its rent, apply its merit (or a
-        task boost); returns the length."""
+    def slice_length(self, cells: Cells, c: i64, now: i64, n: i64) -> i64:
+        """Start cell c's slice of ``n`` instructions under the boost rule: settle its rent,
+        apply a task boost; returns the length."""
         self.settle_rent(cells, c, now)
-        if self.merit:
-            # n x 2**e x population // merit_total without the up to 2**80 product
-            q = n * pow2(cells.boost_level[c])
-            total = self.merit_total if self.merit_total > 0 else 1
-            m = (q // total) * population + (q % total) * population // total
-            if m < 1:
-                m = 1
-            cells.boost_left[c] = self.e_cpu * n // m  # the slice's price per instruction
-            if self.age_limit > 0:  # no slice runs far past the age limit (a sterile cell
-                # may hold a large merit): it ends one instruction past it
-                left = self.age_limit * cells.csize[c] - (cells.executed[c] - cells.exec_mark[c])
-                if m > left + 1:
-                    m = left + 1 if left >= 0 else 1
-            return m
         if cells.boost_left[c] > 0:
             n *= 1 + cells.boost_level[c]
             cells.boost_left[c] -= 1
             if cells.boost_left[c] == 0:
                 cells.boost_level[c] = 0
         return n
+
+    def merit_slice(self, cells: Cells, c: i64, now: i64, n: i64, population: i64) -> i64:
+        """Start cell c's slice of ``n`` instructions under the merit rule: settle its rent,
+        give it its share of the total merit and set the slice's price per instruction (in
+        ``boost_left``); returns the length. (The scheduler calls this or ``slice_length``:
+        the boost rule, the default, pays no test of the rule per slice.)"""
+        self.settle_rent(cells, c, now)
+        # n x 2**e x population // merit_total without the up to 2**80 product
+        q = n * pow2(cells.boost_level[c])
+        total: i64 = self.merit_total if self.merit_total > 0 else 1
+        m = (q // total) * population + (q % total) * population // total
+        if m < 1:
+            m = 1
+        cells.boost_left[c] = self.e_cpu * n // m  # the slice's price per instruction
+        if self.age_limit > 0:  # no slice runs far past the age limit (a sterile cell
+            # may hold a large merit): it ends one instruction past it
+            left = self.age_limit * cells.csize[c] - (cells.executed[c] - cells.exec_mark[c])
+            if m > left + 1:
+                m = left + 1
+            if m < 1:
+                m = 1
+        return m
 
     def too_old(self, cells: Cells, c: i64) -> bool:
         """At the end of cell c's slice: it has run more than AGE_LIMIT x its size
@@ -180,10 +194,6 @@ class Ledger:
             return True
         cells.arrears[c] = 1
         return False
-
-    def price(self, cells: Cells, c: i64) -> i64:
-        """What one instruction of cell c's current slice costs (before family multiples)."""
-        return cells.boost_left[c] if self.merit else self.e_cpu
 
     def merit_born(self, cells: Cells, c: i64) -> None:
         """Cell c joins the living with its merit."""

@@ -44,7 +44,8 @@ def make_cell(w: World, start: i64, size: i64, genome: bytes, parent_gid: i64,
     w.mem.claim(start, size, c)
     gid = w.genebank.birth(genome, parent_gid, born)
     cells.geno[c] = gid
-    w.ledger.merit_born(cells, c)
+    if w.ledger.merit:  # TASK_REWARD_RULE=merit (opt-in): the total merit
+        w.ledger.merit_born(cells, c)
     w.population += 1
     w.total_cell_bytes += size
     w.update_search_limit()
@@ -99,7 +100,8 @@ def kill(w: World, v: i64) -> bool:
     w.slicer.remove(v)
     w.reaper.remove(v)
     w.genebank.death(cells.geno[v])
-    w.ledger.merit_died(cells, v)
+    if w.ledger.merit:
+        w.ledger.merit_died(cells, v)
     cells.release(v)
     w.population -= 1
     w.total_cell_bytes -= cells.csize[v]
@@ -186,9 +188,10 @@ def divide(w: World, c: i64, done: i64) -> bool:
         share = cells.energy[c] // 2
         cells.energy[c] -= share
         cells.energy[d] = share
-        e = merit_exponent(cells.done[c])  # the merit rule: the gestation just ended
-        w.ledger.set_merit(cells, c, e)
-        w.ledger.set_merit(cells, d, e)
+        if w.ledger.merit:  # the merit rule (opt-in): from the gestation just ended
+            e = merit_exponent(cells.done[c])
+            w.ledger.set_merit(cells, c, e)
+            w.ledger.set_merit(cells, d, e)
         cells.done[c] = 0
         cells.exec_mark[c] = cells.executed[c] + done + 1
     w.slicer.insert_before(d, c)

@@ -179,6 +179,10 @@ class World:
         mut = self.mut
         env = self.env
         ledger = self.ledger
+        # issue 19's opt-in mechanisms (docs/ecology.md), off by default: one test of a
+        # local each per slice when off
+        merit = ledger.merit  # TASK_REWARD_RULE=merit
+        age_limit = ledger.age_limit  # AGE_LIMIT
         while remaining > 0:
             if self.population == 0:
                 if eco:
@@ -189,9 +193,11 @@ class World:
             c = slicer.cur
             if slicer.slice_left <= 0:
                 n_slice = slicer.draw(c, self.rng)
-                if eco:
-                    n_slice = ledger.slice_length(cells, c, self.steps, n_slice,
-                                                  self.population)
+                if merit:
+                    n_slice = ledger.merit_slice(cells, c, self.steps, n_slice,
+                                                 self.population)
+                elif eco:
+                    n_slice = ledger.slice_length(cells, c, self.steps, n_slice)
                 slicer.slice_left = n_slice
             if mut.flaw_cd == 1:
                 op = i64(self.mem.soup[cells.ip[c]])
@@ -223,7 +229,7 @@ class World:
                 if slicer.slice_left <= 0:
                     if ledger.starves(cells, c):
                         died = life.kill(self, c)
-                    elif ledger.too_old(cells, c):
+                    elif age_limit > 0 and ledger.too_old(cells, c):
                         self.reaped += 1  # AGE_LIMIT: counted with the reaper's deaths
                         died = life.kill(self, c)
                 if 0 <= env.next_event <= self.steps:
@@ -292,10 +298,11 @@ class World:
             if cells.dstart[c] >= 0:
                 self.mem.claim(cells.dstart[c], cells.dsize[c], c)
         self.total_cell_bytes = total
-        self.ledger.merit_total = 0
-        for c in range(cells.nslots):
-            if cells.alive[c] != 0:
-                self.ledger.merit_born(cells, c)
+        self.ledger.merit_total = 0  # derived (the merit rule only)
+        if self.ledger.merit:
+            for c in range(cells.nslots):
+                if cells.alive[c] != 0:
+                    self.ledger.merit_born(cells, c)
         self.mem.rebuild_free_list()
         self.update_search_limit()
 
