@@ -6,7 +6,8 @@ order, with its struct code) and their packing for snapshots.
 Invariants: a ``Params`` has no defaults of its own. It is built complete from a mapping that
 names every field exactly once (``bytebiota.simulation.params`` builds that mapping from the
 configuration table, the one place defaults live; a test checks it); a missing or unknown
-field is a ValueError. ``pack()`` then ``unpack()`` gives back an equal record.
+field is a ValueError. ``pack(v)`` then ``unpack(..., v)`` gives back an equal record for
+every format ``v`` that ``fits`` it.
 """
 
 from __future__ import annotations
@@ -157,8 +158,22 @@ class Params:
         """A copy with some fields changed."""
         return Params({**self.fields(), **changes})
 
-    def pack(self) -> bytes:
-        return _PARAMS.pack(*[getattr(self, name) for name, _ in PARAM_FIELDS])
+    def fits(self, version: int) -> bool:
+        """Whether a snapshot of format ``version`` holds this record exactly: every field
+        its format lacks has the LEGACY_FIELDS value that format stands for."""
+        return all(getattr(self, name) == value
+                   for name, value in LEGACY_FIELDS.get(version, ()))
+
+    def pack(self, version: int = 0) -> bytes:
+        """The fields a snapshot of format ``version`` holds, packed (by default, or for the
+        current format: all of them). ValueError if that format cannot hold this record."""
+        if version not in LEGACY_FIELDS:
+            return _PARAMS.pack(*[getattr(self, name) for name, _ in PARAM_FIELDS])
+        if not self.fits(version):
+            raise ValueError(f"a snapshot of format {version} cannot hold these parameters")
+        legacy = dict(LEGACY_FIELDS[version])
+        return _struct_for(version).pack(*[getattr(self, name) for name, _ in PARAM_FIELDS
+                                           if name not in legacy])
 
     @staticmethod
     def unpack(data: bytes, version: int) -> Params:

@@ -1,9 +1,10 @@
 """Snapshots: a world's whole state as bytes, its digest, and the world back from them.
 
-Owns the snapshot format (version 4, little-endian; versions 2 and 3 are read too): magic, version,
-the packed Params, the RNG state, the counters, the ecology's counters, the soup, the
-per-slot vectors in the order of ``cells.SLOT_FIELDS``, the other vectors, the genebank,
-the seed bank; then a SHA-256 of all that. ``digest`` is the SHA-256 of the same body:
+Owns the snapshot format (version 4, little-endian; versions 2 and 3 are read too, and 3 is
+written when it holds the world: ``version_for``): magic, version, the packed Params, the
+RNG state, the counters, the ecology's counters, the soup, the per-slot vectors in the
+order of ``cells.SLOT_FIELDS``, the other vectors, the genebank, the seed bank; then a
+SHA-256 of all that. ``digest`` is the SHA-256 of the same body:
 equal digests mean equal worlds.
 
 Invariants: ``restore(snapshot(w))`` continues exactly as ``w`` would (tests/test_golden.py,
@@ -38,10 +39,28 @@ READABLE_VERSIONS: Final = (*sorted(LEGACY_FIELDS), SNAPSHOT_VERSION)
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
 
+# The formats ``body`` writes, oldest first. A world whose parameters format 3 holds (the
+# fields format 4 added at the values format 3 stands for, params.LEGACY_FIELDS[3]: the boost
+# rule, bit flips, no AGE_LIMIT, as every world ran before issue 19) is written as format 3,
+# byte for byte what the core wrote then, digest included (tests/test_golden.py); a world
+# that uses issue 19's opt-in mechanisms is written as format 4.
+WRITTEN_VERSIONS: Final = (3, SNAPSHOT_VERSION)
+
+
+def version_for(p: Params) -> int:
+    """The format a snapshot of a world with these parameters is written in: the oldest
+    of WRITTEN_VERSIONS that holds them exactly."""
+    for version in WRITTEN_VERSIONS:
+        if p.fits(version):
+            return version
+    return SNAPSHOT_VERSION
+
+
 def header(p: Params) -> bytes:
     """What every snapshot of a world with these parameters starts with: magic, format and
     the packed parameters (the server compares it before restoring one)."""
-    return SNAPSHOT_MAGIC + struct.pack("<H", SNAPSHOT_VERSION) + p.pack()
+    version = version_for(p)
+    return SNAPSHOT_MAGIC + struct.pack("<H", version) + p.pack(version)
 
 
 def body(w: World) -> bytes:
