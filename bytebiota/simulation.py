@@ -25,8 +25,9 @@ GRADIENTS = ("sine", "linear", "hotspot")
 
 # Each field of the core's Params and the configuration variable it is read from (the table
 # in variables.py holds every default; the core has none). Fields not listed are derived in
-# ``params``: the regime, its instruction set, and four enumerations (two of which apply to
-# the ecology regime only: TASK_REWARD_RULE, MUTATION_REACH).
+# ``params``: the regime, its instruction set, two enumerations, and issue 19's opt-in
+# mechanisms, which the ecology regime alone has (TASK_REWARD_RULE, MUTATION_REACH,
+# AGE_LIMIT: in the classic regime they are always off, and its snapshots keep format 3).
 PARAM_VARIABLES: dict[str, str] = {
     "soup_size": "SOUP_SIZE", "slicer_power": "SLICER_POWER", "base_slice": "BASE_SLICE",
     "max_slice": "MAX_SLICE", "copy_rate": "COPY_BIT_FLIP_RATE",
@@ -59,7 +60,7 @@ PARAM_VARIABLES: dict[str, str] = {
     "stagnation_count": "STAGNATION_SPAWN_COUNT", "seed_bank_size": "SEED_BANK_SIZE",
     "mal_replaces": "MAL_REPLACES_DAUGHTER", "write_free": "WRITE_FREE_MEMORY",
     "relabel": "RELABEL_CHANGED_GENOMES", "slice_fixed": "SLICE_FIXED_FRACTION",
-    "slice_random": "SLICE_RANDOM_FRACTION", "age_limit": "AGE_LIMIT",
+    "slice_random": "SLICE_RANDOM_FRACTION",
 }
 # MAL_PLACEMENT's choices, by the core's number for them (params.MAL_NEAR, _RANDOM, _BETTER).
 MAL_PLACEMENTS = ("near", "random", "better")
@@ -81,6 +82,7 @@ def params(config: Config, *, mutations: bool = True) -> Params:
     fields["gradient_type"] = GRADIENTS.index(config.environment.env_gradient_type)
     fields["merit"] = 1 if ecology and config.energy.task_reward_rule == "merit" else 0
     fields["substitute"] = 1 if ecology and config.mutation.mutation_reach == "any" else 0
+    fields["age_limit"] = config.reaper.age_limit if ecology else 0
     if not mutations:
         for field in MUTATION_FIELDS:
             fields[field] = 0

@@ -224,12 +224,12 @@ VARIABLES: tuple[Var, ...] = (
         "mov_iab may write into free memory (Tierra's MemModeFree 0: only other cells' "
         "memory is protected); off: only into the cell's own memory and daughter block",
         new=True),
-    Var("MUTATION_REACH", S, "any", "mutation", "standard",
-        "What a copy or background mutation does in the ecology regime: replace the byte "
-        "with 'any' other opcode, drawn uniformly (as Avida's substitutions: every "
-        "instruction is one mutation away from every other), or flip one 'bit' of the "
-        "instruction set's six (each opcode has six neighbours; the classic regime always "
-        "flips a bit)", choices=("any", "bit"), new=True),
+    Var("MUTATION_REACH", S, "bit", "mutation", "standard",
+        "What a copy or background mutation does in the ecology regime: flip one 'bit' of "
+        "the instruction set's six (each opcode has six neighbours; the classic regime "
+        "always flips a bit), or replace the byte with 'any' other opcode, drawn uniformly "
+        "(as Avida's substitutions: every instruction is one mutation away from every "
+        "other; issue 19's experiment, docs/ecology.md)", choices=("bit", "any"), new=True),
     # ---- reaper ---------------------------------------------------------------------------
     Var("ERROR_MOVE_UP", B, True, "reaper", "standard",
         "Move organisms up the reaper queue when an instruction errs"),
@@ -261,26 +261,25 @@ VARIABLES: tuple[Var, ...] = (
         "Steps between spawns during stagnation", lo=1, hi=2**40),
     Var("STAGNATION_SPAWN_COUNT", I, 2, "reaper", "standard",
         "Organisms spawned during stagnation", lo=0, hi=100_000),
-    Var("REAP_CHANCE", F, 0.0, "reaper", "standard",
+    Var("REAP_CHANCE", F, 0.01, "reaper", "standard",
         "Probability that the reaper's sweep (every AGE_ERROR_INTERVAL steps) kills a cell "
         "that is old, error-prone or stalled", lo=0.0, hi=1.0,
-        note="the seed's reference table gives 0.5 and its guide 0.01. At 0.5 the sweep "
-             "kills most cells past twice the mean age and the population stays near 150; "
-             "0.01 was the default until issue 19; now 0: age and errors are counted "
-             "against the world's clock and the mean, so a cell with a large CPU share "
-             "(merit) looked old and error-prone and was reaped; AGE_LIMIT ends sterile "
-             "cells instead (docs/ecology.md)"),
+        note=GUIDE_WINS.format(
+            "0.5", "at 0.5 the sweep kills most cells past twice the mean age, deaths are "
+            "reaping rather than starvation, and the population stays near 150; at 0.01 "
+            "energy limits it (200-1,000 cells) and selection acts through the economy")),
     Var("REAP_TOP_FRACTION", F, 0.0, "reaper", "standard",
         "The reaper's victim is drawn at random from this top fraction of its queue "
         "(0 = always the top; Tierra: 0.3)", lo=0.0, hi=1.0, new=True),
     Var("REPRO_TIMEOUT_STEPS", I, 20000, "reaper", "standard",
         "Steps a pending daughter may wait for DIVIDE before its memory is reclaimed",
         lo=1, hi=2**40),
-    Var("AGE_LIMIT", I, 20, "reaper", "standard",
+    Var("AGE_LIMIT", I, 0, "reaper", "standard",
         "The ecology regime: a cell that runs more than this many times its size in "
-        "instructions without dividing dies at the end of its slice (Avida's AGE_LIMIT, "
-        "default 20; a sterile daughter would otherwise hold its mother's merit for ever; "
-        "0 = never)", lo=0, hi=1_000_000, new=True),
+        "instructions without dividing dies at the end of its slice (0 = never; Avida's "
+        "AGE_LIMIT, whose default is 20: issue 19's experiment, where a sterile daughter "
+        "would otherwise hold its mother's merit for ever, docs/ecology.md)",
+        lo=0, hi=1_000_000, new=True),
     # ---- environment ----------------------------------------------------------------------
     Var("ENV_LENGTH", I, 4096, "environment", "standard",
         "Length of the environmental resource field (cells mapped onto the soup)",
@@ -327,16 +326,13 @@ VARIABLES: tuple[Var, ...] = (
     Var("CPU_COST_PER_INSTRUCTION", F, 0.04, "energy", "standard",
         "Energy cost per executed instruction, times the opcode family's multiplier",
         lo=0.0, hi=RATE_LIMIT, note=REFERENCE_TABLE_WINS.format("0.005")),
-    Var("MEMORY_RENT_PER_BYTE", F, 0.000001, "energy", "standard",
+    Var("MEMORY_RENT_PER_BYTE", F, 0.00001, "energy", "standard",
         "Energy cost per byte held (own memory and daughter block) per step of the world's "
         "clock, settled at each of the cell's slices", lo=0.0, hi=RATE_LIMIT,
         note="changed from the seed's 0.0025 (its guide: 0.0001): rent accrues with the "
              "world's clock, so a 97-byte cell pays it for every instruction any cell runs; "
              "at 0.0025 it owes 230 energy per round among only 10 cells and every ancestor "
-             "starved; and 0.00001 until issue 19: a cell earns at most ENV_MAX_RESOURCE x "
-             "HARVEST_MULTIPLIER per round while its rent per round grows with the population, "
-             "which held the 5 MB soup near 60 / (rent x size x slice) cells (~450 for the "
-             "97-byte ancestor, ~220 for the 165-byte one; docs/ecology.md)"),
+             "starved"),
     Var("HARVEST_MULTIPLIER", F, 1.2, "energy", "standard",
         "Energy gained per unit of harvested resource", lo=0.0, hi=RATE_LIMIT),
     Var("TASK_BONUS", I, 60, "energy", "standard", "Energy bonus for completing a task",
@@ -346,13 +342,14 @@ VARIABLES: tuple[Var, ...] = (
         lo=0, hi=ENERGY_LIMIT),
     Var("PRIORITY_BOOST_DURATION", I, 5, "energy", "standard",
         "Slices of CPU priority boost after a task completion", lo=0, hi=1_000_000),
-    Var("TASK_REWARD_RULE", S, "merit", "energy", "standard",
-        "How a logic task pays (docs/ecology.md): 'merit' (as Avida's: at DIVIDE mother and "
-        "daughter get a CPU share of 2 ** the sum of the levels of the distinct tasks done "
-        "in the gestation just ended, held until the next DIVIDE, at the energy price of an "
-        "average share; ENV_TASK_REWARD and TASK_BONUS are paid as energy too) or 'boost' "
-        "(the seed's: the energy rewards, and PRIORITY_BOOST_DURATION slices at 1 + the "
-        "task's level times the length)", choices=("merit", "boost"), new=True),
+    Var("TASK_REWARD_RULE", S, "boost", "energy", "standard",
+        "How a logic task pays: 'boost' (the seed's: ENV_TASK_REWARD and TASK_BONUS in "
+        "energy, and PRIORITY_BOOST_DURATION slices at 1 + the task's level times the "
+        "length) or 'merit' (as Avida's, issue 19's experiment, docs/ecology.md: at DIVIDE "
+        "mother and daughter get a CPU share of 2 ** the sum of the levels of the distinct "
+        "tasks done in the gestation just ended, held until the next DIVIDE, at the energy "
+        "price of an average share; the energy rewards are paid too, the boost is not)",
+        choices=("boost", "merit"), new=True),
     # ---- evolution ------------------------------------------------------------------------
     Var("SEED_BANK_SIZE", I, 2000, "evolution", "standard",
         "Genotypes kept in the seed bank", lo=0, hi=10_000_000),

@@ -132,7 +132,7 @@ def read_inputs(world: World, c: int, a: int, b: int) -> None:
 @pytest.mark.parametrize("task", TASK_NAMES)
 def test_each_task_is_rewarded_once_per_gestation_with_its_level(task: str) -> None:
     a, b = 0x0F0F1234, 0x00FF5678
-    world, c = machine("in in out out", task_reward=60, task_bonus=7, boost_duration=5, merit=0,
+    world, c = machine("in in out out", task_reward=60, task_bonus=7, boost_duration=5,
                        energy_max=1000.0)
     read_inputs(world, c, a, b)
     world.cells.cx[c] = signed(ANSWERS[task](a, b))
@@ -162,11 +162,10 @@ def test_an_echo_or_a_wrong_answer_earns_nothing() -> None:
 
 
 def test_a_boost_lengthens_the_next_slices() -> None:
-    world, c = machine("nop_0 " * 40, boost_duration=2, merit=0)  # TASK_REWARD_RULE=boost
+    world, c = machine("nop_0 " * 40, boost_duration=2)
     world.cells.boost_left[c], world.cells.boost_level[c] = 2, 3
     n = world.cells.slice_len[c]
-    lengths = [world.ledger.slice_length(world.cells, c, world.steps, n)
-               for _ in range(3)]
+    lengths = [world.ledger.slice_length(world.cells, c, world.steps, n) for _ in range(3)]
     assert lengths == [4 * n, 4 * n, n]
     assert world.cells.boost_level[c] == 0
 
@@ -352,8 +351,18 @@ def test_health_signs_fire_with_their_advice() -> None:
     assert health.summary(result).startswith("warning: ")
 
 
-def test_the_ecology_ancestor_replicates_harvests_and_performs_no_task() -> None:
-    cfg = config.isolated(["SOUP_SIZE=300000", "ENV_LENGTH=256"])
+# the default ancestor (0097aaa), and issue 19's 165-byte one under its configuration
+# (docs/ecology.md, "The merit configuration")
+ANCESTOR_RUNS = {
+    "ecology": [],
+    "ecology165": ["TASK_REWARD_RULE=merit", "MUTATION_REACH=any", "ANCESTOR=ecology165",
+                   "MEMORY_RENT_PER_BYTE=0.000001", "REAP_CHANCE=0", "AGE_LIMIT=20"],
+}
+
+
+@pytest.mark.parametrize("ancestor", sorted(ANCESTOR_RUNS))
+def test_the_ecology_ancestor_replicates_harvests_and_performs_no_task(ancestor: str) -> None:
+    cfg = config.isolated([*ANCESTOR_RUNS[ancestor], "SOUP_SIZE=300000", "ENV_LENGTH=256"])
     world = simulation.new_world(cfg, 2, mutations=False)
     world.run(3_000_000)
     assert world.births > 100 and world.population > 20

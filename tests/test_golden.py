@@ -19,9 +19,9 @@ STEPS = 600_000
 
 # workload -> digest after STEPS instructions from seed 1 (bench.py's workloads, no warm-up)
 GOLDEN = {
-    "ancestor": "fa5c2b533f1f351844764f08af54c669007c9a9ef09f0fbdcb1148c857c56106",
-    "classic": "ec9e447695faf5f4a802963739c088c44ccd0deaa0af31c0b53ed8365b8ad600",
-    "ecology": "c94095fd45e3b51b8c824edfae684260ff10b6a57179756f176a97445710689c",
+    "ancestor": "e790957158b3d9ff0debc481debad18b0491054e174d3c06f3d96acf6192b69e",
+    "classic": "b1bc01fc226828c6595fa5632839854c2f06b6e2992d21aa8871452cd12352cb",
+    "ecology": "78e3b63b600d63e1a3d30545d9d585466933f1279208cc07b9098a90fe2d7e01",
 }
 WORKLOADS = {
     "ancestor": ("classic", False),

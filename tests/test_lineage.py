@@ -38,7 +38,7 @@ def test_lineage_and_a_phylogeny_the_standard_tool_reads(cli: Cli, tmp_path: Pat
     transient = set(names) - set(recorded)
     assert transient <= set(recorded.values())
     roots = [n for n in tree.nodes if tree.in_degree(n) == 0]
-    assert [tree.nodes[n]["name"] for n in roots] == ["0165aaa"]
+    assert [tree.nodes[n]["name"] for n in roots] == ["0097aaa"]
     assert tree.nodes[roots[0]]["origin"] is None  # the standard's [NONE]: a root
     assert tree.number_of_edges() == tree.number_of_nodes() - 1  # a tree
     for parent, child in tree.edges:
@@ -50,7 +50,7 @@ def test_lineage_and_a_phylogeny_the_standard_tool_reads(cli: Cli, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     # (newick 1.11 reads the final line break as one more, empty tree: strip it)
     trees = newick.loads(nwk.read_text().rstrip())
-    assert len(trees) == 1 and trees[0].name == "0165aaa"
+    assert len(trees) == 1 and trees[0].name == "0097aaa"
     edges = {(node.ancestor.name, node.name) for node in trees[0].walk() if node.ancestor}
     assert edges == {(tree.nodes[p]["name"], tree.nodes[c]["name"]) for p, c in tree.edges}
 
@@ -58,12 +58,12 @@ def test_lineage_and_a_phylogeny_the_standard_tool_reads(cli: Cli, tmp_path: Pat
     result = cli("lineage", last)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if not line.startswith("    ")]
-    assert lines[0].startswith("0165aaa  from 0666god") and lines[-1].startswith(last)
+    assert lines[0].startswith("0097aaa  from 0666god") and lines[-1].startswith(last)
     for above, below in itertools.pairwise(lines):  # each step names the one above it
         assert below.split()[2] == above.split()[0], (above, below)
 
-    result = cli("lineage", "0165zzz")
-    assert result.returncode == 2 and "0165zzz is not a genotype of this run" in result.stderr
+    result = cli("lineage", "0097zzz")
+    assert result.returncode == 2 and "0097zzz is not a genotype of this run" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -75,7 +75,7 @@ def test_a_bad_export_format_is_one_line(cli: Cli) -> None:
 
 
 def test_lineage_without_a_checkpoint_says_so(cli: Cli, tmp_path: Path) -> None:
-    result = cli("lineage", "0165aaa")
+    result = cli("lineage", "0097aaa")
     assert result.returncode == 2
     assert result.stderr == f"bytebiota: error: no run in {Path('data', 'runs')}\n"
 

@@ -1,19 +1,26 @@
-"""The merit rule of the ecology (docs/ecology.md): a cell's CPU share is its merit, 2 to the
-sum of the levels of the distinct tasks it performed in the gestation just ended, given to
-mother and daughter at DIVIDE and held until the next; the extra instructions a merit buys
-cost no extra energy per round."""
+"""The merit rule of the ecology (TASK_REWARD_RULE=merit, issue 19's opt-in experiment,
+docs/ecology.md): a cell's CPU share is its merit, 2 to the sum of the levels of the distinct
+tasks it performed in the gestation just ended, given to mother and daughter at DIVIDE and
+held until the next; the extra instructions a merit buys cost no extra energy per round.
+AGE_LIMIT ends cells that run too long without dividing. Both are off by default."""
 
 from __future__ import annotations
+
+import struct
 
 from bytebiota import simulation
 from bytebiota.config import isolated
 from bytebiota.core.cells import Cells
 from bytebiota.core.energy import Ledger, merit_exponent
 from bytebiota.core.isa import CODES, TASKS
+from bytebiota.core.snapshot import SNAPSHOT_MAGIC
 from bytebiota.core.world import World, restore
 from bytebiota.genome import asm
 
 NAMES = [name for name, _ in TASKS]
+# Issue 19's configuration (docs/ecology.md).
+MERIT = ["TASK_REWARD_RULE=merit", "MUTATION_REACH=any", "ANCESTOR=ecology165",
+         "MEMORY_RENT_PER_BYTE=0.000001", "REAP_CHANCE=0", "AGE_LIMIT=20"]
 
 
 def mask(*names: str) -> int:
@@ -21,8 +28,8 @@ def mask(*names: str) -> int:
 
 
 def with_program(*program: str) -> bytes:
-    """The ecology ancestor with its first filler bytes replaced by ``program``."""
-    genome = bytearray(asm.ancestor("ecology").code)
+    """The 165-byte ecology ancestor with its first filler bytes replaced by ``program``."""
+    genome = bytearray(asm.ancestor("ecology165").code)
     filler = [i for i, b in enumerate(genome) if b >= CODES["nopx44"]]
     for k, word in enumerate(program):
         genome[filler[k]] = CODES[word]
@@ -36,15 +43,14 @@ def test_the_merit_exponent_sums_the_levels_of_distinct_tasks() -> None:
     assert merit_exponent((1 << len(TASKS)) - 1) == sum(level for _, level in TASKS) == 25
 
 
-def test_the_defaults_use_merit_and_the_seeds_boost_is_reachable() -> None:
-    assert simulation.default_params("ecology").merit == 1
-    boost = simulation.params(isolated(["TASK_REWARD_RULE=boost"]))
-    assert boost.merit == 0
+def test_the_seeds_boost_is_the_default_and_merit_is_reachable() -> None:
+    assert simulation.default_params("ecology").merit == 0
+    assert simulation.params(isolated(["TASK_REWARD_RULE=merit"])).merit == 1
     assert simulation.default_params("classic").merit == 0
 
 
 def merit_ledger() -> tuple[Ledger, Cells, list[int]]:
-    ledger = Ledger(simulation.default_params("ecology", rent=0.0))
+    ledger = Ledger(simulation.default_params("ecology", rent=0.0, merit=1))
     cells = Cells()
     slots = []
     for k in range(4):
@@ -79,7 +85,7 @@ def test_a_slice_is_at_least_one_instruction() -> None:
 def test_mother_and_daughter_hold_the_merit_of_the_gestation_just_ended() -> None:
     p = simulation.default_params("ecology", mutations=False, soup_size=100_000,
                                   env_length=64, rent=0.0, repopulation_threshold=0,
-                                  stagnation_interval=0)
+                                  stagnation_interval=0, merit=1)
     w = World(p, 3)
     mother = w.inject(with_program("nand", "out", "mov_dc", "nand", "out"), 0)
     levels = []
@@ -94,17 +100,24 @@ def test_mother_and_daughter_hold_the_merit_of_the_gestation_just_ended() -> Non
 
 
 def test_the_merit_total_is_rebuilt_on_restore() -> None:
-    w = simulation.new_world(isolated(["SOUP_SIZE=200000", "ENV_LENGTH=256"]), 4)
+    w = simulation.new_world(isolated([*MERIT, "SOUP_SIZE=200000", "ENV_LENGTH=256"]), 4)
     w.run(2_000_000)
     total = sum(1 << w.cells.boost_level[c] for c in w.living())
     assert w.ledger.merit_total == total
-    assert restore(w.snapshot()).ledger.merit_total == total
+    data = w.snapshot()  # format 4: format 3 cannot say TASK_REWARD_RULE=merit
+    assert data[len(SNAPSHOT_MAGIC):len(SNAPSHOT_MAGIC) + 2] == struct.pack("<H", 4)
+    back = restore(data)
+    assert back.ledger.merit and back.ledger.merit_total == total
+    assert (back.p.substitute, back.p.age_limit) == (1, 20)
+    back.run(300_000)
+    w.run(300_000)
+    assert back.digest() == w.digest()
 
 
 def test_a_cell_that_runs_age_limit_times_its_size_without_dividing_dies() -> None:
     p = simulation.default_params("ecology", mutations=False, soup_size=4096, env_length=64,
                                   rent=0.0, cpu_cost=0.0, age_limit=3, sweep_interval=0,
-                                  repopulation_threshold=0, stagnation_interval=0)
+                                  repopulation_threshold=0, stagnation_interval=0, merit=1)
     w = World(p, 5)
     c = w.inject(bytes([CODES["nopx44"]] * 20), 100)  # sterile: 20 bytes of filler
     w.ledger.set_merit(w.cells, c, 20)  # a large merit does not keep it alive longer
@@ -121,3 +134,16 @@ def test_age_limit_0_is_never() -> None:
     w.inject(bytes([CODES["nopx44"]] * 20), 100)
     w.run(10_000)
     assert w.population == 1
+
+
+def test_under_the_boost_rule_the_age_limit_ends_a_cell_at_its_slice_end() -> None:
+    p = simulation.default_params("ecology", mutations=False, soup_size=4096, env_length=64,
+                                  rent=0.0, cpu_cost=0.0, age_limit=3, sweep_interval=0,
+                                  repopulation_threshold=0, stagnation_interval=0)
+    assert p.merit == 0
+    w = World(p, 5)
+    c = w.inject(bytes([CODES["nopx44"]] * 20), 100)
+    while w.cells.alive[c]:
+        w.run(1)
+    assert w.deaths == 1 and w.reaped == 1
+    assert 3 * 20 < w.steps <= 3 * 20 + p.max_slice  # at the end of the slice past the limit

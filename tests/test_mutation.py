@@ -84,10 +84,10 @@ def test_no_insertion_without_a_free_byte_after_and_no_deletion_below_the_minimu
     assert m.indel(mem, Rng(2), 32, 50, MIN_CELL) == MIN_CELL
 
 
-def test_in_the_ecology_a_mutation_substitutes_any_other_opcode_uniformly() -> None:
+def test_with_mutation_reach_any_a_mutation_substitutes_any_other_opcode_uniformly() -> None:
     from bytebiota.simulation import default_params
 
-    m = Mutation(default_params("ecology", copy_rate=0.01), Rng(5))
+    m = Mutation(default_params("ecology", copy_rate=0.01, substitute=1), Rng(5))
     assert m.substitute
     rng = Rng(11)
     draws = Counter(m.copy_flip(rng, 40) for _ in range(63_000))
@@ -100,6 +100,11 @@ def test_in_the_ecology_a_mutation_substitutes_any_other_opcode_uniformly() -> N
         mem.soup[a] = 0
 
 
-def test_the_classic_regime_still_flips_one_bit() -> None:
-    m = Mutation(classic_params(copy_rate=0.01), Rng(5))
+def test_by_default_and_in_the_classic_regime_a_mutation_flips_one_bit() -> None:
+    from bytebiota.simulation import default_params
+
+    assert not Mutation(classic_params(copy_rate=0.01), Rng(5)).substitute
+    m = Mutation(default_params("ecology", copy_rate=0.01), Rng(5))  # MUTATION_REACH=bit
     assert not m.substitute
+    rng = Rng(11)
+    assert {m.copy_flip(rng, 40) ^ 40 for _ in range(600)} == {1, 2, 4, 8, 16, 32}

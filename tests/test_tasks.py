@@ -26,7 +26,7 @@ def test_each_two_input_task(task: str) -> None:
 
 
 def setup() -> tuple[Tasks, Ledger, Cells, int]:
-    p = default_params("ecology", energy_max=10_000.0, merit=0)  # the boost rule
+    p = default_params("ecology", energy_max=10_000.0)
     cells = Cells()
     c = cells.new_slot()
     cells.reset(c, 0, 10, born=0)

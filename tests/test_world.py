@@ -203,9 +203,8 @@ def test_inject_refuses_what_does_not_fit() -> None:
 
 def test_a_format_2_snapshot_is_read_with_the_semantics_it_had() -> None:
     # A checkpoint written before MAL_REPLACES_DAUGHTER and WRITE_FREE_MEMORY existed: its
-    # packed parameters lack them; it resumes with both off, as it ran. (AGE_LIMIT, also
-    # absent from format 2, is 0 there; the classic regime ignores it.)
-    world = ancestor_world(3, **RAY, age_limit=0)
+    # packed parameters lack them; it resumes with both off, as it ran.
+    world = ancestor_world(3, **RAY)
     world.run(200_000)
     data = world.snapshot()
     body = data[:-32]
