@@ -6,6 +6,8 @@ AGE_LIMIT ends cells that run too long without dividing. Both are off by default
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import struct
 
 from bytebiota import simulation
@@ -16,9 +18,10 @@ from bytebiota.core.isa import CODES, TASKS
 from bytebiota.core.snapshot import SNAPSHOT_MAGIC
 from bytebiota.core.world import World, restore
 from bytebiota.genome import asm
+from tests.conftest import REPO
 
 NAMES = [name for name, _ in TASKS]
-# Issue 19's configuration (docs/ecology.md).
+# Issue 19's configuration, as docs/ecology.md gives it.
 MERIT = ["TASK_REWARD_RULE=merit", "MUTATION_REACH=any", "ANCESTOR=ecology165",
          "MEMORY_RENT_PER_BYTE=0.000001", "REAP_CHANCE=0", "AGE_LIMIT=20"]
 
@@ -47,6 +50,22 @@ def test_the_seeds_boost_is_the_default_and_merit_is_reachable() -> None:
     assert simulation.default_params("ecology").merit == 0
     assert simulation.params(isolated(["TASK_REWARD_RULE=merit"])).merit == 1
     assert simulation.default_params("classic").merit == 0
+
+
+def test_the_documented_merit_configuration_is_the_tools() -> None:
+    text = (REPO / "docs" / "ecology.md").read_text()
+    line = next(x for x in text.splitlines() if x.strip().startswith("bytebiota run --set"))
+    assert re.findall(r"--set (\S+)", line) == MERIT
+    spec = importlib.util.spec_from_file_location("tasks_tool", REPO / "tools" / "tasks.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.MERIT == MERIT
+    config = isolated(MERIT)
+    p = simulation.params(config)
+    assert (p.merit, p.substitute, p.age_limit, p.rent, p.reap_chance) == (
+        1, 1, 20, 0.000001, 0.0)
+    assert len(simulation.load_ancestor(config).code) == 165
 
 
 def merit_ledger() -> tuple[Ledger, Cells, list[int]]:
