@@ -134,8 +134,9 @@ class Ledger:
         steps = now - cells.paid_at[c]
         # Rent beyond the cell's energy plus ENERGY_MAX is forgiven: the cell is left at
         # least ENERGY_MAX in debt either way, and the product stays in 64 bits.
-        # (a typed local: a conditional that mixes an i64 and a literal is a boxed Python int)
-        ceiling: i64 = cells.energy[c] if cells.energy[c] > 0 else 0
+        ceiling: i64 = 0
+        if cells.energy[c] > 0:
+            ceiling = cells.energy[c]
         ceiling += self.e_max
         if per_step > 0 and steps > ceiling // per_step:
             owed = ceiling

@@ -122,7 +122,9 @@ def mal(w: World, c: i64, request: i64) -> i64:
     cells = w.cells
     mem = w.mem
     p = w.p
-    held = cells.dsize[c] if cells.dstart[c] >= 0 else -1
+    held: i64 = -1
+    if cells.dstart[c] >= 0:
+        held = cells.dsize[c]
     if request <= 0 or (held >= 0 and (p.mal_replaces == 0 or request == held)):
         return -1
     if request > p.max_mal_mult * cells.csize[c] or request > mem.occupancy_cap:

@@ -126,9 +126,13 @@ class Mutation:
     def flaw(self, cells: Cells, rng: Rng, size: i64, c: i64, op: i64) -> None:
         """Perturb by +-1 the register the instruction ``op`` of cell c just wrote; the next
         flaw scheduled."""
-        target = self.flaw_target[op] if 0 <= op < len(self.flaw_target) else 0
+        target: i64 = 0
+        if 0 <= op < len(self.flaw_target):
+            target = self.flaw_target[op]
         if target != 0:
-            delta: i64 = 1 if rng.below(2) == 0 else -1
+            delta: i64 = 1
+            if rng.below(2) != 0:
+                delta = -1
             if target == REG_AX:
                 cells.ax[c] = (cells.ax[c] + delta) % size
             elif target == REG_BX:

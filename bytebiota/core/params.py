@@ -71,71 +71,75 @@ _PARAMS: Final = struct.Struct("<" + "".join(code for _, code in PARAM_FIELDS))
 
 @final
 class Params:
-    """Every parameter of a world; ``ecology == 0`` (classic) ignores the ecology fields."""
+    """Every parameter of a world; ``ecology == 0`` (classic) ignores the ecology fields.
 
-    soup_size: i64
-    slicer_power: float
-    base_slice: i64
-    max_slice: i64
-    copy_rate: float
-    background_interval: i64
-    indel_rate: float
-    indel_insertion_bias: float
-    max_mal_mult: i64
-    search_mult: i64
-    flaw_rate: float
-    max_occupancy: float
-    error_move_up: i64
-    success_move_down: i64
-    reap_top_fraction: float
-    opcode_bits: i64
-    ecology: i64
-    mal_mode: i64  # MAL_NEAR, MAL_RANDOM or MAL_BETTER
-    energy_initial: float
-    energy_max: float
-    cpu_cost: float
-    rent: float
-    harvest_multiplier: float
-    harvest_yield: i64
-    task_reward: i64
-    task_bonus: i64
-    child_energy: i64
-    boost_duration: i64
-    env_length: i64
-    regen_interval: i64
-    regen_amount: i64
-    max_resource: i64
-    decay_interval: i64
-    decay_factor: float
-    storage_slots: i64
-    gradients: i64
-    gradient_type: i64
-    gradient_amplitude: float
-    hotspot_count: i64
-    hotspot_size: i64
-    gradient_period: i64
-    age_multiplier: float
-    error_multiplier: float
-    sweep_interval: i64
-    min_population_for_reap: i64
-    memory_reap_threshold: float
-    reap_chance: float
-    repro_timeout: i64
-    protect_current: i64
-    repopulation_threshold: i64
-    repopulation_stop: i64
-    repopulation_batch: i64
-    stagnation_interval: i64
-    stagnation_count: i64
-    seed_bank_size: i64
-    mal_replaces: i64  # a second MAL frees the daughter block it holds (Tierra)
-    write_free: i64  # mov_iab may write into free memory (Tierra's MemModeFree 0)
-    relabel: i64  # a cell whose genome changes in place changes genotype (Tierra)
-    slice_fixed: float  # a slice: fixed x length + a uniform draw in 0 .. random x length
-    slice_random: float
-    merit: i64  # 1: tasks pay as CPU share (the merit rule); 0: energy and a boost (the seed's)
-    substitute: i64  # 1: a mutation replaces the byte with any other opcode; 0: flips a bit
-    age_limit: i64  # the ecology: death after age_limit x size instructions without a DIVIDE
+    Each field has a class default (``__init__`` sets them all from ``fields``) so that mypyc
+    knows it is always defined and emits no "is it defined?" check where the core reads it.
+    """
+
+    soup_size: i64 = 0
+    slicer_power: float = 0.0
+    base_slice: i64 = 0
+    max_slice: i64 = 0
+    copy_rate: float = 0.0
+    background_interval: i64 = 0
+    indel_rate: float = 0.0
+    indel_insertion_bias: float = 0.0
+    max_mal_mult: i64 = 0
+    search_mult: i64 = 0
+    flaw_rate: float = 0.0
+    max_occupancy: float = 0.0
+    error_move_up: i64 = 0
+    success_move_down: i64 = 0
+    reap_top_fraction: float = 0.0
+    opcode_bits: i64 = 0
+    ecology: i64 = 0
+    mal_mode: i64 = 0  # MAL_NEAR, MAL_RANDOM or MAL_BETTER
+    energy_initial: float = 0.0
+    energy_max: float = 0.0
+    cpu_cost: float = 0.0
+    rent: float = 0.0
+    harvest_multiplier: float = 0.0
+    harvest_yield: i64 = 0
+    task_reward: i64 = 0
+    task_bonus: i64 = 0
+    child_energy: i64 = 0
+    boost_duration: i64 = 0
+    env_length: i64 = 0
+    regen_interval: i64 = 0
+    regen_amount: i64 = 0
+    max_resource: i64 = 0
+    decay_interval: i64 = 0
+    decay_factor: float = 0.0
+    storage_slots: i64 = 0
+    gradients: i64 = 0
+    gradient_type: i64 = 0
+    gradient_amplitude: float = 0.0
+    hotspot_count: i64 = 0
+    hotspot_size: i64 = 0
+    gradient_period: i64 = 0
+    age_multiplier: float = 0.0
+    error_multiplier: float = 0.0
+    sweep_interval: i64 = 0
+    min_population_for_reap: i64 = 0
+    memory_reap_threshold: float = 0.0
+    reap_chance: float = 0.0
+    repro_timeout: i64 = 0
+    protect_current: i64 = 0
+    repopulation_threshold: i64 = 0
+    repopulation_stop: i64 = 0
+    repopulation_batch: i64 = 0
+    stagnation_interval: i64 = 0
+    stagnation_count: i64 = 0
+    seed_bank_size: i64 = 0
+    mal_replaces: i64 = 0  # a second MAL frees the daughter block it holds (Tierra)
+    write_free: i64 = 0  # mov_iab may write into free memory (Tierra's MemModeFree 0)
+    relabel: i64 = 0  # a cell whose genome changes in place changes genotype (Tierra)
+    slice_fixed: float = 0.0  # a slice: fixed x length + a uniform draw in 0 .. random x length
+    slice_random: float = 0.0
+    merit: i64 = 0  # 1: tasks pay as CPU share (the merit rule); 0: energy and a boost (the seed's)
+    substitute: i64 = 0  # 1: a mutation replaces the byte with any other opcode; 0: flips a bit
+    age_limit: i64 = 0  # the ecology: death after age_limit x size instructions without a DIVIDE
 
     def __init__(self, fields: Mapping[str, float]) -> None:
         missing = [name for name, _ in PARAM_FIELDS if name not in fields]

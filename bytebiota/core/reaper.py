@@ -89,13 +89,19 @@ class ReaperQueue:
         if frac > 0.0:
             span = i64(int(frac * float(population)))
             if span > 1:
-                for _ in range(rng.below(span)):
+                # an i64 counter: ``for _ in range(...)`` boxes its variable at every turn
+                steps = rng.below(span)
+                while steps > 0:
                     nxt = cells.rdown[v]
                     if nxt < 0:
                         break
                     v = nxt
+                    steps -= 1
         if v == exclude:
-            v = cells.rdown[v] if cells.rdown[v] >= 0 else cells.rup[v]
+            if cells.rdown[v] >= 0:
+                v = cells.rdown[v]
+            else:
+                v = cells.rup[v]
         return v
 
     def order(self) -> list[i64]:

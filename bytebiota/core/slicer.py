@@ -64,7 +64,9 @@ class Slicer:
         n += self.base_slice
         if n > self.max_slice:
             n = self.max_slice
-        return n if n >= 1 else 1
+        if n < 1:
+            n = 1
+        return n
 
     def insert_before(self, c: i64, m: i64) -> None:
         """Put cell c in the ring just before m (m = -1: c is alone and current)."""

@@ -47,7 +47,7 @@ def search(soup: vec[u8], S: i64, t: i64, mode: i64, limit: i64) -> tuple[i64, i
         if x > 1:
             break
         if tlen == MAX_TEMPLATE:
-            return -1, MAX_TEMPLATE  # one nop too many: not a template
+            return i64(-1), i64(MAX_TEMPLATE)  # one nop too many: not a template
         target = (target << SEARCH_BITS) | (1 - x)
         mask = (mask << SEARCH_BITS) | SEARCH_ONES
         tlen += 1
@@ -55,7 +55,7 @@ def search(soup: vec[u8], S: i64, t: i64, mode: i64, limit: i64) -> tuple[i64, i
         if q == S:
             q = 0
     if tlen == 0:
-        return -1, 0
+        return i64(-1), i64(0)
     # Windows of tlen bytes packed 6 bits apiece (at most 60 bits): sliding a window one
     # byte costs a shift and an or, and a candidate is one integer compare.
     top = SEARCH_BITS * (tlen - 1)
@@ -159,7 +159,7 @@ def search(soup: vec[u8], S: i64, t: i64, mode: i64, limit: i64) -> tuple[i64, i
                 if fend == S:
                     fend = 0
                 k += 1
-    return -1, tlen
+    return i64(-1), tlen
 
 
 def start_of(end: i64, tlen: i64, S: i64) -> i64:

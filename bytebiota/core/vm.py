@@ -116,9 +116,11 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
     sp = cells.sp[c]
     flag = cells.flag[c]
     dstart = cells.dstart[c]
-    # (Typed locals where a conditional mixes an i64 and a literal: mypyc would otherwise
-    # box the value and compare it as a Python int on every use.)
-    dend: i64 = dstart + cells.dsize[c] if dstart >= 0 else -1
+    # (No conditional expression that mixes an i64 and a literal in the core: mypyc makes its
+    # value a Python int, boxed, even assigned to an i64 local; an if statement does not.)
+    dend: i64 = -1
+    if dstart >= 0:
+        dend = dstart + cells.dsize[c]
     moved = cells.moved[c]
     copy_cd = mut.copy_cd
     search_limit = w.search_limit
@@ -363,7 +365,9 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
                     gain = (take // UNIT) * e_harvest + (take % UNIT) * e_harvest // UNIT
                 harvested += gain
                 if energy + gain > e_max:
-                    kept: i64 = e_max - energy if energy < e_max else 0
+                    kept: i64 = 0
+                    if energy < e_max:
+                        kept = e_max - energy
                     spilled += gain - kept
                     gain = kept
                 energy += gain
@@ -373,7 +377,10 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             k = in_next[c]
             cx = inputs[ibase + k]
             inbuf[ibase + k] = (cx & MASK32) | READ
-            in_next[c] = k + 1 if k + 1 < INPUTS else 0
+            k += 1
+            if k >= INPUTS:
+                k = 0
+            in_next[c] = k
             ip += 1
         elif op == OUT:
             owed = (n - charged + extra) * e_cpu
