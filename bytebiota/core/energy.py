@@ -51,9 +51,12 @@ HARVEST_PRODUCT_MAX: Final = 1 << 62
 def merit_exponent(done: i64) -> i64:
     """The sum of the levels of the tasks in the mask ``done`` (log2 of the merit)."""
     e: i64 = 0
-    for t in range(len(TASKS)):
+    t: i64 = 0
+    n = i64(len(TASKS))
+    while t < n:  # (not ``for t in range``: mypyc boxes its variable at every turn)
         if (done >> t) & 1:
             e += i64(TASKS[t][1])
+        t += 1
     return e
 
 
@@ -91,7 +94,9 @@ class Ledger:
         self.boost_duration = p.boost_duration
         self.merit = p.merit != 0 and p.ecology != 0
         self.merit_total = 0
-        self.age_limit = p.age_limit if p.ecology != 0 else 0
+        self.age_limit = 0
+        if p.ecology != 0:
+            self.age_limit = p.age_limit
         self.endowed = 0
         self.harvested = 0
         self.rewarded = 0
@@ -165,7 +170,9 @@ class Ledger:
         self.settle_rent(cells, c, now)
         # n x 2**e x population // merit_total without the up to 2**80 product
         q = n * pow2(cells.boost_level[c])
-        total: i64 = self.merit_total if self.merit_total > 0 else 1
+        total: i64 = 1
+        if self.merit_total > 0:
+            total = self.merit_total
         m = (q // total) * population + (q % total) * population // total
         if m < 1:
             m = 1
