@@ -166,6 +166,7 @@ class MutationConfig:
     mal_replaces_daughter: bool
     relabel_changed_genomes: bool
     write_free_memory: bool
+    mutation_reach: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,7 @@ class ReaperConfig:
     reap_chance: float
     reap_top_fraction: float
     repro_timeout_steps: int
+    age_limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +219,7 @@ class EnergyConfig:
     task_bonus: int
     child_energy_requirement: int
     priority_boost_duration: int
+    task_reward_rule: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -298,7 +298,9 @@ def opcode_markdown() -> str:
         "",
         "## Instruction set 1 (the ecology regime)",
         "",
-        "Set 0 plus codes 32-63: six bits, so a mutation flips one of six bits. Codes "
+        "Set 0 plus codes 32-63: six bits, so a mutation flips one of six bits "
+        "(MUTATION_REACH=bit, the default; with MUTATION_REACH=any it replaces the byte with "
+        "any other of the 64 codes, docs/ecology.md). Codes "
         f"{len(INSTRUCTIONS)}-{NOPX_FIRST - 1} reach the environment, the cell's inputs and "
         f"outputs, and compute; codes {NOPX_FIRST}-63 are filler (`nopx44` ... `nopx63`): no "
         "operation and not a template, like Avida's nop-C. A filler byte 48 + k is one flip "
@@ -336,7 +338,11 @@ def opcode_markdown() -> str:
         "A task is rewarded once per gestation (until the cell next divides): ENV_TASK_REWARD "
         "x its level in energy, TASK_BONUS more the first time the cell performs it, and a "
         "priority boost: for PRIORITY_BOOST_DURATION slices the cell's slices are (1 + the "
-        "highest level it performed) times as long.",
+        "highest level it performed) times as long (TASK_REWARD_RULE=boost, the seed's rule "
+        "and the default). Under TASK_REWARD_RULE=merit (opt-in, docs/ecology.md) a task "
+        "gives no boost: the distinct tasks done in a gestation set, at DIVIDE, the merit of "
+        "mother and daughter, 2 ** the sum of their levels, their CPU share until their next "
+        "DIVIDE.",
         "",
         "| bit | task | level | output for inputs a, b (32 bits) |",
         "|---|---|---|---|",

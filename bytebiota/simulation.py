@@ -25,7 +25,9 @@ GRADIENTS = ("sine", "linear", "hotspot")
 
 # Each field of the core's Params and the configuration variable it is read from (the table
 # in variables.py holds every default; the core has none). Fields not listed are derived in
-# ``params``: the regime, its instruction set, and two enumerations.
+# ``params``: the regime, its instruction set, two enumerations, and issue 19's opt-in
+# mechanisms, which the ecology regime alone has (TASK_REWARD_RULE, MUTATION_REACH,
+# AGE_LIMIT: in the classic regime they are always off, and its snapshots keep format 3).
 PARAM_VARIABLES: dict[str, str] = {
     "soup_size": "SOUP_SIZE", "slicer_power": "SLICER_POWER", "base_slice": "BASE_SLICE",
     "max_slice": "MAX_SLICE", "copy_rate": "COPY_BIT_FLIP_RATE",
@@ -80,6 +82,9 @@ def params(config: Config, *, mutations: bool = True) -> Params:
     fields["opcode_bits"] = ECOLOGY_OPCODE_BITS if ecology else OPCODE_BITS
     fields["mal_mode"] = MAL_PLACEMENTS.index(config.mutation.mal_placement)
     fields["gradient_type"] = GRADIENTS.index(config.environment.env_gradient_type)
+    fields["merit"] = 1 if ecology and config.energy.task_reward_rule == "merit" else 0
+    fields["substitute"] = 1 if ecology and config.mutation.mutation_reach == "any" else 0
+    fields["age_limit"] = config.reaper.age_limit if ecology else 0
     if not mutations:
         for field in MUTATION_FIELDS:
             fields[field] = 0

@@ -240,6 +240,12 @@ VARIABLES: tuple[Var, ...] = (
         "mov_iab may write into free memory (Tierra's MemModeFree 0: only other cells' "
         "memory is protected); off: only into the cell's own memory and daughter block",
         new=True),
+    Var("MUTATION_REACH", S, "bit", "mutation", "standard",
+        "What a copy or background mutation does in the ecology regime: flip one 'bit' of "
+        "the instruction set's six (each opcode has six neighbours; the classic regime "
+        "always flips a bit), or replace the byte with 'any' other opcode, drawn uniformly "
+        "(as Avida's substitutions: every instruction is one mutation away from every "
+        "other; issue 19's experiment, docs/ecology.md)", choices=("bit", "any"), new=True),
     # ---- reaper ---------------------------------------------------------------------------
     Var("ERROR_MOVE_UP", B, True, "reaper", "standard",
         "Move organisms up the reaper queue when an instruction errs"),
@@ -284,6 +290,12 @@ VARIABLES: tuple[Var, ...] = (
     Var("REPRO_TIMEOUT_STEPS", I, 20000, "reaper", "standard",
         "Steps a pending daughter may wait for DIVIDE before its memory is reclaimed",
         lo=1, hi=2**40),
+    Var("AGE_LIMIT", I, 0, "reaper", "standard",
+        "The ecology regime: a cell that runs more than this many times its size in "
+        "instructions without dividing dies at the end of its slice (0 = never; Avida's "
+        "AGE_LIMIT, whose default is 20: issue 19's experiment, where a sterile daughter "
+        "would otherwise hold its mother's merit for ever, docs/ecology.md)",
+        lo=0, hi=1_000_000, new=True),
     # ---- environment ----------------------------------------------------------------------
     Var("ENV_LENGTH", I, 4096, "environment", "standard",
         "Length of the environmental resource field (cells mapped onto the soup)",
@@ -346,6 +358,14 @@ VARIABLES: tuple[Var, ...] = (
         lo=0, hi=ENERGY_LIMIT),
     Var("PRIORITY_BOOST_DURATION", I, 5, "energy", "standard",
         "Slices of CPU priority boost after a task completion", lo=0, hi=1_000_000),
+    Var("TASK_REWARD_RULE", S, "boost", "energy", "standard",
+        "How a logic task pays: 'boost' (the seed's: ENV_TASK_REWARD and TASK_BONUS in "
+        "energy, and PRIORITY_BOOST_DURATION slices at 1 + the task's level times the "
+        "length) or 'merit' (as Avida's, issue 19's experiment, docs/ecology.md: at DIVIDE "
+        "mother and daughter get a CPU share of 2 ** the sum of the levels of the distinct "
+        "tasks done in the gestation just ended, held until the next DIVIDE, at the energy "
+        "price of an average share; the energy rewards are paid too, the boost is not)",
+        choices=("boost", "merit"), new=True),
     # ---- evolution ------------------------------------------------------------------------
     Var("SEED_BANK_SIZE", I, 2000, "evolution", "standard",
         "Genotypes kept in the seed bank", lo=0, hi=10_000_000),

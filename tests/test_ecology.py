@@ -351,8 +351,18 @@ def test_health_signs_fire_with_their_advice() -> None:
     assert health.summary(result).startswith("warning: ")
 
 
-def test_the_ecology_ancestor_replicates_harvests_and_performs_no_task() -> None:
-    cfg = config.isolated(["SOUP_SIZE=300000", "ENV_LENGTH=256"])
+# the default ancestor (0097aaa), and issue 19's 165-byte one under its configuration
+# (docs/ecology.md, "The merit configuration")
+ANCESTOR_RUNS = {
+    "ecology": [],
+    "ecology165": ["TASK_REWARD_RULE=merit", "MUTATION_REACH=any", "ANCESTOR=ecology165",
+                   "MEMORY_RENT_PER_BYTE=0.000001", "REAP_CHANCE=0", "AGE_LIMIT=20"],
+}
+
+
+@pytest.mark.parametrize("ancestor", sorted(ANCESTOR_RUNS))
+def test_the_ecology_ancestor_replicates_harvests_and_performs_no_task(ancestor: str) -> None:
+    cfg = config.isolated([*ANCESTOR_RUNS[ancestor], "SOUP_SIZE=300000", "ENV_LENGTH=256"])
     world = simulation.new_world(cfg, 2, mutations=False)
     world.run(3_000_000)
     assert world.births > 100 and world.population > 20

@@ -45,10 +45,16 @@ def test_rent_beyond_energy_plus_energy_max_is_forgiven() -> None:
 
 
 def test_a_boost_multiplies_the_next_slices_then_wears_off() -> None:
-    ledger, cells, c = setup(rent=0.0, boost_duration=2)
+    ledger, cells, c = setup(rent=0.0, boost_duration=2)  # TASK_REWARD_RULE=boost, the default
     ledger.boost(cells, c, 3)
     ledger.boost(cells, c, 1)  # a lower level does not lower the boost
     assert [ledger.slice_length(cells, c, 0, 105) for _ in range(3)] == [420, 420, 105]
+
+
+def test_under_the_merit_rule_a_task_gives_no_boost() -> None:
+    ledger, cells, c = setup(rent=0.0, boost_duration=2, merit=1)  # TASK_REWARD_RULE=merit
+    ledger.boost(cells, c, 3)
+    assert cells.boost_left[c] == 0 and cells.boost_level[c] == 0
 
 
 def test_two_slice_ends_in_debt_starve() -> None:

@@ -130,30 +130,47 @@ def test_rates_per_generation_do_not_depend_on_how_a_run_is_cut_or_resumed() -> 
     assert cut.mut.copy_mean != 1000  # the soup has moved the means
 
 
-def test_a_format_3_snapshot_resumes_with_the_fixed_rates() -> None:
-    import hashlib
-    import struct
+def test_fixed_rates_are_written_as_format_3_and_rates_per_generation_as_format_4() -> None:
+    from bytebiota.core.snapshot import SNAPSHOT_VERSION
 
-    from bytebiota.core.params import LEGACY_FIELDS, PARAM_FIELDS, packed_size
-    from bytebiota.core.snapshot import SNAPSHOT_MAGIC, SNAPSHOT_VERSION
+    fixed = World(classic_params(copy_rate=0.001, background_interval=10_000), 3)
+    fixed.inject(asm.ancestor("classic").code, 0)
+    fixed.run(300_000)
+    data = fixed.snapshot()
+    assert data[7:9] == (3).to_bytes(2, "little")  # what the core wrote before issue 17
+    again = restore(data)
+    assert (again.mut.copy_mean, again.mut.background_interval) == (1000, 10_000)
+    again.run(200_000)
+    fixed.run(200_000)
+    assert again.digest() == fixed.digest()
+    tierra = _tierra_world(3)
+    tierra.run(1_100_000)  # past the first adjustment
+    data = tierra.snapshot()
+    assert data[7:9] == SNAPSHOT_VERSION.to_bytes(2, "little") == (4).to_bytes(2, "little")
+    assert restore(data).mut.copy_mean == tierra.mut.copy_mean != 1000
 
-    world = World(classic_params(copy_rate=0.001, background_interval=10_000), 3)
-    world.inject(asm.ancestor("classic").code, 0)
-    world.run(300_000)
-    body = world.snapshot()[:-32]
-    start = len(SNAPSHOT_MAGIC) + 2
-    legacy = dict(LEGACY_FIELDS[3])
-    old_params = b"".join(struct.pack("<" + code, getattr(world.p, name))
-                          for name, code in PARAM_FIELDS if name not in legacy)
-    rest = body[start + packed_size(SNAPSHOT_VERSION):]
-    at = 16
-    for _ in range(2):
-        at += 4 + 8 * struct.unpack_from("<I", rest, at)[0]
-    rest = rest[:at] + rest[at + 4 + 24:]  # format 3 had no mutation means
-    old_body = SNAPSHOT_MAGIC + struct.pack("<H", 3) + old_params + rest
-    old = restore(old_body + hashlib.sha256(old_body).digest())
-    assert (old.p.gen_copy, old.p.gen_background, old.p.gen_flaw) == (0.0, 0.0, 0.0)
-    assert (old.mut.copy_mean, old.mut.background_interval) == (1000, 10_000)
-    old.run(200_000)
-    world.run(200_000)
-    assert old.digest() == world.digest()
+
+def test_with_mutation_reach_any_a_mutation_substitutes_any_other_opcode_uniformly() -> None:
+    from bytebiota.simulation import default_params
+
+    m = Mutation(default_params("ecology", copy_rate=0.01, substitute=1), Rng(5))
+    assert m.substitute
+    rng = Rng(11)
+    draws = Counter(m.copy_flip(rng, 40) for _ in range(63_000))
+    assert set(draws) == set(range(64)) - {40}  # every other opcode, never the same
+    assert min(draws.values()) > 850 and max(draws.values()) < 1150
+    mem = Memory(1000, 1.0)
+    for _ in range(200):
+        a = m.background_flip(mem, rng)
+        assert mem.soup[a] != 0 and mem.soup[a] < 64
+        mem.soup[a] = 0
+
+
+def test_by_default_and_in_the_classic_regime_a_mutation_flips_one_bit() -> None:
+    from bytebiota.simulation import default_params
+
+    assert not Mutation(classic_params(copy_rate=0.01), Rng(5)).substitute
+    m = Mutation(default_params("ecology", copy_rate=0.01), Rng(5))  # MUTATION_REACH=bit
+    assert not m.substitute
+    rng = Rng(11)
+    assert {m.copy_flip(rng, 40) ^ 40 for _ in range(600)} == {1, 2, 4, 8, 16, 32}

@@ -20,11 +20,14 @@ from bytebiota.core.params import (
     SnapshotError,
     packed_size,
 )
-from bytebiota.core.snapshot import SNAPSHOT_VERSION
+from bytebiota.core.snapshot import SNAPSHOT_MAGIC, SNAPSHOT_VERSION, header, version_for
 from bytebiota.variables import BY_NAME
 
 # Fields simulation.params derives instead of reading one variable.
-DERIVED = {"ecology", "opcode_bits", "mal_mode", "gradient_type"}
+DERIVED = {"ecology", "opcode_bits", "mal_mode", "gradient_type", "merit", "substitute",
+           "age_limit"}
+# Issue 19's configuration (docs/ecology.md): opt-in.
+MERIT = ["TASK_REWARD_RULE=merit", "MUTATION_REACH=any", "AGE_LIMIT=20"]
 
 
 def test_params_cannot_be_built_from_nothing() -> None:
@@ -66,6 +69,14 @@ def test_the_ecology_defaults_once_drifted_in_the_core_are_the_tables() -> None:
     assert p.reap_chance == BY_NAME["REAP_CHANCE"].default == 0.01
 
 
+def test_issue_19s_mechanisms_are_off_by_default() -> None:
+    for regime in ("ecology", "classic"):
+        p = simulation.default_params(regime)
+        assert (p.merit, p.substitute, p.age_limit) == (0, 0, 0)
+    p = simulation.params(isolated(MERIT))
+    assert (p.merit, p.substitute, p.age_limit) == (1, 1, 20)
+
+
 def test_pack_then_unpack_is_the_same_record() -> None:
     p = simulation.default_params("ecology", soup_size=1234, rent=0.5)
     q = Params.unpack(p.pack(), SNAPSHOT_VERSION)
@@ -93,6 +104,50 @@ def test_an_older_formats_params_get_the_values_that_reproduce_it() -> None:
         k: v for k, v in p.fields().items() if k not in legacy}
 
 
+def test_a_format_3_snapshots_params_keep_the_bit_flips_and_the_boost() -> None:
+    p = simulation.params(isolated(MERIT))
+    legacy = dict(LEGACY_FIELDS[3])
+    old = b"".join(
+        struct.pack("<" + code, getattr(p, name)) for name, code in PARAM_FIELDS
+        if name not in legacy)
+    assert len(old) == packed_size(3) == packed_size(SNAPSHOT_VERSION) - 48  # 6 fields
+    q = Params.unpack(old, 3)
+    assert (q.merit, q.substitute, q.age_limit) == (0, 0, 0)
+    assert (p.merit, p.substitute, p.age_limit) == (1, 1, 20)
+
+
+@pytest.mark.parametrize("regime", sorted(REGIME_DEFAULTS))
+def test_a_world_without_format_4s_mechanisms_is_written_as_format_3(regime: str) -> None:
+    # byte for byte what the core wrote before format 4: the golden digests stand (the
+    # classic regime's rates per generation are format 4's: without mutations it is format 3)
+    p = simulation.default_params(regime, mutations=regime != "classic")
+    assert p.fits(3) and version_for(p) == 3
+    assert len(p.pack(3)) == packed_size(3)
+    assert Params.unpack(p.pack(3), 3).fields() == p.fields()
+    assert header(p) == SNAPSHOT_MAGIC + struct.pack("<H", 3) + p.pack(3)
+
+
+@pytest.mark.parametrize("setting", MERIT)
+def test_a_world_with_one_of_them_is_written_as_format_4(setting: str) -> None:
+    p = simulation.params(isolated([setting]))
+    assert not p.fits(3) and version_for(p) == SNAPSHOT_VERSION == 4
+    with pytest.raises(ValueError, match="format 3 cannot hold"):
+        p.pack(3)
+    assert Params.unpack(p.pack(4), 4).fields() == p.fields()
+
+
+def test_the_merit_rule_and_substitutions_are_the_ecologys_only() -> None:
+    classic = simulation.params(isolated(MERIT, named_flags={"--regime": "classic"}))
+    assert (classic.merit, classic.substitute, classic.age_limit) == (0, 0, 0)
+    seed = simulation.params(isolated(["TASK_REWARD_RULE=boost", "MUTATION_REACH=bit"]))
+    assert (seed.merit, seed.substitute) == (0, 0)
+
+
 def test_mal_placement_numbers() -> None:
     assert [simulation.MAL_PLACEMENTS.index(name) for name in ("near", "random", "better")] == [
         MAL_NEAR, MAL_RANDOM, MAL_BETTER]
+
+
+def test_the_classic_regimes_rates_per_generation_are_written_as_format_4() -> None:
+    p = simulation.default_params("classic")
+    assert p.gen_copy > 0 and not p.fits(3) and version_for(p) == SNAPSHOT_VERSION == 4

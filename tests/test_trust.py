@@ -236,17 +236,20 @@ def forged_snapshots(params: Params) -> tuple[bytes, bytes]:
     import hashlib
     import struct
 
-    from bytebiota.core.params import PARAM_FIELDS, packed_size
-    from bytebiota.core.snapshot import SNAPSHOT_MAGIC, SNAPSHOT_VERSION
+    from bytebiota.core.params import LEGACY_FIELDS, PARAM_FIELDS, packed_size
+    from bytebiota.core.snapshot import SNAPSHOT_MAGIC
     from bytebiota.core.world import World
 
     world = World(params, 7)
     real = world.snapshot()
     head = len(SNAPSHOT_MAGIC) + 2
-    garbage = real[: head + packed_size(SNAPSHOT_VERSION)] + os.urandom(4000)
-    fields = struct.Struct("<" + "".join(code for _, code in PARAM_FIELDS))
+    (version,) = struct.unpack("<H", real[head - 2 : head])  # the format it was written in
+    garbage = real[: head + packed_size(version)] + os.urandom(4000)
+    legacy = dict(LEGACY_FIELDS.get(version, ()))
+    fields = struct.Struct("<" + "".join(code for name, code in PARAM_FIELDS
+                                         if name not in legacy))
     values = list(fields.unpack(real[head : head + fields.size]))
-    values[[n for n, _ in PARAM_FIELDS].index("soup_size")] = 2**31
+    values[[n for n, _ in PARAM_FIELDS if n not in legacy].index("soup_size")] = 2**31
     huge = real[:head] + fields.pack(*values) + real[head + fields.size : -32]
     return (garbage + hashlib.sha256(garbage).digest(), huge + hashlib.sha256(huge).digest())
 

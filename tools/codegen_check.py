@@ -34,6 +34,9 @@ HOT = (
     "CPyDef_mutation___Mutation___copy_flip",
     "CPyDef_mutation___Mutation___flaw",
     "CPyDef_energy___Ledger___settle_rent",
+    "CPyDef_energy___Ledger___merit_slice",  # per slice under TASK_REWARD_RULE=merit
+    "CPyDef_energy___Ledger___too_old",  # per slice end with an AGE_LIMIT
+    "CPyDef_mutation___Mutation___mutate",  # per copy or background mutation
     "CPyDef_memory___Memory___alloc",
     "CPyDef_memory___Memory___alloc_best",
     "CPyDef_memory___Memory___claim",

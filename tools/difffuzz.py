@@ -3,11 +3,12 @@ agree bit for bit (docs/architecture.md, "Exact and deterministic").
 
 Each case is a world built from a random configuration within the documented ranges
 (``bytebiota.variables``): either regime, small and large soups, high copy, flaw, background
-and indel rates, random slicer and reaper settings, random genomes injected beside the
-ancestor. The same world runs in two child processes, one per core, in chunks of random
-length; after every chunk the full digests (``World.digest``: the whole state, RNG included)
-are compared. Between chunks, at random: immigrants (random genomes and the world's own
-emigrants) enter both worlds; a run is cut by a slice limit; one child saves a snapshot,
+and indel rates, random slicer and reaper settings, the ecology's task reward rule, mutation
+reach, age limit and ancestor, random genomes injected beside the ancestor. The same world
+runs in two child processes, one per core, in chunks of random length; after every chunk the
+full digests (``World.digest``: the whole state, RNG included) are compared. Between
+chunks, at random: immigrants (random genomes and the world's own emigrants) enter both
+worlds; a run is cut by a slice limit; one child saves a snapshot,
 restores it and goes on (a cut run must equal the uncut one); the pure child takes the
 compiled child's snapshot instead of its own state (a snapshot restores in either core).
 
@@ -285,6 +286,11 @@ def random_settings(rnd: random.Random) -> list[str]:
         s["REAP_CHANCE"] = f"{rnd.uniform(0.0, 1.0):.3g}"
         s["REPRO_TIMEOUT_STEPS"] = rnd.choice((1_000, 50_000, 500_000))
         s["STAGNATION_SPAWN_INTERVAL"] = rnd.choice((1_000, 100_000))
+        # issue 19's opt-in mechanisms (docs/ecology.md), each on or off on its own
+        s["TASK_REWARD_RULE"] = rnd.choice(("boost", "merit"))
+        s["MUTATION_REACH"] = rnd.choice(("bit", "any"))
+        s["AGE_LIMIT"] = rnd.choice((0, 0, 2, 20, 200))
+        s["ANCESTOR"] = rnd.choice(("ecology", "ecology165"))
     return [f"{k}={v}" for k, v in s.items()]
 
 

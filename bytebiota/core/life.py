@@ -20,6 +20,7 @@ from mypy_extensions import i64, u8
 
 from bytebiota.core.arith import wrap32
 from bytebiota.core.cells import INPUTS
+from bytebiota.core.energy import merit_exponent
 from bytebiota.core.mutation import MIN_CELL
 from bytebiota.core.params import MAL_BETTER, MAL_RANDOM
 
@@ -43,6 +44,8 @@ def make_cell(w: World, start: i64, size: i64, genome: bytes, parent_gid: i64,
     w.mem.claim(start, size, c)
     gid = w.genebank.birth(genome, parent_gid, born)
     cells.geno[c] = gid
+    if w.ledger.merit:  # TASK_REWARD_RULE=merit (opt-in): the total merit
+        w.ledger.merit_born(cells, c)
     w.population += 1
     w.total_cell_bytes += size
     w.update_search_limit()
@@ -97,6 +100,8 @@ def kill(w: World, v: i64) -> bool:
     w.slicer.remove(v)
     w.reaper.remove(v)
     w.genebank.death(cells.geno[v])
+    if w.ledger.merit:
+        w.ledger.merit_died(cells, v)
     cells.release(v)
     w.population -= 1
     w.total_cell_bytes -= cells.csize[v]
@@ -185,6 +190,10 @@ def divide(w: World, c: i64, done: i64) -> bool:
         share = cells.energy[c] // 2
         cells.energy[c] -= share
         cells.energy[d] = share
+        if w.ledger.merit:  # the merit rule (opt-in): from the gestation just ended
+            e = merit_exponent(cells.done[c])
+            w.ledger.set_merit(cells, c, e)
+            w.ledger.set_merit(cells, d, e)
         cells.done[c] = 0
     cells.exec_mark[c] = cells.executed[c] + done + 1  # (RepInst: mutation.adjust)
     w.slicer.insert_before(d, c)

@@ -22,6 +22,11 @@ instructions per daughter (what they had executed at their last birth over their
 fixed rates hold until the first adjustment. A new mean applies from the next draw: the
 countdown running keeps its gap.
 
+What a copy or background mutation does (MUTATION_REACH, ecology only; docs/ecology.md):
+flip one of the instruction set's bits (``substitute == 0``: 5 or 6 neighbours of each
+opcode) or replace the byte with any other opcode, uniformly (``substitute == 1``, as Avida's
+substitutions: 63 neighbours); one RNG draw either way.
+
 Invariants: a countdown is -1 (never), or >= 1; gaps are integers uniform in
 1 .. 2 x mean - 1 (not exponential: runs stay exact on every machine); every draw comes
 from the world's RNG, in a fixed order; a mean is >= 1 while its rate is on.
@@ -79,6 +84,7 @@ def gap(rng: Rng, mean: i64) -> i64:
 @final
 class Mutation:
     opcode_bits: i64
+    substitute: bool
     background_interval: i64
     copy_mean: i64
     flaw_mean: i64
@@ -105,6 +111,7 @@ class Mutation:
         copy_mean = mean_gap(p.copy_rate)
         flaw_mean = mean_gap(p.flaw_rate)
         self.opcode_bits = p.opcode_bits
+        self.substitute = p.substitute != 0
         self.background_interval = p.background_interval
         self.copy_mean = copy_mean
         self.flaw_mean = flaw_mean
@@ -153,18 +160,25 @@ class Mutation:
             self.background_interval = at_least_one(
                 self.gen_background * generation * size / float(soup_size))
 
+    def mutate(self, rng: Rng, b: i64) -> i64:
+        """The byte ``b`` mutated: one bit flipped, or (substitute) any other opcode."""
+        if self.substitute:
+            limit = pow2(self.opcode_bits)
+            return (b + 1 + rng.below(limit - 1)) & (limit - 1)
+        return b ^ pow2(rng.below(self.opcode_bits))
+
     def copy_flip(self, rng: Rng, b: i64) -> i64:
-        """The byte ``b`` being copied, with one bit flipped; the next copy flip scheduled."""
-        b ^= pow2(rng.below(self.opcode_bits))
+        """The byte ``b`` being copied, mutated; the next copy mutation scheduled."""
+        b = self.mutate(rng, b)
         self.copy_flips += 1
         self.copy_cd = gap(rng, self.copy_mean)
         return b
 
     def background_flip(self, mem: Memory, rng: Rng) -> i64:
-        """Flip one bit of a random byte of the soup; the next one scheduled. Returns the
-        address struck."""
+        """Mutate a random byte of the soup; the next one scheduled. Returns the address
+        struck."""
         a = rng.below(mem.size)
-        mem.soup[a] = u8(i64(mem.soup[a]) ^ pow2(rng.below(self.opcode_bits)))
+        mem.soup[a] = u8(self.mutate(rng, i64(mem.soup[a])) & 0xFF)
         self.background_flips += 1
         self.bg_cd = gap(rng, self.background_interval)
         return a

@@ -6,7 +6,8 @@ order, with its struct code) and their packing for snapshots.
 Invariants: a ``Params`` has no defaults of its own. It is built complete from a mapping that
 names every field exactly once (``bytebiota.simulation.params`` builds that mapping from the
 configuration table, the one place defaults live; a test checks it); a missing or unknown
-field is a ValueError. ``pack()`` then ``unpack()`` gives back an equal record.
+field is a ValueError. ``pack(v)`` then ``unpack(..., v)`` gives back an equal record for
+every format ``v`` that ``fits`` it.
 """
 
 from __future__ import annotations
@@ -51,15 +52,19 @@ PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     # since snapshot format 3 (Tierra 6.02's semantics, docs/fidelity.md)
     ("mal_replaces", "q"), ("write_free", "q"), ("relabel", "q"),
     ("slice_fixed", "d"), ("slice_random", "d"),
-    # since snapshot format 4 (Tierra's mutation rates per generation)
+    # since snapshot format 4 (Tierra's mutation rates per generation; the ecology's merit
+    # rule and mutation reach, docs/ecology.md)
     ("gen_copy", "d"), ("gen_background", "d"), ("gen_flaw", "d"),
+    ("merit", "q"), ("substitute", "q"), ("age_limit", "q"),
 )
 # Fields a snapshot of an older format lacks, with the value that reproduces how the world
 # behaved then: {format: ((name, value), ...)} for each format before the current one.
 LEGACY_FIELDS: Final[dict[int, tuple[tuple[str, float], ...]]] = {
     2: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0), ("slice_fixed", 1.0),
-        ("slice_random", 0.0), ("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0)),
-    3: (("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0)),
+        ("slice_random", 0.0), ("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0),
+        ("merit", 0), ("substitute", 0), ("age_limit", 0)),
+    3: (("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0), ("merit", 0),
+        ("substitute", 0), ("age_limit", 0)),
 }
 MAL_NEAR: Final = 0  # first fit at or after the mother's address (wrapping)
 MAL_RANDOM: Final = 1  # first fit at or after a random address
@@ -141,6 +146,9 @@ class Params:
     gen_copy: float = 0.0
     gen_background: float = 0.0
     gen_flaw: float = 0.0
+    merit: i64 = 0  # 1: tasks pay as CPU share (the merit rule); 0: energy and a boost (the seed's)
+    substitute: i64 = 0  # 1: a mutation replaces the byte with any other opcode; 0: flips a bit
+    age_limit: i64 = 0  # the ecology: death after age_limit x size instructions without a DIVIDE
 
     def __init__(self, fields: Mapping[str, float]) -> None:
         missing = [name for name, _ in PARAM_FIELDS if name not in fields]
@@ -163,8 +171,22 @@ class Params:
         """A copy with some fields changed."""
         return Params({**self.fields(), **changes})
 
-    def pack(self) -> bytes:
-        return _PARAMS.pack(*[getattr(self, name) for name, _ in PARAM_FIELDS])
+    def fits(self, version: int) -> bool:
+        """Whether a snapshot of format ``version`` holds this record exactly: every field
+        its format lacks has the LEGACY_FIELDS value that format stands for."""
+        return all(getattr(self, name) == value
+                   for name, value in LEGACY_FIELDS.get(version, ()))
+
+    def pack(self, version: int = 0) -> bytes:
+        """The fields a snapshot of format ``version`` holds, packed (by default, or for the
+        current format: all of them). ValueError if that format cannot hold this record."""
+        if version not in LEGACY_FIELDS:
+            return _PARAMS.pack(*[getattr(self, name) for name, _ in PARAM_FIELDS])
+        if not self.fits(version):
+            raise ValueError(f"a snapshot of format {version} cannot hold these parameters")
+        legacy = dict(LEGACY_FIELDS[version])
+        return _struct_for(version).pack(*[getattr(self, name) for name, _ in PARAM_FIELDS
+                                           if name not in legacy])
 
     @staticmethod
     def unpack(data: bytes, version: int) -> Params:

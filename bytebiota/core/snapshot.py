@@ -1,10 +1,11 @@
 """Snapshots: a world's whole state as bytes, its digest, and the world back from them.
 
-Owns the snapshot format (version 4, little-endian; versions 2 and 3 are read too): magic,
-version, the packed Params, the RNG state, the counters, the ecology's counters, the mutation
-means in force (copy, flaw, background: rates per generation move them), the soup, the
-per-slot vectors in the order of ``cells.SLOT_FIELDS``, the other vectors, the genebank,
-the seed bank; then a SHA-256 of all that. ``digest`` is the SHA-256 of the same body:
+Owns the snapshot format (version 4, little-endian; versions 2 and 3 are read too, and 3 is
+written when it holds the world: ``version_for``): magic, version, the packed Params, the
+RNG state, the counters, the ecology's counters, the mutation means in force (format 4 only:
+copy, flaw, background; rates per generation move them), the soup, the per-slot vectors in
+the order of ``cells.SLOT_FIELDS``, the other vectors, the genebank, the seed bank; then a
+SHA-256 of all that. ``digest`` is the SHA-256 of the same body:
 equal digests mean equal worlds.
 
 Invariants: ``restore(snapshot(w))`` continues exactly as ``w`` would (tests/test_golden.py,
@@ -34,15 +35,34 @@ SNAPSHOT_MAGIC: Final = b"BBWORLD"
 SNAPSHOT_VERSION: Final = 4
 # Formats ``restore`` reads: the current one, and older ones whose parameters it can complete
 # (params.LEGACY_FIELDS; 2: before Tierra's MAL and write semantics were variables; 3: before
-# mutation rates per generation).
+# mutation rates per generation and the ecology's merit rule and mutation reach).
 READABLE_VERSIONS: Final = (*sorted(LEGACY_FIELDS), SNAPSHOT_VERSION)
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
+
+
+# The formats ``body`` writes, oldest first. A world whose parameters format 3 holds (the
+# fields format 4 added at the values format 3 stands for, params.LEGACY_FIELDS[3]: fixed
+# mutation rates, the boost rule, bit flips, no AGE_LIMIT) is written as format 3, byte for
+# byte what the core wrote then, digest included (tests/test_golden.py: the ecology's); a
+# world with rates per generation (the classic regime's) or issue 19's opt-in mechanisms is
+# written as format 4.
+WRITTEN_VERSIONS: Final = (3, SNAPSHOT_VERSION)
+
+
+def version_for(p: Params) -> int:
+    """The format a snapshot of a world with these parameters is written in: the oldest
+    of WRITTEN_VERSIONS that holds them exactly."""
+    for version in WRITTEN_VERSIONS:
+        if p.fits(version):
+            return version
+    return SNAPSHOT_VERSION
 
 
 def header(p: Params) -> bytes:
     """What every snapshot of a world with these parameters starts with: magic, format and
     the packed parameters (the server compares it before restoring one)."""
-    return SNAPSHOT_MAGIC + struct.pack("<H", SNAPSHOT_VERSION) + p.pack()
+    version = version_for(p)
+    return SNAPSHOT_MAGIC + struct.pack("<H", version) + p.pack(version)
 
 
 def body(w: World) -> bytes:
@@ -65,7 +85,8 @@ def body(w: World) -> bytes:
         env.next_regen, env.next_decay, env.next_sweep, env.next_stagnation,
         w.births_at_check, w.repopulating,
     ]))
-    out.append(_pack_ints([mut.copy_mean, mut.flaw_mean, mut.background_interval]))
+    if version_for(w.p) >= 4:  # (with fixed rates the means are the parameters')
+        out.append(_pack_ints([mut.copy_mean, mut.flaw_mean, mut.background_interval]))
     out.append(bytes(w.mem.soup))
     for name, _ in SLOT_FIELDS:
         out.append(_pack_vec(cells.vector(name)))
@@ -225,7 +246,7 @@ def _restore_body(r: _Reader, version: int) -> World:
      ledger.spilled, ledger.lost, ledger.starved, w.reaped, w.spawned, env.next_regen,
      env.next_decay, env.next_sweep, env.next_stagnation, w.births_at_check,
      w.repopulating) = r.ints()
-    if version >= 4:  # before, the means were the parameters' (set by World())
+    if version >= 4:  # format 3 and before: the means are the parameters' (set by World())
         mut.copy_mean, mut.flaw_mean, mut.background_interval = r.ints()
     env.schedule()
     w.mem.soup = vec[u8](r.take(w.mem.size))

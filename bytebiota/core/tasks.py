@@ -7,8 +7,9 @@ the check itself: ``output`` compares a value with NOT of each input the cell ha
 with the eight two-input functions of each pair of distinct inputs it has read.
 
 Invariants: inputs are 32-bit values (``inbuf`` entries carry a READ mark once read); a task
-is rewarded once per cell until the cell divides (``done`` is cleared then), with a boost of
-the slice (energy.py).
+is rewarded once per cell until the cell divides (``done`` is cleared then); under the merit
+rule ``done`` at DIVIDE sets the merit of mother and daughter (energy.py, life.py), under the
+boost rule a task boosts the next slices (energy.py).
 """
 
 from __future__ import annotations

@@ -147,6 +147,8 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
     # places settle it with the same three lines: mypyc does not inline functions, and the
     # block updates three locals.)
     e_cpu = ledger.e_cpu  # 0 in the classic regime (it has no energy)
+    if ledger.merit:  # TASK_REWARD_RULE=merit: the slice's own price (Ledger.merit_slice)
+        e_cpu = cells.boost_left[c]
     charged: i64 = 0
     spent: i64 = 0
     n: i64 = 0

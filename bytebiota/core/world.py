@@ -183,6 +183,10 @@ class World:
         ledger = self.ledger
         adjusting = mut.per_generation
         ran: i64 = 0
+        # issue 19's opt-in mechanisms (docs/ecology.md), off by default: one test of a
+        # local each per slice when off
+        merit = ledger.merit  # TASK_REWARD_RULE=merit
+        age_limit = ledger.age_limit  # AGE_LIMIT
         while remaining > 0:
             if self.population == 0:
                 if eco:
@@ -193,7 +197,10 @@ class World:
             c = slicer.cur
             if slicer.slice_left <= 0:
                 n_slice = slicer.draw(c, self.rng)
-                if eco:
+                if merit:
+                    n_slice = ledger.merit_slice(cells, c, self.steps, n_slice,
+                                                 self.population)
+                elif eco:
                     n_slice = ledger.slice_length(cells, c, self.steps, n_slice)
                 slicer.slice_left = n_slice
             if slicer.slice_left <= 0:
@@ -230,8 +237,12 @@ class World:
                 self.next_adjust += ADJUST_INTERVAL
             if eco:
                 died = False  # the current cell died (starved or reaped): the slicer moved on
-                if slicer.slice_left <= 0 and ledger.starves(cells, c):
-                    died = life.kill(self, c)
+                if slicer.slice_left <= 0:
+                    if ledger.starves(cells, c):
+                        died = life.kill(self, c)
+                    elif age_limit > 0 and ledger.too_old(cells, c):
+                        self.reaped += 1  # AGE_LIMIT: counted with the reaper's deaths
+                        died = life.kill(self, c)
                 if 0 <= env.next_event <= self.steps:
                     died = self._events() or died
                 if died:
@@ -306,6 +317,11 @@ class World:
                 self.mem.claim(cells.dstart[c], cells.dsize[c], c)
         self.total_cell_bytes = total
         self.next_adjust = (self.steps // ADJUST_INTERVAL + 1) * ADJUST_INTERVAL
+        self.ledger.merit_total = 0  # derived (the merit rule only)
+        if self.ledger.merit:
+            for c in range(cells.nslots):
+                if cells.alive[c] != 0:
+                    self.ledger.merit_born(cells, c)
         self.mem.rebuild_free_list()
         self.update_search_limit()
 
