@@ -103,9 +103,9 @@ def test_rates_per_generation_follow_the_soup_from_the_first_million_on() -> Non
     world.run(1)
     cells = world.cells
     living = [c for c in range(cells.nslots) if cells.alive[c]]
-    size = world.total_cell_bytes / world.population
-    executed = sum(cells.exec_mark[c] for c in living if cells.nbirths[c] > 0)
-    daughters = sum(cells.nbirths[c] for c in living if cells.nbirths[c] > 0)
+    size = int(world.total_cell_bytes) / int(world.population)
+    executed = sum(int(cells.exec_mark[c]) for c in living if cells.nbirths[c] > 0)
+    daughters = sum(int(cells.nbirths[c]) for c in living if cells.nbirths[c] > 0)
     rep_inst = executed / daughters
     assert 780 < rep_inst < 900  # the ancestor's 809-827 instructions a daughter
     p = world.p
@@ -113,7 +113,7 @@ def test_rates_per_generation_follow_the_soup_from_the_first_million_on() -> Non
     assert mut.copy_mean == round(8.0 * size)
     assert mut.flaw_mean == round(30.0 * rep_inst)
     assert mut.background_interval == round(
-        25.0 * world.population * rep_inst * size / world.size)
+        25.0 * int(world.population) * rep_inst * size / int(world.size))
 
 
 def test_rates_per_generation_do_not_depend_on_how_a_run_is_cut_or_resumed() -> None:

@@ -17,8 +17,9 @@ there) and that mean is set from the soup as it is then: a copy flip every G x m
 size bytes copied; a flaw every G x RepInst instructions; a background flip every
 G x pop x RepInst x mean size / soup size instructions, where RepInst is the living cells'
 instructions per daughter (what they had executed at their last birth over their daughters;
-10 x the mean size while none has a daughter) and pop x RepInst is the instructions of one generation
-(while none has a daughter, the population of a quarter-full soup, as Tierra assumes). The
+10 x the mean size while none has a daughter) and pop x RepInst is the instructions of one
+generation (while none has a daughter, the population of a quarter-full soup, as Tierra
+assumes). The
 fixed rates hold until the first adjustment. A new mean applies from the next draw: the
 countdown running keeps its gap.
 

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from bytebiota.core.snapshot import header
 from bytebiota.core.world import Params, SnapshotError, restore
 
-
 Permanent = list[tuple[str, bytes]]  # a world's permanent genotypes: (name, genome)
 
 
