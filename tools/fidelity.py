@@ -30,6 +30,7 @@ import csv
 import json
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,11 @@ def targets(rows: list[dict[str, Any]], ancestor: dict[str, Any]) -> list[tuple[
     ]
 
 
+def kind_counts(row: dict[str, Any]) -> dict[str, int]:
+    """How many of a seed's classified genotypes are of each kind."""
+    return dict(Counter(row["ecotypes"].values()))
+
+
 def _seed_job(job: tuple[list[str], int, int, bool]) -> dict[str, Any]:
     settings, seed, steps, ecotypes = job
     return one_seed(classic(settings), seed, steps, ecotypes)
@@ -205,9 +211,7 @@ def main() -> int:
             writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
             writer.writeheader()
             for row in rows:
-                kinds: dict[str, int] = {}
-                for kind in row["ecotypes"].values():
-                    kinds[kind] = kinds.get(kind, 0) + 1
+                kinds = kind_counts(row)
                 writer.writerow({
                     **{k: row[k] for k in CSV_FIELDS if k in row},
                     "small_permanent": len(row["small_permanent_cultures"]),
@@ -240,10 +244,7 @@ def _print_seed(row: dict[str, Any], classified: bool) -> None:
           f"{row['steps']:,}; {row['mips']:.0f} M/s; smallest class of >=10 cells "
           f"{row['smallest_class_of_10']}; small permanent genotypes: {small}", flush=True)
     if classified:
-        counts: dict[str, int] = {}
-        for kind in row["ecotypes"].values():
-            counts[kind] = counts.get(kind, 0) + 1
-        print(f"  ecotypes of the permanent genotypes >= 60 bytes: {counts}; "
+        print(f"  ecotypes of the permanent genotypes >= 60 bytes: {kind_counts(row)}; "
               f"hyper-parasites: {', '.join(row['hyper_parasites']) or 'none'}", flush=True)
         for name, evidence in row["hyper_parasite_evidence"].items():
             print(f"  {name}: {json.dumps(evidence)}", flush=True)

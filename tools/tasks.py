@@ -339,31 +339,30 @@ def command_search(args: argparse.Namespace) -> None:
                               f" -: none within {args.length}"))
 
 
+def _run_options(p: argparse.ArgumentParser, seeds: str, steps: float, window: float) -> None:
+    """What runs and duels both take, with their own defaults."""
+    p.add_argument("--seeds", default=seeds)
+    p.add_argument("--steps", type=float, default=steps)
+    p.add_argument("--window", type=float, default=window)
+    p.add_argument("--merit", action="store_true",
+                   help="issue 19's configuration (MERIT) instead of the defaults")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--json", action="store_true")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("runs")
-    p.add_argument("--seeds", default="1-6")
-    p.add_argument("--steps", type=float, default=2100e6)
-    p.add_argument("--window", type=float, default=1e6)
-    p.add_argument("--merit", action="store_true",
-                   help="issue 19's configuration (MERIT) instead of the defaults")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    _run_options(p, seeds="1-6", steps=2100e6, window=1e6)
     p.add_argument("--out", help="append one JSON line per seed to this file")
-    p.add_argument("--json", action="store_true")
     p = sub.add_parser("table", help="the table of a runs --out file")
     p.add_argument("file")
     p = sub.add_parser("duel")
+    _run_options(p, seeds="1", steps=20e6, window=0.5e6)
     p.add_argument("genomes", nargs="*")
     p.add_argument("--variant", action="append", default=[])
-    p.add_argument("--seeds", default="1")
-    p.add_argument("--steps", type=float, default=20e6)
-    p.add_argument("--window", type=float, default=0.5e6)
-    p.add_argument("--merit", action="store_true",
-                   help="issue 19's configuration (MERIT) instead of the defaults")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--mutations", action="store_true")
-    p.add_argument("--json", action="store_true")
     p = sub.add_parser("search")
     p.add_argument("--length", type=int, default=8)
     p.add_argument("--without", action="append", default=[], metavar="OP")

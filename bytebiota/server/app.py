@@ -55,7 +55,7 @@ from bytebiota.server.credentials import Credentials
 from bytebiota.server.durability import Durability, describe
 from bytebiota.server.ecotypes import Classifier
 from bytebiota.server.guard import AddressGuard
-from bytebiota.server.inspection import Inspector, rerun_in_child
+from bytebiota.server.inspection import Inspector, Permanent, rerun_in_child
 
 HANDSHAKE_FRAME_LIMIT = 64 * 1024  # HELLO and AUTH are tiny: a stranger buffers no more
 STATS_SECONDS = 5.0  # journal cadence of the global stats
@@ -85,7 +85,6 @@ class Server:
         self.last_health: dict[str, Any] | None = None
         # newly permanent genotypes of committed snapshots, classified in the background
         self.classifier = Classifier(config, ecotypes)
-        self.inspected: dict[tuple[int, int, int], list[tuple[str, bytes]]] = {}
         self.checkpoint_trouble: str | None = None  # why the last checkpoint failed
         self.snapshot_trouble: str | None = None  # why the last snapshot was not stored
         self.wal = Durability(journal, log, self.disk_log)
@@ -342,13 +341,12 @@ class Server:
                                        epoch=message["epoch"], seq=message["seq"],
                                        status=status, **pack_batches(batches)))
             elif name == "SNAPSHOT":
-                if not await self.store_snapshot(worker_id, message):
+                permanent = await self.store_snapshot(worker_id, message)
+                if permanent is None:
                     continue  # not stored: not acknowledged (the worker keeps it queued)
                 committed = coordinator.snapshot(worker_id, message["island"],
                                                  message["epoch"], message["seq"],
                                                  message["data"])
-                permanent = self.inspected.pop(
-                    (message["island"], message["epoch"], message["seq"]), None)
                 if committed and permanent:
                     self.classifier.offer(message["island"], permanent)
                 stored = committed or coordinator.has_snapshot(
@@ -393,21 +391,22 @@ class Server:
             outbox.put_nowait(self._lease_message(island))
         self.write_events()
 
-    async def store_snapshot(self, worker_id: str, message: Message) -> bool:
+    async def store_snapshot(self, worker_id: str, message: Message) -> Permanent | None:
         """A snapshot the coordinator may accept, in its file (fsynced, in a thread: the
-        loop answers heartbeats meanwhile) before the coordinator decides on it; False when
-        the disk refuses it."""
+        loop answers heartbeats meanwhile) before the coordinator decides on it, and the
+        permanent genotypes of the world it holds (for the background classification);
+        None when it is not stored (unusable, or the disk refuses it)."""
         island = self.coordinator.islands.get(message["island"])
         if island is None or island.holder != worker_id or island.epoch != message["epoch"]:
-            return True  # (stale: the coordinator refuses it, nothing to store)
+            return []  # (stale: the coordinator refuses it, nothing to store)
         if message["seq"] <= island.snapshot_seq:
-            return True  # (sent again: the coordinator has it, and acknowledges it again)
+            return []  # (sent again: the coordinator has it, and acknowledges it again)
         problem, permanent = await self.inspector.inspect(message["data"])
         if problem is not None:
             self.coordinator.discredit(worker_id, f"its snapshot of island {island.id} before "
                                        f"batch {message['seq']} is unusable: {problem}")
             self.write_events()
-            return False
+            return None
         try:
             await asyncio.get_running_loop().run_in_executor(
                 None, self.store.put, message["island"], message["epoch"], message["seq"],
@@ -417,12 +416,11 @@ class Server:
                 self.disk_log(f"cannot store snapshots in {self.store.directory}: "
                               f"{describe(exc)}; acknowledging none until one can be written")
             self.snapshot_trouble = describe(exc)
-            return False
+            return None
         if self.snapshot_trouble is not None:
             log("snapshots are stored again")
             self.snapshot_trouble = None
-        self.inspected[(message["island"], message["epoch"], message["seq"])] = permanent
-        return True
+        return permanent
 
     def _lease_message(self, island: Island) -> Message:
         batch = self.config.worker.batch_size * simulation.WORK_CYCLE
