@@ -127,6 +127,8 @@ def test_the_merit_total_is_rebuilt_on_restore() -> None:
     assert data[len(SNAPSHOT_MAGIC):len(SNAPSHOT_MAGIC) + 2] == struct.pack("<H", 4)
     back = restore(data)
     assert back.ledger.merit and back.ledger.merit_total == total
+    assert w.slicer.slice_left > 0  # cut inside a slice: its price comes back with it
+    assert back.ledger.price == w.ledger.price == w.cells.boost_left[w.slicer.cur]
     assert (back.p.substitute, back.p.age_limit) == (1, 20)
     back.run(300_000)
     w.run(300_000)

@@ -14,7 +14,8 @@ the total merit.
 The seed's rule, TASK_REWARD_RULE=boost, is the default (``boost``: PRIORITY_BOOST_DURATION
 slices at 1 + level times the length). The merit rule and AGE_LIMIT are opt-in (issue 19's
 experiment, docs/ecology.md: its targets were not met); off, they cost the scheduler one
-test of a local per slice and nothing per instruction.
+test of a local per slice in the ecology regime and nothing per instruction (the VM reads
+``price``, which is ``e_cpu`` unless the merit rule sets it).
 
 Merit (TASK_REWARD_RULE=merit): a cell's merit is 2 ** the sum of the levels of the distinct
 tasks it performed in its last gestation (``merit_exponent``), set at DIVIDE for mother and
@@ -70,6 +71,7 @@ class Ledger:
     e_child: i64
     small_harvest: bool  # take x HARVEST_MULTIPLIER fits in 63 bits: one multiply suffices
     boost_duration: i64
+    price: i64  # CPU per instruction of the current slice: e_cpu, or under merit the slice's
     merit: bool  # TASK_REWARD_RULE=merit
     merit_total: i64  # the sum of the living cells' merits (merit rule only; derived)
     age_limit: i64  # AGE_LIMIT (0: none; the classic regime has none)
@@ -92,6 +94,7 @@ class Ledger:
         r_yield = p.harvest_yield * UNIT
         self.small_harvest = r_yield <= HARVEST_PRODUCT_MAX // max(1, self.e_harvest)
         self.boost_duration = p.boost_duration
+        self.price = self.e_cpu  # (merit_slice changes it under the merit rule)
         self.merit = p.merit != 0 and p.ecology != 0
         self.merit_total = 0
         self.age_limit = 0
@@ -176,7 +179,10 @@ class Ledger:
         m = (q // total) * population + (q % total) * population // total
         if m < 1:
             m = 1
-        cells.boost_left[c] = self.e_cpu * n // m  # the slice's price per instruction
+        # the slice's price per instruction: kept in the cell (snapshots) and in ``price``,
+        # which the VM reads (World.rebuild_derived sets it again after a restore)
+        self.price = self.e_cpu * n // m
+        cells.boost_left[c] = self.price
         if self.age_limit > 0:  # no slice runs far past the age limit (a sterile cell
             # may hold a large merit): it ends one instruction past it
             left = self.age_limit * cells.csize[c] - (cells.executed[c] - cells.exec_mark[c])

@@ -146,9 +146,9 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
     # run() call cut the slice. ``charged``: instructions of this call already paid. (Four
     # places settle it with the same three lines: mypyc does not inline functions, and the
     # block updates three locals.)
-    e_cpu = ledger.e_cpu  # 0 in the classic regime (it has no energy)
-    if ledger.merit:  # TASK_REWARD_RULE=merit: the slice's own price (Ledger.merit_slice)
-        e_cpu = cells.boost_left[c]
+    # 0 in the classic regime (it has no energy); CPU_COST_PER_INSTRUCTION, or under
+    # TASK_REWARD_RULE=merit the slice's own price (Ledger.merit_slice)
+    e_cpu = ledger.price
     charged: i64 = 0
     spent: i64 = 0
     n: i64 = 0

@@ -183,8 +183,8 @@ class World:
         ledger = self.ledger
         adjusting = mut.per_generation
         ran: i64 = 0
-        # issue 19's opt-in mechanisms (docs/ecology.md), off by default: one test of a
-        # local each per slice when off
+        # issue 19's opt-in mechanisms (docs/ecology.md), off by default: in the ecology
+        # regime one test of a local each per slice when off; none in the classic regime
         merit = ledger.merit  # TASK_REWARD_RULE=merit
         age_limit = ledger.age_limit  # AGE_LIMIT
         while remaining > 0:
@@ -197,11 +197,12 @@ class World:
             c = slicer.cur
             if slicer.slice_left <= 0:
                 n_slice = slicer.draw(c, self.rng)
-                if merit:
-                    n_slice = ledger.merit_slice(cells, c, self.steps, n_slice,
-                                                 self.population)
-                elif eco:
-                    n_slice = ledger.slice_length(cells, c, self.steps, n_slice)
+                if eco:
+                    if merit:
+                        n_slice = ledger.merit_slice(cells, c, self.steps, n_slice,
+                                                     self.population)
+                    else:
+                        n_slice = ledger.slice_length(cells, c, self.steps, n_slice)
                 slicer.slice_left = n_slice
             if slicer.slice_left <= 0:
                 ran = 0  # an empty slice (a random length of 0): nothing to run
@@ -317,11 +318,14 @@ class World:
                 self.mem.claim(cells.dstart[c], cells.dsize[c], c)
         self.total_cell_bytes = total
         self.next_adjust = (self.steps // ADJUST_INTERVAL + 1) * ADJUST_INTERVAL
-        self.ledger.merit_total = 0  # derived (the merit rule only)
+        self.ledger.merit_total = 0  # derived (the merit rule only), as is the price of the
+        # current slice (kept in the cell's boost_left)
         if self.ledger.merit:
             for c in range(cells.nslots):
                 if cells.alive[c] != 0:
                     self.ledger.merit_born(cells, c)
+            if self.slicer.cur >= 0:
+                self.ledger.price = cells.boost_left[self.slicer.cur]
         self.mem.rebuild_free_list()
         self.update_search_limit()
 
