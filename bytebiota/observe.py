@@ -58,8 +58,8 @@ def soup_map(world: World) -> dict[str, Any]:
     for c in range(int(cells.nslots)):
         if not cells.alive[c]:
             continue
-        gid, a, left = int(cells.geno[c]), int(cells.start[c]), int(cells.csize[c])
-        units = int(cells.energy[c]) if eco else 0
+        gid, a, left = int(cells.geno[c]), int(cells.reg(c, "start")), int(cells.reg(c, "csize"))
+        units = int(cells.reg(c, "energy")) if eco else 0
         while left > 0:
             k = a * segments // size
             while (k + 1) * size // segments <= a:  # the stretches' bounds are rounded down

@@ -7,7 +7,9 @@ import pytest
 from bytebiota import config, health, simulation
 from bytebiota.core import reaper
 from bytebiota.core.arith import UNIT
-from bytebiota.core.cells import INPUTS
+from bytebiota.core.cells import (
+    INPUTS,
+)
 from bytebiota.core.isa import CODES, TASK_NAMES
 from bytebiota.core.params import GRADIENT_HOTSPOT, GRADIENT_LINEAR, GRADIENT_SINE, Params
 from bytebiota.core.tasks import READ
@@ -42,55 +44,55 @@ def signed(x: int) -> int:
 def test_harvest_takes_the_yield_from_the_field_cell_under_the_cell() -> None:
     world, c = machine("harvest harvest")
     e = 640 * 64 // 4096
-    before = world.cells.energy[c]
+    before = world.cells.reg(c, "energy")
     world.run(1)
     assert world.env.resource[e] == (50 - 10) * UNIT
-    assert world.cells.energy[c] - before == 12 * UNIT  # 10 x HARVEST_MULTIPLIER 1.2
+    assert world.cells.reg(c, "energy") - before == 12 * UNIT  # 10 x HARVEST_MULTIPLIER 1.2
     world.env.resource[e] = 3 * UNIT  # less than the yield: take what is there
     world.run(1)
-    assert world.env.resource[e] == 0 and world.cells.energy[c] - before == (12 + 3.6) * UNIT
+    assert world.env.resource[e] == 0 and world.cells.reg(c, "energy") - before == (12 + 3.6) * UNIT
 
 
 def test_harvest_spills_above_energy_max() -> None:
     world, c = machine("harvest")
-    world.cells.energy[c] = 395 * UNIT
+    world.cells.set_reg(c, "energy", 395 * UNIT)
     world.run(1)
-    assert world.cells.energy[c] == 400 * UNIT and world.ledger.spilled == 7 * UNIT
+    assert world.cells.reg(c, "energy") == 400 * UNIT and world.ledger.spilled == 7 * UNIT
 
 
 def test_sense_reads_resource_and_signal_at_address_ax_and_emit_writes_under_the_cell() -> None:
     world, c = machine("sense_r sense_s emit")
-    world.cells.ax[c] = 3000
+    world.cells.set_reg(c, "ax", 3000)
     far = 3000 * 64 // 4096
     world.env.resource[far] = 17 * UNIT + 5
     world.env.signal[far] = 99
     world.run(1)
-    assert world.cells.cx[c] == 17
+    assert world.cells.reg(c, "cx") == 17
     world.run(1)
-    assert world.cells.cx[c] == 99
-    world.cells.cx[c] = 0x12345
+    assert world.cells.reg(c, "cx") == 99
+    world.cells.set_reg(c, "cx", 0x12345)
     world.run(1)
     assert world.env.signal[640 * 64 // 4096] == 0x2345
 
 
 def test_store_and_load_share_storage_by_dx() -> None:
     world, c = machine("store zero load")
-    world.cells.cx[c] = -77
-    world.cells.dx[c] = 256 + 5  # modulo ENV_STORAGE_SLOTS (256)
+    world.cells.set_reg(c, "cx", -77)
+    world.cells.set_reg(c, "dx", 256 + 5)  # modulo ENV_STORAGE_SLOTS (256)
     world.run(1)
     assert world.env.storage[5] == -77
     world.run(2)
-    assert world.cells.cx[c] == -77
+    assert world.cells.reg(c, "cx") == -77
 
 
 def test_in_reads_the_inputs_in_turn_and_shifts_cx_to_dx() -> None:
     world, c = machine("in in in in")
     values = [signed(world.cells.inputs[c * INPUTS + k]) for k in range(INPUTS)]
-    world.cells.cx[c] = 5
+    world.cells.set_reg(c, "cx", 5)
     world.run(2)
-    assert (world.cells.dx[c], world.cells.cx[c]) == (values[0], values[1])
+    assert (world.cells.reg(c, "dx"), world.cells.reg(c, "cx")) == (values[0], values[1])
     world.run(2)
-    assert (world.cells.dx[c], world.cells.cx[c]) == (values[2], values[0])
+    assert (world.cells.reg(c, "dx"), world.cells.reg(c, "cx")) == (values[2], values[0])
     assert all(world.cells.inbuf[c * INPUTS + k] & READ for k in range(INPUTS))
 
 
@@ -102,16 +104,18 @@ def test_in_reads_the_inputs_in_turn_and_shifts_cx_to_dx() -> None:
 ])
 def test_logic_and_moves(program: str, cx: int, dx: int, expected: int) -> None:
     world, c = machine(program)
-    world.cells.cx[c], world.cells.dx[c] = cx, dx
+    world.cells.set_reg(c, "cx", cx)
+    world.cells.set_reg(c, "dx", dx)
     world.run(1)
-    assert world.cells.cx[c] == expected
+    assert world.cells.reg(c, "cx") == expected
 
 
 def test_swap_cd() -> None:
     world, c = machine("swap_cd")
-    world.cells.cx[c], world.cells.dx[c] = 1, 2
+    world.cells.set_reg(c, "cx", 1)
+    world.cells.set_reg(c, "dx", 2)
     world.run(1)
-    assert (world.cells.cx[c], world.cells.dx[c]) == (2, 1)
+    assert (world.cells.reg(c, "cx"), world.cells.reg(c, "dx")) == (2, 1)
 
 
 ANSWERS = {
@@ -135,21 +139,21 @@ def test_each_task_is_rewarded_once_per_gestation_with_its_level(task: str) -> N
     world, c = machine("in in out out", task_reward=60, task_bonus=7, boost_duration=5,
                        energy_max=1000.0)
     read_inputs(world, c, a, b)
-    world.cells.cx[c] = signed(ANSWERS[task](a, b))
-    before = world.cells.energy[c]
+    world.cells.set_reg(c, "cx", signed(ANSWERS[task](a, b)))
+    before = world.cells.reg(c, "energy")
     world.run(1)
     bit = 1 << TASK_NAMES.index(task)
     assert world.cells.done[c] & bit and world.cells.ever[c] & bit
-    assert world.cells.energy[c] - before == (60 * LEVELS[task] + 7) * UNIT
+    assert world.cells.reg(c, "energy") - before == (60 * LEVELS[task] + 7) * UNIT
     assert world.cells.boost_left[c] == 5 and world.cells.boost_level[c] == LEVELS[task]
     assert world.task_counts()[task] == 1
     world.run(1)  # the same answer again: no second reward in this gestation
-    assert world.cells.energy[c] - before == (60 * LEVELS[task] + 7) * UNIT
+    assert world.cells.reg(c, "energy") - before == (60 * LEVELS[task] + 7) * UNIT
 
 
 def test_answers_need_inputs_that_were_read() -> None:
     world, c = machine("out")
-    world.cells.cx[c] = -1  # NOT of 0, but nothing was read
+    world.cells.set_reg(c, "cx", -1)  # NOT of 0, but nothing was read
     world.run(1)
     assert world.cells.done[c] == 0 and world.ledger.rewarded == 0
 
@@ -164,7 +168,7 @@ def test_an_echo_or_a_wrong_answer_earns_nothing() -> None:
 def test_a_boost_lengthens_the_next_slices() -> None:
     world, c = machine("nop_0 " * 40, boost_duration=2)
     world.cells.boost_left[c], world.cells.boost_level[c] = 2, 3
-    n = world.cells.slice_len[c]
+    n = world.cells.reg(c, "slice_len")
     lengths = [world.ledger.slice_length(world.cells, c, world.steps, n) for _ in range(3)]
     assert lengths == [4 * n, 4 * n, n]
     assert world.cells.boost_level[c] == 0
@@ -173,18 +177,18 @@ def test_a_boost_lengthens_the_next_slices() -> None:
 def test_cpu_cost_by_family_and_rent_per_byte_per_step() -> None:
     world, c = machine("nop_0 harvest mal", cpu_cost=0.5, rent=0.01)
     world.env.resource[640 * 64 // 4096] = 0
-    start = world.cells.energy[c]
-    world.cells.cx[c] = 0  # mal fails (size 0) but is charged as reproduction
+    start = world.cells.reg(c, "energy")
+    world.cells.set_reg(c, "cx", 0)  # mal fails (size 0) but is charged as reproduction
     world.run(3)
-    assert start - world.cells.energy[c] == (0.5 * (1 + 2 + 5)) * UNIT
+    assert start - world.cells.reg(c, "energy") == (0.5 * (1 + 2 + 5)) * UNIT
     world.steps += 1000  # time passes while others run
-    world.ledger.slice_length(world.cells, c, world.steps, world.cells.slice_len[c])
-    assert start - world.cells.energy[c] == (4 + 3 * 0.01 * 1003) * UNIT
+    world.ledger.slice_length(world.cells, c, world.steps, world.cells.reg(c, "slice_len"))
+    assert start - world.cells.reg(c, "energy") == (4 + 3 * 0.01 * 1003) * UNIT
 
 
 def test_cells_in_debt_two_slice_ends_running_starve() -> None:
     world, c = machine("nop_0 " * 20, cpu_cost=1.0)
-    world.cells.energy[c] = 3 * UNIT
+    world.cells.set_reg(c, "energy", 3 * UNIT)
     world.run(25)  # one slice of 20 + BASE_SLICE 5: 25 energy, now in debt
     assert world.population == 1 and world.cells.arrears[c] == 1
     world.run(25)
@@ -207,11 +211,11 @@ def test_daughters_get_half_the_mothers_energy() -> None:
     world = simulation.new_world(cfg, 1, mutations=False)
     mother = world.living()[0]
     while world.births == 0:
-        before = world.cells.energy[mother]
+        before = world.cells.reg(mother, "energy")
         world.run(1)
     daughter = next(c for c in world.living() if c != mother)
-    assert world.cells.energy[daughter] + world.cells.energy[mother] <= before
-    assert -UNIT <= world.cells.energy[daughter] - world.cells.energy[mother] <= UNIT
+    assert world.cells.reg(daughter, "energy") + world.cells.reg(mother, "energy") <= before
+    assert -UNIT <= world.cells.reg(daughter, "energy") - world.cells.reg(mother, "energy") <= UNIT
 
 
 def test_regeneration_follows_the_profile_and_stops_at_the_maximum() -> None:
@@ -271,9 +275,10 @@ def test_a_stalled_reproduction_is_released_and_reaped() -> None:
     world = World(p, 1)
     a = world.inject(code("nop_0"), 100)
     b = world.inject(code("nop_0"), 200)
-    world.cells.dstart[b], world.cells.dsize[b] = 300, 20
+    world.cells.set_reg(b, "dstart", 300)
+    world.cells.set_reg(b, "dsize", 20)
     world.mem.alloc_at(300, 20)
-    world.cells.executed[b] = 500
+    world.cells.set_reg(b, "executed", 500)
     world.slicer.cur = a
     reaper.sweep(world)
     assert world.cells.alive[b] == 0 and world.mem.allocated == 1
@@ -291,7 +296,7 @@ def test_repopulation_refills_from_the_seed_bank() -> None:
     assert world.population == 7
     reaper.sweep(world)
     assert world.population == 7 and world.repopulating == 0
-    assert world.cells.energy[world.living()[-1]] == 50 * UNIT and world.cells.alive[c]
+    assert world.cells.reg(world.living()[-1], "energy") == 50 * UNIT and world.cells.alive[c]
 
 
 def test_the_seed_bank_keeps_the_best_with_a_quota_per_size_class() -> None:

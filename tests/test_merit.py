@@ -143,7 +143,7 @@ def test_a_cell_that_runs_age_limit_times_its_size_without_dividing_dies() -> No
     c = w.inject(bytes([CODES["nopx44"]] * 20), 100)  # sterile: 20 bytes of filler
     w.ledger.set_merit(w.cells, c, 20)  # a large merit does not keep it alive longer
     w.run(60)
-    assert w.population == 1 and w.cells.executed[c] == 60
+    assert w.population == 1 and w.cells.reg(c, "executed") == 60
     w.run(1)  # its slice was cut one instruction past the limit (3 x 20)
     assert w.deaths == 1 and w.reaped == 1 and w.cells.alive[c] == 0
 

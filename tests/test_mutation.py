@@ -57,9 +57,9 @@ def test_a_flaw_nudges_the_register_the_instruction_wrote() -> None:
     m = Mutation(classic_params(flaw_rate=0.01), Rng(1))
     cells = Cells()
     c = cells.new_slot()
-    cells.ax[c] = 0
+    cells.set_reg(c, "ax", 0)
     m.flaw(cells, Rng(4), 1000, c, CODES["inc_a"])
-    assert cells.ax[c] in (1, 999) and m.flaws == 1
+    assert cells.reg(c, "ax") in (1, 999) and m.flaws == 1
     m.flaw(cells, Rng(4), 1000, c, CODES["nop_0"])  # writes no register: no flaw
     assert m.flaws == 1
 

@@ -46,7 +46,7 @@ def test_a_random_slice_draws_around_a_fixed_part_as_in_tierra() -> None:
     # Tierra 6.02's soup_in: a length of 25, no fixed part, a random part of 2 x 25: 0 .. 50
     cells = Cells()
     c = cells.new_slot()
-    cells.slice_len[c] = 25
+    cells.set_reg(c, "slice_len", 25)
     s = Slicer(cells, 1.0, 0, 1000, fixed=0.0, random=2.0)
     rng = Rng(3)
     draws = [s.draw(c, rng) for _ in range(5000)]

@@ -44,10 +44,10 @@ def test_a_task_is_rewarded_once_with_its_level_and_a_first_time_bonus() -> None
     tasks.output(cells, ledger, c, EXPECTED["XOR"])
     level = dict(TASKS)["XOR"]
     reward = tasks.task_units * level + tasks.bonus_units
-    assert cells.energy[c] == reward and ledger.rewarded == reward
+    assert cells.reg(c, "energy") == reward and ledger.rewarded == reward
     assert tasks.events[NAMES.index("XOR")] == 1
     tasks.output(cells, ledger, c, EXPECTED["XOR"])  # done already in this gestation
-    assert cells.energy[c] == reward
+    assert cells.reg(c, "energy") == reward
     assert cells.boost_level[c] == level and cells.boost_left[c] > 0
 
 
@@ -57,13 +57,13 @@ def test_inputs_never_read_do_not_count() -> None:
     cells.inbuf[c * INPUTS + 1] = B | READ
     tasks.output(cells, ledger, c, EXPECTED["AND"])
     tasks.output(cells, ledger, c, ~A & M)  # NOT of an unread input
-    assert cells.energy[c] == 0 and list(tasks.events) == [0] * len(TASKS)
+    assert cells.reg(c, "energy") == 0 and list(tasks.events) == [0] * len(TASKS)
 
 
 def test_not_needs_one_read_input_and_counts_per_living_cell() -> None:
     tasks, ledger, cells, c = setup()
     read(cells, c, A)
     tasks.output(cells, ledger, c, ~A & M)
-    assert cells.energy[c] > 0 and tasks.counts(cells)["NOT"] == 1
-    assert cells.energy[c] == tasks.task_units * dict(TASKS)["NOT"] + tasks.bonus_units
+    assert cells.reg(c, "energy") > 0 and tasks.counts(cells)["NOT"] == 1
+    assert cells.reg(c, "energy") == tasks.task_units * dict(TASKS)["NOT"] + tasks.bonus_units
     assert tasks.task_units == default_params("ecology").task_reward * UNIT

@@ -42,7 +42,7 @@ def test_ancestor_daughter_costs() -> None:
     assert world.births == 1 and world.cells.first_cost[mother] == 827  # Tierra 6.02: 827
     while world.cells.nbirths[mother] < 2:
         world.run(1)
-    assert world.cells.executed[mother] == 827 + 809  # and 809 for each later daughter
+    assert world.cells.reg(mother, "executed") == 827 + 809  # and 809 for each later daughter
     assert [row[0] for row in world.genotype_counts()] == ["0080aaa"]
 
 
@@ -156,11 +156,13 @@ def check_memory(world: World) -> None:
     assert world.mem.allocated + free == world.size
     owned = [0] * world.size
     for c in world.living():
-        for a in range(world.cells.start[c], world.cells.start[c] + world.cells.csize[c]):
+        start, size = world.cells.reg(c, "start"), world.cells.reg(c, "csize")
+        for a in range(start, start + size):
             assert owned[a] == 0
             owned[a] = c + 1
-        if world.cells.dstart[c] >= 0:
-            for a in range(world.cells.dstart[c], world.cells.dstart[c] + world.cells.dsize[c]):
+        if world.cells.reg(c, "dstart") >= 0:
+            dstart, dsize = world.cells.reg(c, "dstart"), world.cells.reg(c, "dsize")
+            for a in range(dstart, dstart + dsize):
                 assert owned[a] == 0
                 owned[a] = c + 1
     assert owned == list(world.mem.owner)
@@ -244,8 +246,8 @@ def test_with_relabelling_every_cell_is_labelled_with_the_genome_it_holds() -> N
 def test_a_relabelled_cell_descends_from_its_old_genotype() -> None:
     world = ancestor_world(1, relabel=1)
     c = world.living()[0]
-    world.mem.soup[world.cells.start[c] + 5] ^= 1  # as a background flip would
-    life.struck(world, world.cells.start[c] + 5)
+    world.mem.soup[world.cells.reg(c, "start") + 5] ^= 1  # as a background flip would
+    life.struck(world, world.cells.reg(c, "start") + 5)
     gid = world.cells.geno[c]
     assert world.genebank.names[gid] == "0080aab"
     assert world.genebank.parents[gid] == "0080aaa"

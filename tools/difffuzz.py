@@ -69,14 +69,14 @@ def _probe(world: Any) -> dict[str, Any]:
     c = int(world.slicer.cur)
     if world.population == 0:
         return {"steps": int(world.steps), "cell": None}
-    ip = int(world.cells.ip[c])
+    cells = world.cells
+    ip = int(cells.reg(c, "ip"))
     return {
-        "steps": int(world.steps), "cell": c, "start": int(world.cells.start[c]),
-        "size": int(world.cells.csize[c]), "ip": ip, "opcode": int(world.mem.soup[ip]),
-        "ax": int(world.cells.ax[c]), "bx": int(world.cells.bx[c]), "cx": int(world.cells.cx[c]),
-        "dx": int(world.cells.dx[c]), "sp": int(world.cells.sp[c]),
+        "steps": int(world.steps), "cell": c, "start": int(cells.reg(c, "start")),
+        "size": int(cells.reg(c, "csize")), "ip": ip, "opcode": int(world.mem.soup[ip]),
+        **{name: int(cells.reg(c, name)) for name in ("ax", "bx", "cx", "dx", "sp")},
         "slice_left": int(world.slicer.slice_left),
-        "energy": int(world.cells.energy[c]) if world.eco else None,
+        "energy": int(cells.reg(c, "energy")) if world.eco else None,
         "rng": list(world.rng.getstate()),
     }
 
@@ -124,7 +124,8 @@ def child_main() -> None:
                 if world.steps <= fault < world.steps + n:  # (a test of the fuzzer itself)
                     report = world.run(fault - world.steps, limit)
                     ran, births, permanent = report.steps, report.births, report.permanent
-                    world.cells.cx[world.slicer.cur] = world.cells.cx[world.slicer.cur] ^ 1
+                    from bytebiota.core.cells import R_CX, REG_W
+                    world.cells.regs[world.slicer.cur * REG_W + R_CX] ^= 1
                 report = world.run(n - ran, limit)
                 reply["ran"] = int(ran + report.steps)
                 reply["births"] = int(births + report.births)
@@ -470,7 +471,8 @@ def _opname(op: int) -> str:
 
 def _fields(obj: Any, prefix: str, seen: set[int]) -> Iterator[tuple[str, Any]]:
     """(dotted name, value) of every data attribute of a world, descending into its
-    components (``cells.ax``, ``mem.soup``...), each component once."""
+    components (``cells.cx``, ``mem.soup``...; the cells' register block by column), each
+    component once."""
     seen.add(id(obj))
     for name in sorted(n for n in dir(obj) if not n.startswith("__")):
         try:
@@ -478,6 +480,11 @@ def _fields(obj: Any, prefix: str, seen: set[int]) -> Iterator[tuple[str, Any]]:
         except AttributeError:
             continue
         if callable(value) or name in ("p", "genebank", "rng"):
+            continue
+        if name == "regs" and hasattr(obj, "reg"):  # the cells' block: one column per field
+            from bytebiota.core.cells import REG_FIELDS
+            for field_name in REG_FIELDS:
+                yield prefix + field_name, obj.vector(field_name)
             continue
         if type(value).__module__.startswith("bytebiota.core."):
             if id(value) not in seen:

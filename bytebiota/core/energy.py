@@ -42,7 +42,7 @@ from typing import Final, final
 from mypy_extensions import i64
 
 from bytebiota.core.arith import UNIT, ledger_add, pow2, units
-from bytebiota.core.cells import Cells
+from bytebiota.core.cells import R_CSIZE, R_DSIZE, R_ENERGY, R_EXECUTED, REG_W, Cells
 from bytebiota.core.isa import TASKS
 from bytebiota.core.params import Params
 
@@ -111,23 +111,23 @@ class Ledger:
 
     def endow(self, cells: Cells, c: i64) -> None:
         """An injected or spawned cell starts with ENERGY_INITIAL."""
-        cells.energy[c] = self.e_initial
+        cells.regs[c * REG_W + R_ENERGY] = self.e_initial
         self.endowed = ledger_add(self.endowed, self.e_initial)
 
     def credit(self, cells: Cells, c: i64, amount: i64) -> i64:
         """Add energy to cell c up to ENERGY_MAX; returns what was kept (the rest spills)."""
-        room = self.e_max - cells.energy[c]
+        room = self.e_max - cells.regs[c * REG_W + R_ENERGY]
         if room < 0:
             room = 0
         kept = amount if amount <= room else room
-        cells.energy[c] += kept
+        cells.regs[c * REG_W + R_ENERGY] += kept
         self.spilled = ledger_add(self.spilled, amount - kept)
         return kept
 
     def forfeit(self, cells: Cells, c: i64) -> None:
         """Cell c died: what it held is lost."""
-        self.lost = ledger_add(self.lost, cells.energy[c])
-        cells.energy[c] = 0
+        self.lost = ledger_add(self.lost, cells.regs[c * REG_W + R_ENERGY])
+        cells.regs[c * REG_W + R_ENERGY] = 0
 
     def settle(self, cpu: i64, harvested: i64, spilled: i64) -> None:
         """A slice's totals from the VM."""
@@ -137,21 +137,21 @@ class Ledger:
 
     def settle_rent(self, cells: Cells, c: i64, now: i64) -> None:
         """Charge rent for the bytes cell c holds since it last paid (lazily, at its slices)."""
-        held = cells.csize[c] + cells.dsize[c]
+        held = cells.regs[c * REG_W + R_CSIZE] + cells.regs[c * REG_W + R_DSIZE]
         per_step = held * self.e_rent  # < 2**30 bytes x 10**9: fits
         steps = now - cells.paid_at[c]
         # Rent beyond the cell's energy plus ENERGY_MAX is forgiven: the cell is left at
         # least ENERGY_MAX in debt either way, and the product stays in 64 bits.
         ceiling: i64 = 0
-        if cells.energy[c] > 0:
-            ceiling = cells.energy[c]
+        if cells.regs[c * REG_W + R_ENERGY] > 0:
+            ceiling = cells.regs[c * REG_W + R_ENERGY]
         ceiling += self.e_max
         if per_step > 0 and steps > ceiling // per_step:
             owed = ceiling
         else:
             owed = per_step * steps
         cells.paid_at[c] = now
-        cells.energy[c] -= owed
+        cells.regs[c * REG_W + R_ENERGY] -= owed
         self.spent_rent = ledger_add(self.spent_rent, owed)
 
     def slice_length(self, cells: Cells, c: i64, now: i64, n: i64) -> i64:
@@ -185,7 +185,9 @@ class Ledger:
         cells.boost_left[c] = self.price
         if self.age_limit > 0:  # no slice runs far past the age limit (a sterile cell
             # may hold a large merit): it ends one instruction past it
-            left = self.age_limit * cells.csize[c] - (cells.executed[c] - cells.exec_mark[c])
+            rb = c * REG_W
+            left = (self.age_limit * cells.regs[rb + R_CSIZE]
+                    - (cells.regs[rb + R_EXECUTED] - cells.exec_mark[c]))
             if m > left + 1:
                 m = left + 1
             if m < 1:
@@ -195,12 +197,12 @@ class Ledger:
     def too_old(self, cells: Cells, c: i64) -> bool:
         """At the end of cell c's slice: it has run more than AGE_LIMIT x its size
         instructions since its birth or its last DIVIDE (Avida's AGE_LIMIT): it dies."""
-        return (self.age_limit > 0 and cells.executed[c] - cells.exec_mark[c]
-                > self.age_limit * cells.csize[c])
+        return (self.age_limit > 0 and cells.regs[c * REG_W + R_EXECUTED] - cells.exec_mark[c]
+                > self.age_limit * cells.regs[c * REG_W + R_CSIZE])
 
     def starves(self, cells: Cells, c: i64) -> bool:
         """At the end of cell c's slice: a cell in debt at two slice ends in a row starves."""
-        if cells.energy[c] > 0:
+        if cells.regs[c * REG_W + R_ENERGY] > 0:
             cells.arrears[c] = 0
             return False
         if cells.arrears[c] != 0:

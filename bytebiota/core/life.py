@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING, Final
 from mypy_extensions import i64, u8
 
 from bytebiota.core.arith import wrap32
-from bytebiota.core.cells import INPUTS
+from bytebiota.core.cells import (
+    INPUTS,
+    R_CSIZE,
+    R_DSIZE,
+    R_DSTART,
+    R_ENERGY,
+    R_EXECUTED,
+    R_MOVED,
+    R_SLICE_LEN,
+    R_START,
+    REG_W,
+)
 from bytebiota.core.energy import merit_exponent
 from bytebiota.core.mutation import MIN_CELL
 from bytebiota.core.params import MAL_BETTER, MAL_RANDOM
@@ -38,7 +49,7 @@ def make_cell(w: World, start: i64, size: i64, genome: bytes, parent_gid: i64,
     cells = w.cells
     c = cells.new_slot()
     cells.reset(c, start, size, born)
-    cells.slice_len[c] = w.slicer.slice_for(size)
+    cells.regs[c * REG_W + R_SLICE_LEN] = w.slicer.slice_for(size)
     for k in range(INPUTS):
         cells.inputs[c * INPUTS + k] = wrap32(w.rng.next_u32()) if w.eco != 0 else 0
     w.mem.claim(start, size, c)
@@ -81,8 +92,9 @@ def struck(w: World, a: i64) -> None:
     if o == 0:
         return
     c = o - 1
-    start = w.cells.start[c]
-    if start <= a < start + w.cells.csize[c]:  # the body, not a daughter block
+    start = w.cells.regs[c * REG_W + R_START]
+    size = w.cells.regs[c * REG_W + R_CSIZE]
+    if start <= a < start + size:  # the body, not a daughter block
         relabel(w, c, w.steps)
 
 
@@ -90,13 +102,14 @@ def kill(w: World, v: i64) -> bool:
     """Remove cell v: its memory and daughter block are freed (the bytes stay). Returns
     whether it was the current cell (the scheduler then does not move on: the slicer has)."""
     cells = w.cells
+    vb = v * REG_W  # the cell's block in cells.regs
     was_current = v == w.slicer.cur
     w.ledger.forfeit(cells, v)
-    w.mem.free(cells.start[v], cells.csize[v])
-    if cells.dstart[v] >= 0:
-        w.mem.free(cells.dstart[v], cells.dsize[v])
-        cells.dstart[v] = -1
-        cells.dsize[v] = 0
+    w.mem.free(cells.regs[vb + R_START], cells.regs[vb + R_CSIZE])
+    if cells.regs[vb + R_DSTART] >= 0:
+        w.mem.free(cells.regs[vb + R_DSTART], cells.regs[vb + R_DSIZE])
+        cells.regs[vb + R_DSTART] = -1
+        cells.regs[vb + R_DSIZE] = 0
     w.slicer.remove(v)
     w.reaper.remove(v)
     w.genebank.death(cells.geno[v])
@@ -104,7 +117,7 @@ def kill(w: World, v: i64) -> bool:
         w.ledger.merit_died(cells, v)
     cells.release(v)
     w.population -= 1
-    w.total_cell_bytes -= cells.csize[v]
+    w.total_cell_bytes -= cells.regs[vb + R_CSIZE]
     w.deaths += 1
     w.update_search_limit()
     return was_current
@@ -120,24 +133,25 @@ def mal(w: World, c: i64, request: i64) -> i64:
     request of the block's own size fails).
     """
     cells = w.cells
+    rb = c * REG_W  # the cell's block in cells.regs
     mem = w.mem
     p = w.p
     held: i64 = -1
-    if cells.dstart[c] >= 0:
-        held = cells.dsize[c]
+    if cells.regs[rb + R_DSTART] >= 0:
+        held = cells.regs[rb + R_DSIZE]
     if request <= 0 or (held >= 0 and (p.mal_replaces == 0 or request == held)):
         return -1
-    if request > p.max_mal_mult * cells.csize[c] or request > mem.occupancy_cap:
+    if request > p.max_mal_mult * cells.regs[rb + R_CSIZE] or request > mem.occupancy_cap:
         return -1
-    if w.eco != 0 and cells.energy[c] < 0:
+    if w.eco != 0 and cells.regs[rb + R_ENERGY] < 0:
         return -1  # in arrears: no reproduction
     if held >= 0:
-        mem.free(cells.dstart[c], held)
-        cells.dstart[c] = -1
-        cells.dsize[c] = 0
-        cells.moved[c] = 0
+        mem.free(cells.regs[rb + R_DSTART], held)
+        cells.regs[rb + R_DSTART] = -1
+        cells.regs[rb + R_DSIZE] = 0
+        cells.regs[rb + R_MOVED] = 0
     mode = p.mal_mode
-    near = cells.start[c]
+    near = cells.regs[rb + R_START]
     if mode == MAL_RANDOM:
         near = w.rng.below(mem.size)
     while True:
@@ -154,9 +168,9 @@ def mal(w: World, c: i64, request: i64) -> i64:
         if v < 0 or v == c:
             return -1
         kill(w, v)
-    cells.dstart[c] = a
-    cells.dsize[c] = request
-    cells.moved[c] = 0
+    cells.regs[rb + R_DSTART] = a
+    cells.regs[rb + R_DSIZE] = request
+    cells.regs[rb + R_MOVED] = 0
     mem.claim(a, request, c)
     w.reaper.on_success(c)
     return a
@@ -167,39 +181,40 @@ def divide(w: World, c: i64, done: i64) -> bool:
     written (and, in the ecology, the mother has CHILD_ENERGY_REQUIREMENT). ``done``:
     instructions of the current slice executed before this one (the birth step is exact)."""
     cells = w.cells
-    d0 = cells.dstart[c]
+    rb = c * REG_W  # the cell's block in cells.regs
+    d0 = cells.regs[rb + R_DSTART]
     if d0 < 0:
         return False
-    ds = cells.dsize[c]
-    if ds < MIN_CELL or cells.moved[c] * WRITTEN_DEN < ds * WRITTEN_NUM:
+    ds = cells.regs[rb + R_DSIZE]
+    if ds < MIN_CELL or cells.regs[rb + R_MOVED] * WRITTEN_DEN < ds * WRITTEN_NUM:
         return False
-    if w.eco != 0 and cells.energy[c] < w.ledger.e_child:
+    if w.eco != 0 and cells.regs[rb + R_ENERGY] < w.ledger.e_child:
         return False
     ds = w.mut.indel(w.mem, w.rng, w.opcode_limit, d0, ds)
-    cells.dsize[c] = ds
+    cells.regs[rb + R_DSIZE] = ds
     genome = bytes(w.mem.soup[d0 : d0 + ds])
-    cells.dstart[c] = -1
-    cells.dsize[c] = 0
-    cells.moved[c] = 0
+    cells.regs[rb + R_DSTART] = -1
+    cells.regs[rb + R_DSIZE] = 0
+    cells.regs[rb + R_MOVED] = 0
     d = make_cell(w, d0, ds, genome, cells.geno[c], w.steps + done)
     if w.record_begets:
         names = w.genebank.names
         key = (names[cells.geno[c]], names[cells.geno[d]])
         w.begets[key] = w.begets.get(key, 0) + 1
     if w.eco != 0:
-        share = cells.energy[c] // 2
-        cells.energy[c] -= share
-        cells.energy[d] = share
+        share = cells.regs[rb + R_ENERGY] // 2
+        cells.regs[rb + R_ENERGY] -= share
+        cells.regs[d * REG_W + R_ENERGY] = share
         if w.ledger.merit:  # the merit rule (opt-in): from the gestation just ended
             e = merit_exponent(cells.done[c])
             w.ledger.set_merit(cells, c, e)
             w.ledger.set_merit(cells, d, e)
         cells.done[c] = 0
-    cells.exec_mark[c] = cells.executed[c] + done + 1  # (RepInst: mutation.adjust)
+    cells.exec_mark[c] = cells.regs[rb + R_EXECUTED] + done + 1  # (RepInst: mutation.adjust)
     w.slicer.insert_before(d, c)
     w.births += 1
     if cells.nbirths[c] == 0:
-        cells.first_cost[c] = cells.executed[c] + done + 1
+        cells.first_cost[c] = cells.regs[rb + R_EXECUTED] + done + 1
     cells.nbirths[c] += 1
     w.reaper.on_success(c)
     return True

@@ -41,7 +41,7 @@ from librt.vecs import vec
 from mypy_extensions import i64, u8
 
 from bytebiota.core.arith import pow2, wrap32
-from bytebiota.core.cells import Cells
+from bytebiota.core.cells import R_AX, R_BX, R_CX, R_DX, REG_W, Cells
 from bytebiota.core.isa import REG_AX, REG_BX, REG_CX, REG_DX, flaw_targets
 from bytebiota.core.memory import Memory
 from bytebiota.core.params import Params
@@ -194,14 +194,15 @@ class Mutation:
             delta: i64 = 1
             if rng.below(2) != 0:
                 delta = -1
+            rb = c * REG_W  # the cell's block in cells.regs
             if target == REG_AX:
-                cells.ax[c] = (cells.ax[c] + delta) % size
+                cells.regs[rb + R_AX] = (cells.regs[rb + R_AX] + delta) % size
             elif target == REG_BX:
-                cells.bx[c] = (cells.bx[c] + delta) % size
+                cells.regs[rb + R_BX] = (cells.regs[rb + R_BX] + delta) % size
             elif target == REG_CX:
-                cells.cx[c] = wrap32(cells.cx[c] + delta)
+                cells.regs[rb + R_CX] = wrap32(cells.regs[rb + R_CX] + delta)
             elif target == REG_DX:
-                cells.dx[c] = wrap32(cells.dx[c] + delta)
+                cells.regs[rb + R_DX] = wrap32(cells.regs[rb + R_DX] + delta)
             self.flaws += 1
         self.flaw_cd = gap(rng, self.flaw_mean)
 

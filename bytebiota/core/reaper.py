@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, final
 from mypy_extensions import i64
 
 from bytebiota.core.arith import NOBODY
-from bytebiota.core.cells import Cells
+from bytebiota.core.cells import R_DSIZE, R_DSTART, R_EXECUTED, R_MOVED, REG_W, Cells
 from bytebiota.core.rng import Rng, threshold32
 
 if TYPE_CHECKING:  # annotations only: world.py imports this module
@@ -159,12 +159,12 @@ def sweep(w: World) -> bool:
         for c in w.reaper.order():
             if c == protected or w.population < p.min_population_for_reap:
                 continue
-            stalled = cells.executed[c] - cells.exec_mark[c] > p.repro_timeout > 0
-            if stalled and cells.dstart[c] >= 0:
-                mem.free(cells.dstart[c], cells.dsize[c])
-                cells.dstart[c] = -1
-                cells.dsize[c] = 0
-                cells.moved[c] = 0
+            stalled = cells.regs[c * REG_W + R_EXECUTED] - cells.exec_mark[c] > p.repro_timeout > 0
+            if stalled and cells.regs[c * REG_W + R_DSTART] >= 0:
+                mem.free(cells.regs[c * REG_W + R_DSTART], cells.regs[c * REG_W + R_DSIZE])
+                cells.regs[c * REG_W + R_DSTART] = -1
+                cells.regs[c * REG_W + R_DSIZE] = 0
+                cells.regs[c * REG_W + R_MOVED] = 0
             old = float(w.steps - cells.born_at[c]) > age_limit
             faulty = err_sum > 0 and float(cells.errors[c]) > err_limit
             if (old or faulty or stalled) and w.rng.chance(chance):

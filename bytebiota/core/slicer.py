@@ -20,7 +20,7 @@ from typing import final
 
 from mypy_extensions import i64
 
-from bytebiota.core.cells import Cells
+from bytebiota.core.cells import R_SLICE_LEN, R_SNEXT, REG_W, Cells
 from bytebiota.core.rng import Rng
 
 
@@ -48,7 +48,7 @@ class Slicer:
 
     def draw(self, c: i64, rng: Rng) -> i64:
         """The length of the slice cell c is starting."""
-        n = self.cells.slice_len[c]
+        n = self.cells.regs[c * REG_W + R_SLICE_LEN]
         if self.fixed_permille == 1000 and self.random_permille == 0:
             return n
         fixed = n * self.fixed_permille // 1000
@@ -72,26 +72,26 @@ class Slicer:
         """Put cell c in the ring just before m (m = -1: c is alone and current)."""
         cells = self.cells
         if m < 0:
-            cells.snext[c] = c
+            cells.regs[c * REG_W + R_SNEXT] = c
             cells.sprev[c] = c
             self.cur = c
             self.slice_left = 0
             return
         p = cells.sprev[m]
-        cells.snext[p] = c
+        cells.regs[p * REG_W + R_SNEXT] = c
         cells.sprev[c] = p
-        cells.snext[c] = m
+        cells.regs[c * REG_W + R_SNEXT] = m
         cells.sprev[m] = c
 
     def remove(self, v: i64) -> None:
         """Take cell v out of the ring; if it was current, the next cell's slice begins."""
         cells = self.cells
-        nxt = cells.snext[v]
+        nxt = cells.regs[v * REG_W + R_SNEXT]
         if nxt == v:
             self.cur = -1
         else:
             prv = cells.sprev[v]
-            cells.snext[prv] = nxt
+            cells.regs[prv * REG_W + R_SNEXT] = nxt
             cells.sprev[nxt] = prv
             if self.cur == v:
                 self.cur = nxt
@@ -99,7 +99,7 @@ class Slicer:
 
     def advance(self) -> None:
         """The current slice is over: the next cell's turn."""
-        self.cur = self.cells.snext[self.cur]
+        self.cur = self.cells.regs[self.cur * REG_W + R_SNEXT]
 
     def order(self, population: i64) -> list[i64]:
         """Living cells' slots in slicer order, starting at the current one."""
@@ -107,5 +107,5 @@ class Slicer:
         c = self.cur
         for _ in range(population):
             out.append(c)
-            c = self.cells.snext[c]
+            c = self.cells.regs[c * REG_W + R_SNEXT]
         return out

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 from mypy_extensions import i64
 
 from bytebiota.core.arith import UNIT
+from bytebiota.core.cells import R_CSIZE, R_ENERGY, REG_W
 from bytebiota.core.isa import TASKS
 
 if TYPE_CHECKING:  # annotations only: world.py imports this module
@@ -26,7 +27,7 @@ def size_classes(w: World) -> list[tuple[i64, i64]]:
     counts: dict[i64, i64] = {}
     for c in range(cells.nslots):
         if cells.alive[c] != 0:
-            s = cells.csize[c]
+            s = cells.regs[c * REG_W + R_CSIZE]
             counts[s] = counts.get(s, 0) + 1
     return sorted(counts.items())
 
@@ -63,7 +64,7 @@ def living_energy(w: World) -> i64:
     living: i64 = 0
     for c in range(cells.nslots):
         if cells.alive[c] != 0:
-            living += cells.energy[c]
+            living += cells.regs[c * REG_W + R_ENERGY]
     return living
 
 
@@ -75,8 +76,8 @@ def ecology_stats(w: World) -> dict[str, object]:
     broke: i64 = 0
     for c in range(cells.nslots):
         if cells.alive[c] != 0:
-            living += cells.energy[c]
-            if cells.energy[c] <= 0:
+            living += cells.regs[c * REG_W + R_ENERGY]
+            if cells.regs[c * REG_W + R_ENERGY] <= 0:
                 broke += 1
     resources: i64 = 0
     bins = min(STRIP, env.env_len)

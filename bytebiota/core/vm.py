@@ -21,7 +21,23 @@ from typing import TYPE_CHECKING
 from mypy_extensions import i32, i64, u8
 
 from bytebiota.core.arith import HALF32, MASK16, MASK32, UNIT
-from bytebiota.core.cells import INPUTS
+from bytebiota.core.cells import (
+    INPUTS,
+    R_AX,
+    R_BX,
+    R_CX,
+    R_DSIZE,
+    R_DSTART,
+    R_DX,
+    R_ENERGY,
+    R_EXECUTED,
+    R_FLAG,
+    R_IP,
+    R_MOVED,
+    R_SP,
+    R_START,
+    REG_W,
+)
 from bytebiota.core.isa import (
     ADD_CD,
     ADR,
@@ -108,33 +124,38 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
     inbuf = cells.inbuf
     in_next = cells.in_next
     me = i32(c + 1)
-    ax = cells.ax[c]
-    bx = cells.bx[c]
-    cx = cells.cx[c]
-    dx = cells.dx[c]
-    ip = cells.ip[c]
-    sp = cells.sp[c]
-    flag = cells.flag[c]
-    dstart = cells.dstart[c]
+    # the cell's registers are side by side in one block (two or three cache lines)
+    regs = cells.regs
+    rb = c * REG_W  # the cell's block in regs
+    ax = regs[rb + R_AX]
+    bx = regs[rb + R_BX]
+    cx = regs[rb + R_CX]
+    dx = regs[rb + R_DX]
+    ip = regs[rb + R_IP]
+    sp = regs[rb + R_SP]
+    flag = regs[rb + R_FLAG]
+    dstart = regs[rb + R_DSTART]
     # (No conditional expression that mixes an i64 and a literal in the core: mypyc makes its
     # value a Python int, boxed, even assigned to an i64 local; an if statement does not.)
     dend: i64 = -1
     if dstart >= 0:
-        dend = dstart + cells.dsize[c]
-    moved = cells.moved[c]
+        dend = dstart + regs[rb + R_DSIZE]
+    moved = regs[rb + R_MOVED]
     copy_cd = mut.copy_cd
     search_limit = w.search_limit
     base = c * STACK_DEPTH
     ibase = c * INPUTS
     extra: i64 = 0  # base costs owed beyond one per instruction (costly families)
     # the ecology regime: harvests are inlined (the ancestor harvests every ~10 steps)
-    energy = cells.energy[c]
+    energy = regs[rb + R_ENERGY]
     env_len = env.env_len
     res = env.resource
     signal = env.signal
     storage = env.storage
     nstore = i64(len(storage))
-    home = cells.start[c] * env_len // S  # the field cell under the cell (harvest, emit)
+    home: i64 = 0  # the field cell under the cell (harvest, emit: the ecology regime)
+    if w.eco != 0:
+        home = regs[rb + R_START] * env_len // S
     r_yield = env.r_yield
     e_harvest = ledger.e_harvest
     small_harvest = ledger.small_harvest
@@ -307,7 +328,7 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             charged = n
             extra = 0
             mut.copy_cd = copy_cd
-            cells.energy[c] = energy
+            cells.regs[rb + R_ENERGY] = energy
             a = mal(w, c, cx)
             search_limit = w.search_limit  # MAL may have reaped cells for room
             if a >= 0:
@@ -326,11 +347,11 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             spent += owed
             charged = n
             extra = 0
-            cells.moved[c] = moved
+            cells.regs[rb + R_MOVED] = moved
             mut.copy_cd = copy_cd
-            cells.energy[c] = energy
+            cells.regs[rb + R_ENERGY] = energy
             divided = divide(w, c, n)
-            energy = cells.energy[c]
+            energy = cells.regs[rb + R_ENERGY]
             if divided:
                 dstart = -1
                 dend = -1
@@ -388,9 +409,9 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             spent += owed
             charged = n
             extra = 0
-            cells.energy[c] = energy
+            cells.regs[rb + R_ENERGY] = energy
             w.tasks.output(cells, ledger, c, cx)
-            energy = cells.energy[c]
+            energy = cells.regs[rb + R_ENERGY]
             ip += 1
         elif op == NAND:
             cx = ((~(cx & dx) + HALF32) & MASK32) - HALF32
@@ -428,18 +449,19 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
         if ip == S:
             ip = 0
         n += 1
-    cells.ax[c] = ax
-    cells.bx[c] = bx
-    cells.cx[c] = cx
-    cells.dx[c] = dx
-    cells.ip[c] = ip
-    cells.sp[c] = sp
-    cells.flag[c] = flag
-    cells.moved[c] = moved
-    cells.executed[c] += n
+    regs = cells.regs  # (a DIVIDE may have grown it into a new vec)
+    regs[rb + R_AX] = ax
+    regs[rb + R_BX] = bx
+    regs[rb + R_CX] = cx
+    regs[rb + R_DX] = dx
+    regs[rb + R_IP] = ip
+    regs[rb + R_SP] = sp
+    regs[rb + R_FLAG] = flag
+    regs[rb + R_MOVED] = moved
+    regs[rb + R_EXECUTED] += n
     mut.copy_cd = copy_cd
     if w.eco != 0:
         cost = (n - charged + extra) * e_cpu
-        cells.energy[c] = energy - cost
+        regs[rb + R_ENERGY] = energy - cost
         ledger.settle(cost + spent, harvested, spilled)
     return n

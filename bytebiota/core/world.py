@@ -47,7 +47,7 @@ from mypy_extensions import i64
 
 from bytebiota.core import life, reaper, snapshot, stats
 from bytebiota.core.arith import pow2
-from bytebiota.core.cells import Cells
+from bytebiota.core.cells import R_CSIZE, R_DSIZE, R_DSTART, R_IP, R_START, REG_W, Cells
 from bytebiota.core.energy import Ledger
 from bytebiota.core.environment import Environment
 from bytebiota.core.genebank import Genebank
@@ -207,7 +207,7 @@ class World:
             if slicer.slice_left <= 0:
                 ran = 0  # an empty slice (a random length of 0): nothing to run
             elif mut.flaw_cd == 1:
-                op = i64(self.mem.soup[cells.ip[c]])
+                op = i64(self.mem.soup[cells.regs[c * REG_W + R_IP]])
                 ran = run_slice(self, c, 1)
                 mut.flaw(cells, self.rng, self.size, c, op)
             else:
@@ -312,10 +312,10 @@ class World:
         for c in range(cells.nslots):
             if cells.alive[c] == 0:
                 continue
-            self.mem.claim(cells.start[c], cells.csize[c], c)
-            total += cells.csize[c]
-            if cells.dstart[c] >= 0:
-                self.mem.claim(cells.dstart[c], cells.dsize[c], c)
+            self.mem.claim(cells.regs[c * REG_W + R_START], cells.regs[c * REG_W + R_CSIZE], c)
+            total += cells.regs[c * REG_W + R_CSIZE]
+            if cells.regs[c * REG_W + R_DSTART] >= 0:
+                self.mem.claim(cells.regs[c * REG_W + R_DSTART], cells.regs[c * REG_W + R_DSIZE], c)
         self.total_cell_bytes = total
         self.next_adjust = (self.steps // ADJUST_INTERVAL + 1) * ADJUST_INTERVAL
         self.ledger.merit_total = 0  # derived (the merit rule only), as is the price of the
@@ -367,8 +367,8 @@ class World:
         return self.reaper.order()
 
     def genome_of(self, c: i64) -> bytes:
-        start = self.cells.start[c]
-        return bytes(self.mem.soup[start : start + self.cells.csize[c]])
+        start = self.cells.regs[c * REG_W + R_START]
+        return bytes(self.mem.soup[start : start + self.cells.regs[c * REG_W + R_CSIZE]])
 
     def size_classes(self) -> list[tuple[i64, i64]]:
         return stats.size_classes(self)
