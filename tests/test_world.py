@@ -254,6 +254,27 @@ def test_a_relabelled_cell_descends_from_its_old_genotype() -> None:
     assert world.genebank.alive[gid] == 1 and world.genebank.living == 1
 
 
+def test_slices_started_inside_run_slice_equal_slices_started_by_run() -> None:
+    # In the classic regime run_slice starts the next cells' slices itself until the budget
+    # World.run gave it ends (the next background flip, flaw or rate adjustment); with
+    # slice_limit=1 every slice is one call started by World.run, as before. Mutations,
+    # flaws, background flips, per-generation rates (an adjustment at 1 M) and Tierra's
+    # random slices all on: the two must be the same world at every stop.
+    from bytebiota.simulation import new_world
+
+    config = isolated(["SOUP_SIZE=20000", "FLAW_RATE=0.002", "BACKGROUND_FLIP_INTERVAL=997"],
+                      named_flags={"--regime": "classic"})
+    inside, one_by_one = new_world(config, 5), new_world(config, 5)
+    for stop in range(1, 13):
+        inside.run(100_000 * stop - inside.steps)
+        while one_by_one.steps < inside.steps:
+            one_by_one.run(inside.steps - one_by_one.steps, slice_limit=1)
+        assert one_by_one.steps == inside.steps
+        assert one_by_one.slices == inside.slices, stop
+        assert one_by_one.digest() == inside.digest(), stop
+    assert inside.births > 100 and inside.mut.background_flips > 100
+
+
 def test_a_run_stopped_by_slices_and_one_stopped_by_steps_agree_at_every_stop() -> None:
     # `run` stops at slice counts (LOG_INTERVAL_SLICES), `replay` re-runs by steps; with
     # Tierra's random slices some are empty (length 0). An empty slice once counted as a

@@ -176,10 +176,11 @@ def mal(w: World, c: i64, request: i64) -> i64:
     return a
 
 
-def divide(w: World, c: i64, done: i64) -> bool:
+def divide(w: World, c: i64, step: i64, done: i64) -> bool:
     """Cell c's daughter block becomes a cell, if it is at least MIN_CELL bytes and 7/10
-    written (and, in the ecology, the mother has CHILD_ENERGY_REQUIREMENT). ``done``:
-    instructions of the current slice executed before this one (the birth step is exact)."""
+    written (and, in the ecology, the mother has CHILD_ENERGY_REQUIREMENT). ``step``: the
+    world's step of this instruction (the birth step); ``done``: instructions of the
+    current slice executed before this one (not yet in the mother's count)."""
     cells = w.cells
     rb = c * REG_W  # the cell's block in cells.regs
     d0 = cells.regs[rb + R_DSTART]
@@ -196,7 +197,7 @@ def divide(w: World, c: i64, done: i64) -> bool:
     cells.regs[rb + R_DSTART] = -1
     cells.regs[rb + R_DSIZE] = 0
     cells.regs[rb + R_MOVED] = 0
-    d = make_cell(w, d0, ds, genome, cells.geno[c], w.steps + done)
+    d = make_cell(w, d0, ds, genome, cells.geno[c], step)
     if w.record_begets:
         names = w.genebank.names
         key = (names[cells.geno[c]], names[cells.geno[d]])

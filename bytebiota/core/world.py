@@ -208,11 +208,14 @@ class World:
                 ran = 0  # an empty slice (a random length of 0): nothing to run
             elif mut.flaw_cd == 1:
                 op = i64(self.mem.soup[cells.regs[c * REG_W + R_IP]])
-                ran = run_slice(self, c, 1)
+                ran = run_slice(self, c, 1, 0)
                 mut.flaw(cells, self.rng, self.size, c, op)
             else:
-                # cut the budget at the next background flip, flaw and environment event
-                budget = slicer.slice_left if slicer.slice_left < remaining else remaining
+                # cut the budget at the next background flip, flaw, environment event and
+                # rate adjustment (and, in the ecology regime, at the slice's end)
+                budget = remaining
+                if eco and slicer.slice_left < budget:
+                    budget = slicer.slice_left
                 if 0 < mut.bg_cd < budget:
                     budget = mut.bg_cd
                 if 0 < mut.flaw_cd <= budget:
@@ -221,12 +224,21 @@ class World:
                     budget = env.next_event - self.steps
                 if adjusting and self.next_adjust - self.steps < budget:
                     budget = self.next_adjust - self.steps
-                ran = run_slice(self, c, budget)
+                # the classic regime: nothing but the slicer acts before the budget's end,
+                # so run_slice starts the following slices itself (as below), up to the
+                # slice limit (each slice it ends is counted in self.slices)
+                switches: i64 = 0
+                if not eco:
+                    switches = budget
+                    if slice_limit > 0:
+                        switches = slice_limit - slices_done - 1
+                slices0 = self.slices
+                ran = run_slice(self, c, budget, switches)
+                slices_done += self.slices - slices0
                 if mut.flaw_cd > 0:
                     mut.flaw_cd -= ran
             self.steps += ran
             remaining -= ran
-            slicer.slice_left -= ran
             if mut.bg_cd > 0:
                 mut.bg_cd -= ran
                 if mut.bg_cd == 0:
