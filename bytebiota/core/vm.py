@@ -176,7 +176,7 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
         dx = regs[rb + R_DX]
         ip = regs[rb + R_IP]
         sp = regs[rb + R_SP]
-        flag = regs[rb + R_FLAG]
+        flag: i64 = 0  # (every instruction sets it before anything reads it: not loaded)
         dstart = regs[rb + R_DSTART]
         # (No conditional expression that mixes an i64 and a literal in the core: mypyc
         # makes its value a Python int, boxed, even assigned to an i64 local; an if
