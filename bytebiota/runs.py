@@ -196,20 +196,24 @@ class RunInfo:
     size: int  # bytes
 
 
-def last_event(path: Path) -> dict[str, Any] | None:
-    """The journal's last whole event (read from its end: journals grow large)."""
+def tail_events(path: Path) -> list[dict[str, Any]]:
+    """The whole events of the journal's last 64 kB, newest first (journals grow large)."""
     try:
         with open(path, "rb") as handle:
             size = handle.seek(0, os.SEEK_END)
             handle.seek(max(0, size - 65536))
             lines = handle.read().split(b"\n")
     except OSError:
-        return None
-    for raw in reversed(lines[:-1]):
-        event = journal.parse_line(raw + b"\n")
-        if event is not None:
-            return event
-    return None
+        return []
+    events = (journal.parse_line(raw + b"\n") for raw in reversed(lines[:-1]))
+    return [event for event in events if event is not None]
+
+
+def last_step(events: list[dict[str, Any]]) -> int:
+    """The run's step from the newest event that has one (a server's journal ends in
+    ``report`` events, whose "steps" are one batch's, and ``ecotype`` ones, which have
+    none); 0 when none of ``events`` has one."""
+    return next((int(event["step"]) for event in events if "step" in event), 0)
 
 
 def describe(run_dir: Path, name: str | None = None) -> RunInfo:
@@ -219,7 +223,8 @@ def describe(run_dir: Path, name: str | None = None) -> RunInfo:
     if path.exists():
         with open(path, "rb") as handle:
             header = journal.parse_line(handle.readline()) or {}
-    last = last_event(path) or {}
+    tail = tail_events(path)
+    last = tail[0] if tail else {}
     holder = locks.holder(run_dir)
     state = (f"running ({holder})" if holder else "ended" if last.get("event") == "end"
              else "stopped")
@@ -227,7 +232,7 @@ def describe(run_dir: Path, name: str | None = None) -> RunInfo:
                if p.is_file() and not p.is_symlink())  # (journal.jsonl of `run --jobs`)
     return RunInfo(name or run_dir.name, str(header.get("regime", "?")),
                    str(header.get("seed", "?")),
-                   int(last.get("step", last.get("steps", 0))),  # (a server's end: "steps")
+                   last_step(tail),
                    state, size)
 
 

@@ -211,3 +211,22 @@ def test_a_named_checkpoint_dir_and_journal_are_used_as_given(cli: Cli, tmp_path
            "--data-dir", "d"))
     assert events(tmp_path / "j.jsonl")[0]["seed"] == 5
     assert not (tmp_path / "d" / "runs" / "latest" / "journal.jsonl").exists()
+
+
+def test_a_stopped_server_run_is_listed_at_its_last_world_step(tmp_path: Path) -> None:
+    # `run --jobs N` journals the server's events: a killed one ends with `report` events
+    # (each carries its batch's "steps", not the run's) and `ecotype` ones (no step); the
+    # run's step is the last event that has one (health, stats, end).
+    from bytebiota import runs
+
+    run_dir = tmp_path / "2026-12-02-classic-seed1"
+    run_dir.mkdir()
+    events = [{"event": "header", "regime": "classic", "seed": 1, "format": 4},
+              {"event": "health", "step": 6_400_000, "regime": "classic"},
+              {"event": "report", "island": 0, "epoch": 1, "seq": 3, "steps": 1_000_000},
+              {"event": "ecotype", "island": 0, "name": "0045aaf", "kind": "parasite"},
+              {"event": "report", "island": 1, "epoch": 1, "seq": 3, "steps": 1_000_000}]
+    (run_dir / "journal.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    info = runs.describe(run_dir)
+    assert (info.regime, info.seed, info.steps, info.state) == ("classic", "1", 6_400_000,
+                                                                "stopped")
