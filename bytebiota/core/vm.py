@@ -122,6 +122,18 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
     if dstart >= 0:
         dend = dstart + cells.dsize[c]
     moved = cells.moved[c]
+    # EXECUTE_OWN_CODE (the ecology, opt-in): the IP stays in the cell's own body, as
+    # Avida's: past its end, or sent outside by a jump or return, it goes back to the start.
+    # Off, [lo, wrap_at) is the whole soup and wrap_to 0: the same tests as before.
+    lo: i64 = 0
+    wrap_at = S
+    wrap_to: i64 = 0
+    if w.p.own_code != 0:
+        lo = cells.start[c]
+        wrap_at = lo + cells.csize[c]
+        wrap_to = lo
+        if ip < lo or ip >= wrap_at:
+            ip = lo
     copy_cd = mut.copy_cd
     search_limit = w.search_limit
     base = c * STACK_DEPTH
@@ -187,6 +199,8 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
                 ip += 2
             if ip >= S:
                 ip -= S
+            if ip < lo or ip >= wrap_at:
+                ip = wrap_to
         elif op == INC_A:
             ax += 1
             if ax == S:
@@ -219,6 +233,8 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
                 ip = t + tlen
             if ip >= S:
                 ip -= S
+            if ip < lo or ip >= wrap_at:
+                ip = wrap_to
         elif op >= PUSH_AX and op <= PUSH_DX:
             sp += 1
             if sp == STACK_DEPTH:
@@ -252,6 +268,8 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             if sp < 0:
                 sp = STACK_DEPTH - 1
             ip = v % S
+            if ip < lo or ip >= wrap_at:
+                ip = wrap_to
         elif op == ADR or op == ADRB or op == ADRF:
             t = ip + 1
             if t == S:
@@ -275,6 +293,8 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             ip = t + tlen
             if ip >= S:
                 ip -= S
+            if ip < lo or ip >= wrap_at:
+                ip = wrap_to
         elif op == MOV_CD:
             dx = cx
             ip += 1
@@ -425,8 +445,8 @@ def run_slice(w: World, c: i64, budget: i64) -> i64:
             ip += 1
         else:
             ip += 1  # bytes above the instruction set do nothing
-        if ip == S:
-            ip = 0
+        if ip == wrap_at:
+            ip = wrap_to
         n += 1
     cells.ax[c] = ax
     cells.bx[c] = bx
