@@ -167,6 +167,7 @@ class MutationConfig:
     relabel_changed_genomes: bool
     write_free_memory: bool
     mutation_reach: str
+    execute_own_code: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,6 +246,12 @@ VARIABLES: tuple[Var, ...] = (
         "always flips a bit), or replace the byte with 'any' other opcode, drawn uniformly "
         "(as Avida's substitutions: every instruction is one mutation away from every "
         "other; issue 19's experiment, docs/ecology.md)", choices=("bit", "any"), new=True),
+    Var("EXECUTE_OWN_CODE", B, False, "mutation", "standard",
+        "The ecology regime: a cell executes only its own body, as Avida's organisms do: "
+        "its instruction pointer, past the body's end or sent outside it by a jump or a "
+        "return, goes back to the body's start (off: it runs whatever code it reaches, as "
+        "in Tierra, so fragments and parasites run other cells' code; issue 19's "
+        "experiment, docs/ecology.md)", new=True),
     # ---- reaper ---------------------------------------------------------------------------
     Var("ERROR_MOVE_UP", B, True, "reaper", "standard",
         "Move organisms up the reaper queue when an instruction errs"),

@@ -25,7 +25,7 @@ from bytebiota.variables import BY_NAME
 
 # Fields simulation.params derives instead of reading one variable.
 DERIVED = {"ecology", "opcode_bits", "mal_mode", "gradient_type", "merit", "substitute",
-           "age_limit"}
+           "age_limit", "own_code"}
 # Issue 19's configuration (docs/ecology.md): opt-in.
 MERIT = ["TASK_REWARD_RULE=merit", "MUTATION_REACH=any", "AGE_LIMIT=20"]
 
@@ -110,7 +110,8 @@ def test_a_format_3_snapshots_params_keep_the_bit_flips_and_the_boost() -> None:
     old = b"".join(
         struct.pack("<" + code, getattr(p, name)) for name, code in PARAM_FIELDS
         if name not in legacy)
-    assert len(old) == packed_size(3) == packed_size(SNAPSHOT_VERSION) - 48  # 6 fields
+    assert len(old) == packed_size(3) == packed_size(4) - 48  # 6 fields
+    assert packed_size(4) == packed_size(SNAPSHOT_VERSION) - 8  # format 5: own_code
     q = Params.unpack(old, 3)
     assert (q.merit, q.substitute, q.age_limit) == (0, 0, 0)
     assert (p.merit, p.substitute, p.age_limit) == (1, 1, 20)
@@ -130,7 +131,7 @@ def test_a_world_without_format_4s_mechanisms_is_written_as_format_3(regime: str
 @pytest.mark.parametrize("setting", MERIT)
 def test_a_world_with_one_of_them_is_written_as_format_4(setting: str) -> None:
     p = simulation.params(isolated([setting]))
-    assert not p.fits(3) and version_for(p) == SNAPSHOT_VERSION == 4
+    assert not p.fits(3) and version_for(p) == 4
     with pytest.raises(ValueError, match="format 3 cannot hold"):
         p.pack(3)
     assert Params.unpack(p.pack(4), 4).fields() == p.fields()
@@ -150,4 +151,13 @@ def test_mal_placement_numbers() -> None:
 
 def test_the_classic_regimes_rates_per_generation_are_written_as_format_4() -> None:
     p = simulation.default_params("classic")
-    assert p.gen_copy > 0 and not p.fits(3) and version_for(p) == SNAPSHOT_VERSION == 4
+    assert p.gen_copy > 0 and not p.fits(3) and version_for(p) == 4
+
+
+def test_execute_own_code_is_written_as_format_5() -> None:
+    p = simulation.params(isolated(["EXECUTE_OWN_CODE=true"]))
+    assert not p.fits(4) and version_for(p) == SNAPSHOT_VERSION == 5
+    with pytest.raises(ValueError, match="format 4 cannot hold"):
+        p.pack(4)
+    assert Params.unpack(p.pack(5), 5).fields() == p.fields()
+    assert Params.unpack(p.replace(own_code=0).pack(4), 4).own_code == 0

@@ -291,7 +291,8 @@ def random_settings(rnd: random.Random) -> list[str]:
         s["TASK_REWARD_RULE"] = rnd.choice(("boost", "merit"))
         s["MUTATION_REACH"] = rnd.choice(("bit", "any"))
         s["AGE_LIMIT"] = rnd.choice((0, 0, 2, 20, 200))
-        s["ANCESTOR"] = rnd.choice(("ecology", "ecology165"))
+        s["EXECUTE_OWN_CODE"] = rnd.choice(("false", "true"))
+        s["ANCESTOR"] = rnd.choice(("ecology", "ecology165", "ecology165c", "ecology150"))
     return [f"{k}={v}" for k, v in s.items()]
 
 

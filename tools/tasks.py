@@ -47,6 +47,7 @@ from bytebiota.core.world import World  # noqa: E402
 from bytebiota.genome import asm  # noqa: E402
 
 MIN_CELLS = 10
+TRACE_EVERY = 25  # windows between the points of a run's trace (``--out``)
 MASK = 0xFFFFFFFF
 # Issue 19's configuration (docs/ecology.md, "The merit configuration"): opt-in, since its
 # targets were not met; the default ecology regime runs the seed's rules.
@@ -76,6 +77,8 @@ def follow(seed: int, steps: int, window: int, settings: list[str]) -> dict[str,
     peak: dict[str, float] = dict.fromkeys(TASK_NAMES, 0.0)
     peak_cells: dict[str, int] = dict.fromkeys(TASK_NAMES, 0)
     pops: list[int] = []
+    trace: list[list[int]] = []  # every TRACE_EVERY windows: M instructions, cells, births,
+    # then the cells per task
     extinct = False
     started = time.perf_counter()
     while world.steps < steps:
@@ -85,7 +88,11 @@ def follow(seed: int, steps: int, window: int, settings: list[str]) -> dict[str,
             break
         pop = world.population
         pops.append(pop)
-        for name, cells in world.task_counts().items():
+        counts = world.task_counts()
+        if len(pops) % TRACE_EVERY == 0:
+            trace.append([world.steps // 1_000_000, pop, world.births,
+                          *(counts[name] for name in TASK_NAMES)])
+        for name, cells in counts.items():
             share = cells / pop if pop else 0.0
             if name not in first and cells * 100 >= pop > 0 and cells >= MIN_CELLS:
                 first[name] = world.steps
@@ -102,7 +109,7 @@ def follow(seed: int, steps: int, window: int, settings: list[str]) -> dict[str,
         "peak_share": {name: round(peak[name], 4) for name in TASK_NAMES},
         "peak_cells": peak_cells,
         "end_share": {name: round(end[name] / pop, 4) if pop else 0.0 for name in TASK_NAMES},
-        "seconds": round(time.perf_counter() - started, 1),
+        "seconds": round(time.perf_counter() - started, 1), "trace": trace,
     }
 
 

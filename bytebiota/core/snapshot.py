@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # annotations only: world.py imports this module
     from bytebiota.core.world import World
 
 SNAPSHOT_MAGIC: Final = b"BBWORLD"
-SNAPSHOT_VERSION: Final = 4
+SNAPSHOT_VERSION: Final = 5
 # Formats ``restore`` reads: the current one, and older ones whose parameters it can complete
 # (params.LEGACY_FIELDS; 2: before Tierra's MAL and write semantics were variables; 3: before
 # mutation rates per generation and the ecology's merit rule and mutation reach).
@@ -46,7 +46,7 @@ LITTLE_ENDIAN: Final = sys.byteorder == "little"
 # byte what the core wrote then, digest included (tests/test_golden.py: the ecology's); a
 # world with rates per generation (the classic regime's) or issue 19's opt-in mechanisms is
 # written as format 4.
-WRITTEN_VERSIONS: Final = (3, SNAPSHOT_VERSION)
+WRITTEN_VERSIONS: Final = (3, 4, SNAPSHOT_VERSION)
 
 
 def version_for(p: Params) -> int:

@@ -25,6 +25,7 @@ from bytebiota.core.cells import (
     INPUTS,
     R_AX,
     R_BX,
+    R_CSIZE,
     R_CX,
     R_DSIZE,
     R_DSTART,
@@ -140,6 +141,7 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
     extra: i64 = 0  # base costs owed beyond one per instruction (costly families)
     # the ecology regime: harvests are inlined (the ancestor harvests every ~10 steps)
     eco = w.eco != 0
+    own_code = w.p.own_code != 0  # EXECUTE_OWN_CODE
     env_len = env.env_len
     res = env.resource
     signal = env.signal
@@ -185,6 +187,18 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
         if dstart >= 0:
             dend = dstart + regs[rb + R_DSIZE]
         moved = regs[rb + R_MOVED]
+        # EXECUTE_OWN_CODE (the ecology, opt-in): the IP stays in the cell's own body, as
+        # Avida's: past its end, or sent outside by a jump or return, it goes back to the
+        # start. Off, [lo, wrap_at) is the whole soup and wrap_to 0: the same tests as before.
+        lo: i64 = 0
+        wrap_at = S
+        wrap_to: i64 = 0
+        if own_code:
+            lo = regs[rb + R_START]
+            wrap_at = lo + regs[rb + R_CSIZE]
+            wrap_to = lo
+            if ip < lo or ip >= wrap_at:
+                ip = lo
         base = c * STACK_DEPTH
         ibase = c * INPUTS
         energy = regs[rb + R_ENERGY]
@@ -229,6 +243,8 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                     ip += 2
                 if ip >= S:
                     ip -= S
+                if ip < lo or ip >= wrap_at:
+                    ip = wrap_to
             elif op == INC_A:
                 ax += 1
                 if ax == S:
@@ -261,6 +277,8 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                     ip = t + tlen
                 if ip >= S:
                     ip -= S
+                if ip < lo or ip >= wrap_at:
+                    ip = wrap_to
             elif op >= PUSH_AX and op <= PUSH_DX:
                 sp += 1
                 if sp == STACK_DEPTH:
@@ -294,6 +312,8 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                 if sp < 0:
                     sp = STACK_DEPTH - 1
                 ip = v % S
+                if ip < lo or ip >= wrap_at:
+                    ip = wrap_to
             elif op == ADR or op == ADRB or op == ADRF:
                 t = ip + 1
                 if t == S:
@@ -317,6 +337,8 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                 ip = t + tlen
                 if ip >= S:
                     ip -= S
+                if ip < lo or ip >= wrap_at:
+                    ip = wrap_to
             elif op == MOV_CD:
                 dx = cx
                 ip += 1
@@ -467,8 +489,8 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                 ip += 1
             else:
                 ip += 1  # bytes above the instruction set do nothing
-            if ip == S:
-                ip = 0
+            if ip == wrap_at:
+                ip = wrap_to
             n += 1
         regs = cells.regs  # (a DIVIDE may have grown it into a new vec)
         regs[rb + R_AX] = ax
