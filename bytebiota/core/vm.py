@@ -241,10 +241,11 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                     ip += 1
                 else:
                     ip += 2
-                if ip >= S:
-                    ip -= S
-                if ip < lo or ip >= wrap_at:
-                    ip = wrap_to
+                if ip >= wrap_at:  # (the IP was in [lo, wrap_at): one test, as without)
+                    if own_code:
+                        ip = wrap_to
+                    else:
+                        ip -= S
             elif op == INC_A:
                 ax += 1
                 if ax == S:
