@@ -280,6 +280,14 @@ class Children:
                                   extra={"SERVER_URL": f"127.0.0.1:{self.port}",
                                          "WORKER_ID": WORKER_ID})
 
+    def request_checkpoint(self) -> str:
+        """Ask the server for a checkpoint now (SIGUSR1: it writes one within half a second,
+        its log says which); the message for the dashboard."""
+        if self.server is None or self.server.poll() is not None:
+            return "the run's server is not running: no checkpoint"
+        self.server.send_signal(signal.SIGUSR1)
+        return f"checkpoint requested: {self.directory / 'server'} (the server's log names it)"
+
     def _listening(self, log: Path, offset: int) -> int:
         """The port the server reports in its log; Failure with its last words if it
         stops first."""
@@ -439,10 +447,16 @@ def _dashboard(watch: Watch, header: dict[str, Any], refresh_hz: float) -> None:
                 self.extras.message = watch.reason
             return going
 
+        def key(self, key: str) -> str | None:
+            if key in ("s", "S"):  # as `run`'s `s`: a checkpoint now (the server's)
+                return watch.children.request_checkpoint()
+            return super().key(key)
+
     producer = RunMonitor("127.0.0.1", watch.children.port, watch.token)
     producer.state.apply({"event": "header", **header})
     producer.state.max_steps = watch.max_steps
     producer.extras.label = "run"
+    producer.extras.keys = producer.extras.keys.replace("p pause  ", "p pause  s save  ")
     producer.extras.exit_when_done = True
     app.run(producer, refresh_hz)
 

@@ -253,6 +253,27 @@ def test_sigterm_checkpoints_and_a_restart_resumes(cluster: Cluster) -> None:
     cluster.wait_for(lambda d: [w["id"] for w in d["workers"]] == ["w1"], 30)
 
 
+def test_sigusr1_writes_a_checkpoint_now(cluster: Cluster) -> None:
+    # `s` in `run --jobs`'s dashboard, or `systemctl kill -s USR1` of a server: a checkpoint
+    # at once rather than at the next CHECKPOINT_INTERVAL (an hour here).
+    cluster.env["CHECKPOINT_INTERVAL"] = "3600"
+    cluster.server()
+    cluster.worker("w1")
+    cluster.wait_for(lambda d: d["totals"]["reports_accepted"] > 1, 30)
+    directory = cluster.directory / "data" / "checkpoints" / "server"
+    before = set(directory.glob("*.ckpt")) if directory.is_dir() else set()
+    cluster.processes["server"].send_signal(signal.SIGUSR1)
+    cluster.wait_log("server", "checkpoint written on request", 30)
+    made = set(directory.glob("*.ckpt")) - before
+    assert len(made) == 1, (before, made)
+    cluster.processes["server"].send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 30
+    while len(set(directory.glob("*.ckpt")) - before) < 2:
+        assert time.monotonic() < deadline, cluster.log("server")[-2000:]
+        time.sleep(0.2)
+    cluster.stop_server()
+
+
 def test_status_of_an_unreachable_server(tmp_path: Path) -> None:
     port = free_port()
     result = subprocess.run([sys.executable, "-m", "bytebiota", "status"], cwd=tmp_path,

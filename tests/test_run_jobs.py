@@ -198,6 +198,14 @@ def test_the_dashboard_is_the_monitors_view_and_q_stops_the_run(tmp_path: Path) 
         children = [p for p in psutil.process_iter() if p.pid != os.getpid()
                     and str(tmp_path) in " ".join(_cmdline(p))]
         assert len(children) >= 4, [_cmdline(c)[:4] for c in children]
+        # s: a checkpoint now, as in `run`'s dashboard (the server's, by SIGUSR1)
+        subprocess.run([tmux, "send-keys", "-t", session, "?"], check=True)
+        wait_until(lambda: "s  save" in capture(), "the keys panel", timeout=30)
+        subprocess.run([tmux, "send-keys", "-t", session, "?", "s"], check=True)
+        wait_until(lambda: "checkpoint requested" in capture(), "s's answer", timeout=30)
+        server_log = tmp_path / LATEST / "logs" / "server.log"
+        wait_until(lambda: "checkpoint written on request" in server_log.read_text(),
+                   "the server's checkpoint on request", timeout=60)
         subprocess.run([tmux, "send-keys", "-t", session, "q"], check=True)
         wait_until((tmp_path / "exit").exists, "the run's end", timeout=200)
         assert (tmp_path / "exit").read_text().strip() == "EXIT=0"

@@ -89,6 +89,7 @@ class Server:
         self.snapshot_trouble: str | None = None  # why the last snapshot was not stored
         self.wal = Durability(journal, log, self.disk_log)
         self.stop = asyncio.Event()
+        self.checkpoint_requested = False  # SIGUSR1: a checkpoint at the next tick
         self.sessions: set[Stream] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self.pending = 0  # connections still in their handshake
@@ -608,6 +609,9 @@ class Server:
                 self.coordinator.discredit(name, "its credential was revoked by the operator")
         self.write_events()
 
+    def request_checkpoint(self) -> None:
+        self.checkpoint_requested = True
+
     async def housekeeping(self) -> None:
         timeout = self.config.server.worker_timeout
         interval = self.config.server.checkpoint_interval
@@ -640,8 +644,12 @@ class Server:
             if now - last_stats >= STATS_SECONDS:
                 await self.classify(self.journal_stats())
                 last_stats = now
-            if now - last_checkpoint >= interval:
-                self.checkpoint()
+            if now - last_checkpoint >= interval or self.checkpoint_requested:
+                requested, self.checkpoint_requested = self.checkpoint_requested, False
+                path = self.checkpoint()
+                if requested:
+                    log(f"checkpoint written on request: {path}" if path
+                        else "no checkpoint written on request (the disk refused it)")
                 last_checkpoint = now
 
     async def shutdown(self) -> None:
@@ -673,6 +681,10 @@ class Server:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, self.stop.set)
+        with contextlib.suppress(NotImplementedError):
+            # SIGUSR1 (`s` in `run --jobs`'s dashboard; `systemctl kill -s USR1`): a
+            # checkpoint within half a second, by the housekeeping that writes the others
+            loop.add_signal_handler(signal.SIGUSR1, self.request_checkpoint)
         host, port = self.config.server.server_host, self.config.server.server_port
         try:
             server = await asyncio.start_server(self.handle, host, port)
