@@ -129,9 +129,36 @@ def table(rows: list[dict[str, Any]]) -> str:
         f"{r['mean_population']:.0f}, {r['population']}" for r in rows) + " |")
     lines.append("| births (M) | " + " | ".join(
         f"{r['births'] / 1e6:.2f}" for r in rows) + " |")
+    lines.append("| seconds | " + " | ".join(f"{r['seconds']:.0f}" for r in rows) + " |")
     lines.append("| instructions (M) | " + " | ".join(
         f"{r['steps'] / 1e6:.0f}" + (" extinct" if r["extinct"] else "") for r in rows) + " |")
     return "\n".join(lines)
+
+
+def targets(rows: list[dict[str, Any]]) -> list[str]:
+    """Issue 19's targets over these seeds, one line each: what was measured, met or not."""
+    n = len(rows)
+    need = -(-2 * n // 3)  # 4 of 6
+    reached = {name: [r["seed"] for r in rows if r["first_at_1pct_10cells"][name] is not None]
+               for name in TASK_NAMES}
+    equ = reached["EQU"]
+    equ_held = [r["seed"] for r in rows if r["seed"] in equ and r["end_share"]["EQU"] >= 0.10]
+    xe = [r["seed"] for r in rows if max(r["peak_share"]["XOR"], r["peak_share"]["EQU"]) >= 0.10]
+    per_seed = [sum(r["first_at_1pct_10cells"][name] is not None for name in TASK_NAMES)
+                for r in rows]
+    few = min(len(seeds) for seeds in reached.values())
+    extinct = [r["seed"] for r in rows if r["extinct"]]
+    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    return [
+        f"EQU at 1 % and 10 cells: seeds {equ or '-'} ({len(equ)} of {n}, need {need}); "
+        f"held by >= 10 % at the end in {equ_held or '-'}: "
+        f"{met(len(equ) >= need and equ_held == equ)}",
+        f"XOR or EQU >= 10 % at some point: seeds {xe or '-'} ({len(xe)} of {n}): "
+        f"{met(len(xe) >= need)}",
+        f"every task at 1 % in at least {few} seeds (need {n // 2}): {met(few >= n // 2)}",
+        f"tasks at 1 % per seed: {per_seed} (need >= 7 each): {met(min(per_seed) >= 7)}",
+        f"extinct: {extinct or 'none'}: {met(not extinct)}",
+    ]
 
 
 def command_runs(args: argparse.Namespace) -> None:
@@ -145,11 +172,14 @@ def command_runs(args: argparse.Namespace) -> None:
                 f.write(json.dumps(row) + "\n")
         print(f"seed {seed}: {row['seconds']} s, {row['population']} cells", flush=True)
     print(json.dumps(rows, indent=1) if args.json else table(rows))
+    if not args.json:
+        print("\n".join(targets(rows)))
 
 
 def command_table(args: argparse.Namespace) -> None:
     rows = [json.loads(line) for line in Path(args.file).read_text().splitlines() if line]
     print(table(rows))
+    print("\n".join(targets(rows)))
 
 
 # ---- duels -----------------------------------------------------------------------------------
