@@ -189,14 +189,12 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
         moved = regs[rb + R_MOVED]
         # EXECUTE_OWN_CODE (the ecology, opt-in): the IP stays in the cell's own body, as
         # Avida's: past its end, or sent outside by a jump or return, it goes back to the
-        # start. Off, [lo, wrap_at) is the whole soup and wrap_to 0: the same tests as before.
+        # start. Off, [lo, wrap_at) is the whole soup [0, S): the same tests as before.
         lo: i64 = 0
         wrap_at = S
-        wrap_to: i64 = 0
         if own_code:
             lo = regs[rb + R_START]
             wrap_at = lo + regs[rb + R_CSIZE]
-            wrap_to = lo
             if ip < lo or ip >= wrap_at:
                 ip = lo
         base = c * STACK_DEPTH
@@ -243,7 +241,7 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                     ip += 2
                 if ip >= wrap_at:  # (the IP was in [lo, wrap_at): one test, as without)
                     if own_code:
-                        ip = wrap_to
+                        ip = lo
                     else:
                         ip -= S
             elif op == INC_A:
@@ -279,7 +277,7 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                 if ip >= S:
                     ip -= S
                 if ip < lo or ip >= wrap_at:
-                    ip = wrap_to
+                    ip = lo
             elif op >= PUSH_AX and op <= PUSH_DX:
                 sp += 1
                 if sp == STACK_DEPTH:
@@ -314,7 +312,7 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                     sp = STACK_DEPTH - 1
                 ip = v % S
                 if ip < lo or ip >= wrap_at:
-                    ip = wrap_to
+                    ip = lo
             elif op == ADR or op == ADRB or op == ADRF:
                 t = ip + 1
                 if t == S:
@@ -339,7 +337,7 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                 if ip >= S:
                     ip -= S
                 if ip < lo or ip >= wrap_at:
-                    ip = wrap_to
+                    ip = lo
             elif op == MOV_CD:
                 dx = cx
                 ip += 1
@@ -491,7 +489,7 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
             else:
                 ip += 1  # bytes above the instruction set do nothing
             if ip == wrap_at:
-                ip = wrap_to
+                ip = lo
             n += 1
         regs = cells.regs  # (a DIVIDE may have grown it into a new vec)
         regs[rb + R_AX] = ax
