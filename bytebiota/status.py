@@ -16,6 +16,9 @@ from bytebiota.protocol.connection import CLIENT, Connection, auth_mac
 from bytebiota.protocol.messages import MONITOR, make
 
 TIMEOUT = 10.0
+BUSY = ("the server closed the connection before the challenge: it is busy "
+        "(MAX_PENDING_CONNECTIONS handshakes under way) or refuses this address for now; "
+        "try again")
 
 
 async def open_monitor(host: str, port: int, token: str) -> Stream:
@@ -28,7 +31,9 @@ async def open_monitor(host: str, port: int, token: str) -> Stream:
                                software=f"bytebiota {__version__}", incarnation=0,
                                credential=False))
         challenge = await stream.receive()
-        if challenge is None or challenge.name != "CHALLENGE":
+        if challenge is None:
+            raise Failure(BUSY)
+        if challenge.name != "CHALLENGE":
             raise Failure("the server refused the session")
         await stream.send(make("AUTH", mac=auth_mac(token, challenge["nonce"], MONITOR, "")))
         welcome = await stream.receive()

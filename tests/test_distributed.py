@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from bytebiota.protocol.frames import HEADER, VERSION
+from bytebiota.status import BUSY
 from tests.conftest import REPO, clean_environ, wait_until
 
 pytestmark = pytest.mark.slow
@@ -85,22 +86,32 @@ class Cluster:
                    for line in path.read_bytes().splitlines(keepends=True))
 
     def status(self) -> dict[str, Any]:
+        data = self.poll_status(busy_ok=False)
+        assert data is not None
+        return data
+
+    def poll_status(self, busy_ok: bool) -> dict[str, Any] | None:
+        """``bytebiota status --json``; None if the server was busy and ``busy_ok``."""
         result = subprocess.run([sys.executable, "-m", "bytebiota", "status", "--json"],
                                 cwd=self.directory, env=self.env, capture_output=True,
                                 text=True, timeout=30, check=False)
+        if busy_ok and result.returncode == 1 and BUSY in result.stderr:
+            return None
         assert result.returncode == 0, result.stderr
         data: dict[str, Any] = json.loads(result.stdout)
         return data
 
-    def wait_for(self, condition: Callable[[dict[str, Any]], bool], timeout: float) -> dict[
-            str, Any]:
+    def wait_for(self, condition: Callable[[dict[str, Any]], bool], timeout: float,
+                 busy_ok: bool = False) -> dict[str, Any]:
+        """Polls status until ``condition``; ``busy_ok``: a server busy with handshakes (a
+        test's MAX_PENDING_CONNECTIONS of 1 and a retrying worker) is asked again."""
         deadline = time.monotonic() + timeout
-        data = self.status()
-        while not condition(data):
+        data = self.poll_status(busy_ok)
+        while data is None or not condition(data):
             if time.monotonic() > deadline:
                 raise AssertionError(f"condition not met in {timeout} s: {data}")
             time.sleep(0.5)
-            data = self.status()
+            data = self.poll_status(busy_ok)
         return data
 
     def log(self, name: str) -> str:

@@ -172,18 +172,19 @@ def test_a_refused_worker_keeps_retrying_and_joins_once_a_slot_frees(
     cluster.server()
     silent = hold_the_handshake_slot(cluster.port)
     try:
+        assert cluster.poll_status(busy_ok=True) is None  # status, refused, says why
         cluster.worker("w1")
         cluster.wait_log("w1", "closed before the challenge", 60)
         cluster.wait_log("w1", "retrying", 60)
     finally:
         silent.close()  # the slot frees: w1 gets in
-    cluster.wait_for(lambda d: [w["id"] for w in d["workers"]] == ["w1"], 120)
+    cluster.wait_for(lambda d: [w["id"] for w in d["workers"]] == ["w1"], 120, busy_ok=True)
     cluster.worker("w2")  # MAX_WORKERS reached: refused, and retries
     cluster.wait_log("w2", "MAX_WORKERS reached", 60)
     cluster.processes["w1"].send_signal(signal.SIGTERM)
     assert cluster.processes["w1"].wait(timeout=60) == 0
     cluster.wait_for(lambda d: [w["id"] for w in d["workers"]] == ["w2"]
-                     and any(i["worker"] == "w2" for i in d["islands"]), 120)
+                     and any(i["worker"] == "w2" for i in d["islands"]), 120, busy_ok=True)
     assert cluster.processes["w2"].poll() is None
 
 
