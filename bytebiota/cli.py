@@ -318,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     lineage = commands.add_parser(
         "lineage", parents=[config_options], help=COMMANDS["lineage"].summary,
         description="From a run's checkpoint (the newest of the latest run, of RUN in "
-        "RUN:GENOTYPE or --run RUN, or --checkpoint FILE): "
+        "RUN:GENOTYPE or --run RUN, or --checkpoint FILE) or a server's island (--island N): "
         "GENOTYPE's line of descent, each genotype from its true parent, with the mutations "
         "between each step; --export writes the run's phylogeny (every permanent genotype "
         "and the parents they came from) in the ALife phylogeny data standard (id, "
@@ -333,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="of --export: the ALife standard's CSV (default) or Newick, "
                          "one tree per line")
     lineage.add_argument("--checkpoint", metavar="FILE", help="a run checkpoint to read")
+    lineage.add_argument("--island", metavar="N", type=_island,
+                         help="a server's island instead of a run: as the server (of this "
+                         "data directory) last committed it")
     replay = commands.add_parser(
         "replay", help=COMMANDS["replay"].summary,
         description="Read a JSONL journal back: --summary prints its final state, --verify "

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from bytebiota.config import Config
 from bytebiota.core.genebank import GOD, Genebank
+from bytebiota.core.world import SnapshotError, World, restore
 from bytebiota.errors import UserError
 from bytebiota.genome import asm, diff
 from bytebiota.run import checkpoint_source, open_checkpoint
@@ -123,9 +124,11 @@ def descent(taxa: dict[str, Taxon], name: str) -> list[Taxon]:
     return line[::-1]
 
 
-def ecotypes(journal: Path) -> dict[str, str]:
+def ecotypes(journal: Path, prefix: str = "") -> dict[str, str]:
     """The ecological class of each genotype the run classified (its journal's ``ecotype``
-    events; none when the journal is gone or unreadable: the export goes on without)."""
+    events; none when the journal is gone or unreadable: the export goes on without).
+    ``prefix``: only the names that start with it, without it (a server's are
+    ``ISLAND/NAME``)."""
     found: dict[str, str] = {}
     try:
         with journal.open("rb") as handle:
@@ -136,8 +139,9 @@ def ecotypes(journal: Path) -> dict[str, str]:
                     event = json.loads(raw)
                 except ValueError:
                     continue
-                if event.get("event") == "ecotype":
-                    found[str(event.get("name"))] = str(event.get("kind"))
+                name = str(event.get("name"))
+                if event.get("event") == "ecotype" and name.startswith(prefix):
+                    found[name[len(prefix):]] = str(event.get("kind"))
     except OSError:
         return {}
     return found
@@ -198,22 +202,43 @@ def write_newick(taxa: dict[str, Taxon], path: Path) -> None:
     tmp.replace(path)
 
 
+def island_source(config: Config, island: int) -> tuple[World, str, dict[str, str]]:
+    """Island ``island`` of the server whose data directory the configuration names: its
+    world as last committed, a description, and the ecotypes the server journaled for it."""
+    from bytebiota.server.app import committed_island  # (the server's modules, only here)
+
+    snapshot, steps, journal = committed_island(config, island)
+    try:
+        world = restore(snapshot)
+    except SnapshotError as exc:
+        raise UserError(f"island {island}'s committed snapshot: {exc}") from None
+    return (world, f"island {island} (committed at {world.steps:,} of the experiment's "
+            f"{steps:,} steps)", ecotypes(journal, f"{island}/"))
+
+
 def command(args: argparse.Namespace, config: Config) -> None:
     run, colon, genotype = (args.genotype or "").rpartition(":")
     if colon:  # RUN:GENOTYPE
         args.genotype = genotype
-    world, meta, path = open_checkpoint(checkpoint_source(config, run or args.run,
-                                                          args.checkpoint),
-                                        "no run checkpoint to read")
-    bank = world.genebank
-    taxa = phylogeny(bank)
-    for name, kind in ecotypes(path.parent / str(meta.get("journal", "journal.jsonl"))).items():
+    if args.island is not None:
+        if run or args.run or args.checkpoint:
+            raise UserError("--island reads the server's islands: it goes without a run "
+                            "or --checkpoint")
+        world, source, classified = island_source(config, args.island)
+    else:
+        world, meta, path = open_checkpoint(checkpoint_source(config, run or args.run,
+                                                              args.checkpoint),
+                                            "no run checkpoint to read")
+        source = str(path)
+        classified = ecotypes(path.parent / str(meta.get("journal", "journal.jsonl")))
+    taxa = phylogeny(world.genebank)
+    for name, kind in classified.items():
         if name in taxa:
             taxa[name].ecotype = kind
     if args.export:
         (write_newick if args.format == "newick" else write_csv)(taxa, Path(args.export))
         transient = sum(not t.permanent for t in taxa.values())
-        print(f"bytebiota: wrote {len(taxa)} genotypes of {path} ({transient} of them "
+        print(f"bytebiota: wrote {len(taxa)} genotypes of {source} ({transient} of them "
               f"parents that never became permanent) to {args.export}", file=sys.stderr)
     if not args.genotype:
         if not args.export:

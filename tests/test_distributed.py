@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import signal
@@ -643,6 +644,29 @@ def test_the_server_classifies_the_islands_new_permanent_genotypes(cluster: Clus
     assert all(e["kind"] != "parasite" for e in ancestor), ancestor
     data = cluster.wait_for(lambda d: bool(d.get("ecotypes")), timeout=60)
     assert set(data["ecotypes"]) <= {row[0] for row in data["stats"]["top_genotypes"]}
+    # the phylogeny of the island of a classified genotype, from the running server's files,
+    # with the verdicts the server journaled for that island
+    island, _, name = first[0]["name"].partition("/")
+    exported = subprocess.run([sys.executable, "-m", "bytebiota", "lineage", "--island",
+                               island, "--export", "tree.csv"], cwd=cluster.directory,
+                              env=cluster.env, capture_output=True, text=True, timeout=120,
+                              check=False)
+    assert exported.returncode == 0, exported.stderr
+    assert f"of island {island} (committed at" in exported.stderr
+    rows = {row["name"]: row for row in
+            csv.DictReader((cluster.directory / "tree.csv").open())}
+    verdicts = {e["name"].partition("/")[2]: e["kind"] for e in classified()
+                if e["name"].startswith(f"{island}/")}
+    assert rows[name]["ecotype"] == verdicts[name]
+    assert {n: rows[n]["ecotype"] for n in verdicts if n in rows} == \
+        {n: k for n, k in verdicts.items() if n in rows}
+    assert rows[name]["sequence"] and rows[name]["permanent"] == "true"
+    missing = subprocess.run([sys.executable, "-m", "bytebiota", "lineage", "--island", "99",
+                              "--export", "none.csv"], cwd=cluster.directory,
+                             env=cluster.env, capture_output=True, text=True, timeout=120,
+                             check=False)
+    assert missing.returncode == 2 and "no island 99 in the server's experiment" in \
+        missing.stderr, missing.stderr
     cluster.stop_server()
     before = len(classified())
     cluster.server()

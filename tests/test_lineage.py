@@ -104,3 +104,13 @@ def test_a_genotype_born_before_its_ancestry_was_permanent_is_no_false_root() ->
     assert taxa[bank.names[child]].ancestor == gone and not taxa[gone].permanent
     assert taxa[gone].ancestor == bank.names[ancestor] and taxa[gone].inferred
     assert taxa[gone].origin <= taxa[bank.names[child]].origin
+
+
+def test_an_island_without_a_server_says_so(cli: Cli, tmp_path: Path) -> None:
+    result = cli("lineage", "--island", "0", "--export", "tree.csv")
+    assert result.returncode == 2
+    assert result.stderr == ("bytebiota: error: no server checkpoint in "
+                             f"{Path('data', 'checkpoints', 'server')}\n")
+    result = cli("lineage", "--island", "0", "--run", "latest", "0080aaa")
+    assert result.returncode == 2 and "--island reads the server's islands" in result.stderr
+    assert not (tmp_path / "tree.csv").exists()

@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -798,6 +799,47 @@ def repair_journal(path: Path) -> dict[str, Any] | None:
     return {"reason": found.problem, "bytes": found.damaged}
 
 
+def restore_coordinator(config: Config, meta: dict[str, Any], payload: bytes,
+                        ancestor: bytes) -> Coordinator:
+    """The coordinator a server checkpoint holds (its ``meta`` and ``payload``)."""
+    coordinator = Coordinator(0, int(meta["seed"]), ancestor, config.evolution.seed_bank_size,
+                              validation_rate=config.server.validation_rate,
+                              max_leases=config.server.max_leases_per_worker,
+                              max_batch_steps=max_batch_steps(config))
+    coordinator.load(meta["coordinator"], payload)
+    return coordinator
+
+
+def committed_island(config: Config, island: int) -> tuple[bytes, int, Path]:
+    """Island ``island``'s snapshot as the server last committed it, for reading commands
+    (``lineage --island``): the newest server checkpoint with the journal after it replayed,
+    as a restart would, but nothing written (a running server's files are left alone).
+    Returns the snapshot, the experiment's steps and the server's journal."""
+    directory = Path(config.checkpoint.checkpoint_dir) / "server"
+    journal_path = Path(config.global_.data_base_dir) / "logs" / "server.jsonl"
+    found = checkpoints.newest(directory, CHECKPOINT_PREFIX,
+                               warn=lambda m: print(f"bytebiota: warning: {m}",
+                                                    file=sys.stderr))
+    if found is None:
+        raise UserError(f"no server checkpoint in {directory}")
+    _path, meta, payload = found
+    if meta.get("kind") != "server":
+        raise UserError(f"{_path}: not a checkpoint of `bytebiota server`")
+    coordinator = restore_coordinator(config, meta, payload,
+                                      simulation.load_ancestor(config).code)
+    replay_journal(coordinator, journal_path, int(meta.get("journal_offset", 0)),
+                   SnapshotStore(directory))
+    if island not in coordinator.islands:
+        known = sorted(coordinator.islands)
+        raise UserError(f"no island {island} in the server's experiment (islands "
+                        f"{known[0]}-{known[-1]})" if known else
+                        f"no island {island}: the server's experiment has none")
+    snapshot = coordinator.islands[island].snapshot
+    if not snapshot:
+        raise UserError(f"island {island} has no committed snapshot yet")
+    return snapshot, coordinator.totals_view()["steps"], journal_path
+
+
 def max_batch_steps(config: Config) -> int:
     """The longest batch an honest worker of this experiment runs (MAX_BATCH_SIZE work
     cycles, and at least the BATCH_SIZE leases start with)."""
@@ -878,11 +920,7 @@ def _serve(config: Config) -> None:
     if found is not None:
         path, meta, payload = found
         seed = int(meta["seed"])
-        coordinator = Coordinator(0, seed, ancestor, config.evolution.seed_bank_size,
-                                  validation_rate=config.server.validation_rate,
-                                  max_leases=config.server.max_leases_per_worker,
-                                  max_batch_steps=max_batch_steps(config))
-        coordinator.load(meta["coordinator"], payload)
+        coordinator = restore_coordinator(config, meta, payload, ancestor)
         damage = repair_journal(journal_path)
         replayed = replay_journal(coordinator, journal_path,
                                   int(meta.get("journal_offset", 0)), SnapshotStore(directory),
