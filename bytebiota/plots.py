@@ -52,7 +52,7 @@ def plot(events: list[dict[str, Any]], directory: Path) -> list[Path]:
     def save(fig: Any, name: str) -> None:
         path = directory / f"{name}.png"
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        fig.savefig(path, dpi=120, bbox_inches="tight")  # (the legends outside the axes)
         plt.close(fig)
         written.append(path)
 
@@ -235,7 +235,9 @@ def lineages(events: list[dict[str, Any]]) -> Lineages:
                 ancestor[name] = str(above)
         for name, _size, _cells, mother in event.get("top_genotypes", []):
             parent.setdefault(name, str(mother))
-    model = Lineages([int(e["step"]) for e in stats], [int(e["population"]) for e in stats],
+    # (a server's lineages count its islands' last committed snapshots: ``lineage_cells``)
+    model = Lineages([int(e["step"]) for e in stats],
+                     [int(e.get("lineage_cells", e["population"])) for e in stats],
                      {}, {}, {}, {}, exact=all("lineages" in e for e in stats))
     roots = [n for n, e in recorded.items() if e["parent"] == GOD]
 
@@ -263,7 +265,11 @@ def lineages(events: list[dict[str, Any]]) -> Lineages:
         if above is None or (above != GOD and above not in recorded):
             above, _ = nearest(name)
         if above is None or (above != GOD and above not in recorded):
-            above = roots[0] if roots and roots[0] != name else GOD
+            # a guess: the first root of its own world (a server names an island's
+            # genotypes ISLAND/NAME; each island is a world of its own, with its own roots)
+            world = name.rpartition("/")[0]
+            above = next((r for r in roots if r != name and r.rpartition("/")[0] == world),
+                         GOD)
             model.inferred.add(name)
         model.ancestor[name] = above
     blank = [0] * len(stats)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib.util
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bytebiota import plots
 from bytebiota.protocol.frames import HEADER, VERSION
 from bytebiota.status import BUSY
 from tests.conftest import REPO, clean_environ, wait_until
@@ -681,3 +683,32 @@ def test_the_server_classifies_the_islands_new_permanent_genotypes(cluster: Clus
                "classifications after the restart", timeout=120)
     names = [e["name"] for e in classified()]
     assert len(names) == len(set(names)), "a genotype was classified twice"
+
+    # the phylogeny in the journal, as a run's: genotype events once each across the restart,
+    # stats events counting the committed snapshots' cells under them, a Muller plot's model
+    events = cluster.journal()
+    recorded = {e["name"]: e for e in events if e["event"] == "genotype"}
+    assert len(recorded) == sum(e["event"] == "genotype" for e in events)
+    assert set(names) <= set(recorded)
+    for key, event in recorded.items():
+        island, _, name = key.partition("/")
+        assert event["island"] == int(island) and name[:4].isdigit() and len(name) >= 7, event
+        assert event["parent"] == "0666god" or event["parent"].startswith(f"{island}/"), event
+        assert len(event["genome"]) == 2 * int(name[:4]) and event["island_step"] >= 0
+    counted = [e for e in events if e["event"] == "stats" and e["lineages"]]
+    assert counted and all("lineages" in e for e in events if e["event"] == "stats")
+    for event in counted:
+        assert {row[0] for row in event["lineages"]} <= set(recorded) | {"0666god"}
+        assert sum(row[1] for row in event["lineages"]) <= event["lineage_cells"]
+    model = plots.lineages(events)
+    assert model.exact and any(any(row) for name, row in model.own.items() if name in recorded)
+    chart = plots.muller(model)
+    assert len(chart.bands) >= 2
+    assert all(top <= 1 + 1e-9 for band in chart.bands for top in band.upper)
+    if importlib.util.find_spec("matplotlib") is not None:  # (optional: `plot` extra)
+        drawn = subprocess.run([sys.executable, "-m", "bytebiota", "replay",
+                                "data/logs/server.jsonl", "--plot", "charts"],
+                               cwd=cluster.directory, env=cluster.env, capture_output=True,
+                               text=True, timeout=300, check=False)
+        assert drawn.returncode == 0, drawn.stderr
+        assert (cluster.directory / "charts" / "muller.png").read_bytes().startswith(b"\x89PNG")

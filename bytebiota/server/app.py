@@ -56,7 +56,8 @@ from bytebiota.server.credentials import Credentials
 from bytebiota.server.durability import Durability, describe
 from bytebiota.server.ecotypes import Classifier
 from bytebiota.server.guard import AddressGuard
-from bytebiota.server.inspection import Inspector, Permanent, rerun_in_child
+from bytebiota.server.inspection import Contents, Inspector, rerun_in_child
+from bytebiota.server.phylogeny import Phylogeny
 
 HANDSHAKE_FRAME_LIMIT = 64 * 1024  # HELLO and AUTH are tiny: a stranger buffers no more
 STATS_SECONDS = 5.0  # journal cadence of the global stats
@@ -70,7 +71,8 @@ def log(message: str) -> None:
 class Server:
     def __init__(self, config: Config, coordinator: Coordinator, token: str, seed: int,
                  journal: Journal, *, monitor_token: str | None = None,
-                 ecotypes: dict[str, Any] | None = None) -> None:
+                 ecotypes: dict[str, Any] | None = None,
+                 phylogeny: dict[str, Any] | None = None) -> None:
         self.config = config
         self.coordinator = coordinator
         self.token = token
@@ -86,6 +88,8 @@ class Server:
         self.last_health: dict[str, Any] | None = None
         # newly permanent genotypes of committed snapshots, classified in the background
         self.classifier = Classifier(config, ecotypes)
+        # the islands' permanent genotypes and lineages, journaled (server/phylogeny.py)
+        self.phylogeny = Phylogeny(phylogeny)
         self.checkpoint_trouble: str | None = None  # why the last checkpoint failed
         self.snapshot_trouble: str | None = None  # why the last snapshot was not stored
         self.wal = Durability(journal, log, self.disk_log)
@@ -343,14 +347,17 @@ class Server:
                                        epoch=message["epoch"], seq=message["seq"],
                                        status=status, **pack_batches(batches)))
             elif name == "SNAPSHOT":
-                permanent = await self.store_snapshot(worker_id, message)
-                if permanent is None:
+                contents = await self.store_snapshot(worker_id, message)
+                if contents is None:
                     continue  # not stored: not acknowledged (the worker keeps it queued)
                 committed = coordinator.snapshot(worker_id, message["island"],
                                                  message["epoch"], message["seq"],
                                                  message["data"])
-                if committed and permanent:
-                    self.classifier.offer(message["island"], permanent)
+                if committed:
+                    self.classifier.offer(message["island"], contents.permanent)
+                    self.phylogeny.commit(message["island"], contents,
+                                          int(coordinator.totals_view()["steps"]),
+                                          self.wal.write)
                 stored = committed or coordinator.has_snapshot(
                     worker_id, message["island"], message["epoch"], message["seq"])
                 self.write_events()
@@ -393,17 +400,17 @@ class Server:
             outbox.put_nowait(self._lease_message(island))
         self.write_events()
 
-    async def store_snapshot(self, worker_id: str, message: Message) -> Permanent | None:
+    async def store_snapshot(self, worker_id: str, message: Message) -> Contents | None:
         """A snapshot the coordinator may accept, in its file (fsynced, in a thread: the
-        loop answers heartbeats meanwhile) before the coordinator decides on it, and the
-        permanent genotypes of the world it holds (for the background classification);
+        loop answers heartbeats meanwhile) before the coordinator decides on it, and what
+        the world it holds contains (for the background classification and the phylogeny);
         None when it is not stored (unusable, or the disk refuses it)."""
         island = self.coordinator.islands.get(message["island"])
         if island is None or island.holder != worker_id or island.epoch != message["epoch"]:
-            return []  # (stale: the coordinator refuses it, nothing to store)
+            return Contents()  # (stale: the coordinator refuses it, nothing to store)
         if message["seq"] <= island.snapshot_seq:
-            return []  # (sent again: the coordinator has it, and acknowledges it again)
-        problem, permanent = await self.inspector.inspect(message["data"])
+            return Contents()  # (sent again: the coordinator has it, and acknowledges it)
+        problem, contents = await self.inspector.inspect(message["data"])
         if problem is not None:
             self.coordinator.discredit(worker_id, f"its snapshot of island {island.id} before "
                                        f"batch {message['seq']} is unusable: {problem}")
@@ -422,7 +429,7 @@ class Server:
         if self.snapshot_trouble is not None:
             log("snapshots are stored again")
             self.snapshot_trouble = None
-        return permanent
+        return contents
 
     def _lease_message(self, island: Island) -> Message:
         batch = self.config.worker.batch_size * simulation.WORK_CYCLE
@@ -511,7 +518,7 @@ class Server:
         """The experiment's ``stats`` event and its ``health`` event, as `run` writes them;
         returns the stats."""
         event = self.coordinator.stats_event()
-        self.wal.write("stats", **event)
+        self.wal.write("stats", **event, **self.phylogeny.stats())
         self.last_health = self.health.check(event)
         self.wal.write("health", **self.last_health)
         return event
@@ -566,7 +573,8 @@ class Server:
                 self.checkpoint_dir, CHECKPOINT_PREFIX,
                 {"kind": "server", "seed": self.seed, "coordinator": meta,
                  "steps": totals["steps"], "bytebiota": __version__,
-                 "journal_offset": self.journal.tell(), "ecotypes": self.classifier.state()},
+                 "journal_offset": self.journal.tell(), "ecotypes": self.classifier.state(),
+                 "phylogeny": self.phylogeny.state()},
                 payload, keep=self.config.checkpoint.checkpoint_keep_last_n,
             )
         except OSError as exc:
@@ -756,7 +764,8 @@ class SnapshotStore:
 def replay_journal(coordinator: Coordinator, journal_path: Path, offset: int,
                    store: SnapshotStore, others: list[dict[str, Any]] | None = None) -> int:
     """Re-apply what the journal recorded after the checkpoint; returns the events applied.
-    ``others`` collects the ``ecotype`` events (the server's, not the coordinator's)."""
+    ``others`` collects the ``ecotype`` and ``genotype`` events (the server's, not the
+    coordinator's)."""
     if not journal_path.exists():
         return 0
     applied = 0
@@ -770,7 +779,7 @@ def replay_journal(coordinator: Coordinator, journal_path: Path, offset: int,
             except ValueError:
                 break
             data = None
-            if event.get("event") == "ecotype" and others is not None:
+            if event.get("event") in ("ecotype", "genotype") and others is not None:
                 others.append(event)
             if event.get("event") == "snapshot":
                 data = store.get(event["island"], event["epoch"], event["seq"])
@@ -916,7 +925,8 @@ def _serve(config: Config) -> None:
     journal_path = data_dir / "logs" / "server.jsonl"
     damage = None
     ecotypes: dict[str, Any] | None = None
-    classified: list[dict[str, Any]] = []  # ecotype events after the checkpoint
+    phylogeny: dict[str, Any] | None = None
+    classified: list[dict[str, Any]] = []  # ecotype and genotype events after the checkpoint
     if found is not None:
         path, meta, payload = found
         seed = int(meta["seed"])
@@ -926,6 +936,7 @@ def _serve(config: Config) -> None:
                                   int(meta.get("journal_offset", 0)), SnapshotStore(directory),
                                   classified)
         ecotypes = meta.get("ecotypes")
+        phylogeny = meta.get("phylogeny")
         log(f"resuming from {path} and {replayed} journal events after it, at "
             f"{coordinator.totals_view()['steps']:,} steps")
     else:
@@ -946,9 +957,12 @@ def _serve(config: Config) -> None:
         journal.write("resume", step=coordinator.totals_view()["steps"])
     log(f"event loop {loop_name}; journal {journal_path}")
     server = Server(config, coordinator, token, seed, journal, monitor_token=monitor_token,
-                    ecotypes=ecotypes)
+                    ecotypes=ecotypes, phylogeny=phylogeny)
     for event in classified:
-        server.classifier.seen(event)
+        if event["event"] == "ecotype":
+            server.classifier.seen(event)
+        else:
+            server.phylogeny.seen(event)
     if found is None:
         server.checkpoint()  # a base to replay the journal onto, should we crash early
     asyncio.run(server.main())

@@ -8,8 +8,9 @@ opens with the experiment's own header (format and parameters: soup size, regime
 very bytes a fresh world of this experiment packs) and that the core restores it (in a
 thread: a restore takes milliseconds, and the core bounds every allocation by the snapshot's
 own length). A holder whose snapshot fails is treated as a cheater. The restored world's
-permanent genotypes come back with the verdict: the server classifies the new ones
-(bytebiota/ecotype.py) once the snapshot is committed.
+permanent genotypes (with their parents) and lineages come back with the verdict: once the
+snapshot is committed, the server classifies the new ones (bytebiota/ecotype.py) and
+journals them and the lineages (server/phylogeny.py).
 
 A dispute's re-run may take minutes of computing: it runs in a child process of its own
 (``python -m bytebiota.server.inspection``, the span in JSON on its stdin, the fingerprints on
@@ -22,25 +23,39 @@ import asyncio
 import json
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from bytebiota.core.snapshot import header
 from bytebiota.core.world import Params, SnapshotError, restore
+from bytebiota.observe import lineage_counts
 
-Permanent = list[tuple[str, bytes]]  # a world's permanent genotypes: (name, genome)
+
+@dataclass
+class Contents:
+    """What the server learns of a sound snapshot's world."""
+
+    permanent: list[tuple[str, bytes]] = field(default_factory=list)  # (name, genome)
+    parents: dict[str, tuple[str, int]] = field(default_factory=dict)  # -> (parent, step)
+    lineages: list[list[Any]] = field(default_factory=list)  # observe.lineage_counts
+    population: int = 0
 
 
-def _restorable(data: bytes) -> tuple[str | None, Permanent]:
+def _restorable(data: bytes) -> tuple[str | None, Contents]:
     try:
         world = restore(data)
     except SnapshotError as exc:
-        return str(exc), []
+        return str(exc), Contents()
     except (MemoryError, ValueError, OverflowError, IndexError) as exc:  # (a damaged file)
-        return f"it cannot be restored ({type(exc).__name__}: {exc})", []
+        return f"it cannot be restored ({type(exc).__name__}: {exc})", Contents()
     if world.digest() != data[-32:].hex():
-        return "its state does not hash to its checksum once restored", []
+        return "its state does not hash to its checksum once restored", Contents()
     bank = world.genebank
-    return None, [(bank.names[gid], bytes(bank.genomes[gid]))
-                  for gid in range(len(bank.names)) if bank.permanent[gid] != 0]
+    permanent = [gid for gid in range(len(bank.names)) if bank.permanent[gid] != 0]
+    return None, Contents([(bank.names[gid], bytes(bank.genomes[gid])) for gid in permanent],
+                          {bank.names[gid]: (bank.parents[gid], int(bank.origin[gid]))
+                           for gid in permanent},
+                          lineage_counts(world), int(world.population))
 
 
 class Inspector:
@@ -49,12 +64,12 @@ class Inspector:
     def __init__(self, params: Params) -> None:
         self.header = header(params)
 
-    async def inspect(self, data: bytes) -> tuple[str | None, Permanent]:
-        """Why this snapshot must not be committed (None when it is sound), and the
-        permanent genotypes of the world it holds."""
+    async def inspect(self, data: bytes) -> tuple[str | None, Contents]:
+        """Why this snapshot must not be committed (None when it is sound), and what the
+        world it holds contains."""
         if not data.startswith(self.header):
             return ("it is not a snapshot of this experiment (its format or parameters differ "
-                    "from the experiment's)"), []
+                    "from the experiment's)"), Contents()
         return await asyncio.get_running_loop().run_in_executor(None, _restorable, data)
 
 
