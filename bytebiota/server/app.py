@@ -831,9 +831,9 @@ def committed_island(config: Config, island: int) -> tuple[bytes, int, Path]:
                                                     file=sys.stderr))
     if found is None:
         raise UserError(f"no server checkpoint in {directory}")
-    _path, meta, payload = found
+    path, meta, payload = found
     if meta.get("kind") != "server":
-        raise UserError(f"{_path}: not a checkpoint of `bytebiota server`")
+        raise UserError(f"{path}: not a checkpoint of `bytebiota server`")
     coordinator = restore_coordinator(config, meta, payload,
                                       simulation.load_ancestor(config).code)
     replay_journal(coordinator, journal_path, int(meta.get("journal_offset", 0)),
