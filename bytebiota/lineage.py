@@ -35,6 +35,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bytebiota import runs
 from bytebiota.config import Config
 from bytebiota.core.genebank import GOD, Genebank
 from bytebiota.core.world import SnapshotError, World, restore
@@ -202,12 +203,15 @@ def write_newick(taxa: dict[str, Taxon], path: Path) -> None:
     tmp.replace(path)
 
 
-def island_source(config: Config, island: int) -> tuple[World, str, dict[str, str]]:
-    """Island ``island`` of the server whose data directory the configuration names: its
-    world as last committed, a description, and the ecotypes the server journaled for it."""
+def island_source(config: Config, island: int, run: str | None
+                  ) -> tuple[World, str, dict[str, str]]:
+    """Island ``island`` of the server whose data directory the configuration names, or of
+    the `run --jobs` run ``run``: its world as last committed, a description, and the
+    ecotypes the server journaled for it."""
     from bytebiota.server.app import committed_island  # (the server's modules, only here)
 
-    snapshot, steps, journal = committed_island(config, island)
+    snapshot, steps, journal = committed_island(config, island,
+                                                runs.find(config, run) if run else None)
     try:
         world = restore(snapshot)
     except SnapshotError as exc:
@@ -221,10 +225,9 @@ def command(args: argparse.Namespace, config: Config) -> None:
     if colon:  # RUN:GENOTYPE
         args.genotype = genotype
     if args.island is not None:
-        if run or args.run or args.checkpoint:
-            raise UserError("--island reads the server's islands: it goes without a run "
-                            "or --checkpoint")
-        world, source, classified = island_source(config, args.island)
+        if args.checkpoint:
+            raise UserError("--island reads a server's islands: it goes without --checkpoint")
+        world, source, classified = island_source(config, args.island, run or args.run)
     else:
         world, meta, path = open_checkpoint(checkpoint_source(config, run or args.run,
                                                               args.checkpoint),

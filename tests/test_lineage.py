@@ -110,7 +110,8 @@ def test_an_island_without_a_server_says_so(cli: Cli, tmp_path: Path) -> None:
     result = cli("lineage", "--island", "0", "--export", "tree.csv")
     assert result.returncode == 2
     assert result.stderr == ("bytebiota: error: no server checkpoint in "
-                             f"{Path('data', 'checkpoints', 'server')}\n")
-    result = cli("lineage", "--island", "0", "--run", "latest", "0080aaa")
-    assert result.returncode == 2 and "--island reads the server's islands" in result.stderr
+                             f"{Path('data', 'checkpoints', 'server')} (a `run --jobs` "
+                             "run's: --run RUN --island N)\n")
+    result = cli("lineage", "--island", "0", "--checkpoint", "x.ckpt", "0080aaa")
+    assert result.returncode == 2 and "--island reads a server's islands" in result.stderr
     assert not (tmp_path / "tree.csv").exists()

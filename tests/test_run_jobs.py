@@ -87,6 +87,11 @@ def test_jobs_2_is_one_run_with_one_journal_that_replay_reads(cli: Cli, tmp_path
     assert f"final step     {end['steps']:,}" in summary.stdout
     listing = cli("runs")
     assert run.name in listing.stdout and "ended" in listing.stdout
+    # an island's phylogeny, from the run's server files
+    exported = cli("lineage", "--run", "latest", "--island", "1", "--export", "one.csv")
+    assert exported.returncode == 0, exported.stderr
+    assert "of island 1 (committed at" in exported.stderr
+    assert (tmp_path / "one.csv").read_text().startswith("id,ancestor_list,origin_time")
 
 
 def test_ctrl_c_stops_gracefully_and_resume_continues(cli: Cli, tmp_path: Path) -> None:

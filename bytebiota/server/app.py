@@ -819,18 +819,23 @@ def restore_coordinator(config: Config, meta: dict[str, Any], payload: bytes,
     return coordinator
 
 
-def committed_island(config: Config, island: int) -> tuple[bytes, int, Path]:
+def committed_island(config: Config, island: int, run: Path | None = None
+                     ) -> tuple[bytes, int, Path]:
     """Island ``island``'s snapshot as the server last committed it, for reading commands
     (``lineage --island``): the newest server checkpoint with the journal after it replayed,
     as a restart would, but nothing written (a running server's files are left alone).
-    Returns the snapshot, the experiment's steps and the server's journal."""
-    directory = Path(config.checkpoint.checkpoint_dir) / "server"
-    journal_path = Path(config.global_.data_base_dir) / "logs" / "server.jsonl"
+    The server's is the configuration's data directory, or ``run``, the directory of a
+    `run --jobs` run (its server's data and checkpoint directory). Returns the snapshot, the
+    experiment's steps and the server's journal."""
+    data_dir = run if run is not None else Path(config.global_.data_base_dir)
+    directory = (run if run is not None else Path(config.checkpoint.checkpoint_dir)) / "server"
+    journal_path = data_dir / "logs" / "server.jsonl"
     found = checkpoints.newest(directory, CHECKPOINT_PREFIX,
                                warn=lambda m: print(f"bytebiota: warning: {m}",
                                                     file=sys.stderr))
     if found is None:
-        raise UserError(f"no server checkpoint in {directory}")
+        raise UserError(f"no server checkpoint in {directory}" + (
+            "" if run is not None else " (a `run --jobs` run's: --run RUN --island N)"))
     path, meta, payload = found
     if meta.get("kind") != "server":
         raise UserError(f"{path}: not a checkpoint of `bytebiota server`")
