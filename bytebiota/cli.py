@@ -325,7 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
         "ancestor_list, origin_time, ...) or, with --format newick, in Newick.",
     )
     lineage.add_argument("genotype", metavar="GENOTYPE", nargs="?",
-                         help="e.g. 0097aab, or RUN:0097aab for another run than the latest")
+                         help="e.g. 0097aab, or RUN:0097aab for another run than the "
+                         "latest, or 1/0097aab for island 1 of a server (as --island 1)")
     lineage.add_argument("--run", metavar="RUN", help="a run id (`bytebiota runs`), a run "
                          "directory, or `legacy`")
     lineage.add_argument("--export", metavar="FILE", help="write the phylogeny here")

@@ -224,6 +224,12 @@ def command(args: argparse.Namespace, config: Config) -> None:
     run, colon, genotype = (args.genotype or "").rpartition(":")
     if colon:  # RUN:GENOTYPE
         args.genotype = genotype
+    island, slash, genotype = (args.genotype or "").partition("/")
+    if slash and island.isdigit():  # ISLAND/GENOTYPE, as a server's tables name them
+        if args.island is not None and args.island != int(island):
+            raise UserError(f"{args.genotype} is of island {island}, not --island "
+                            f"{args.island}")
+        args.island, args.genotype = int(island), genotype
     if args.island is not None:
         if args.checkpoint:
             raise UserError("--island reads a server's islands: it goes without --checkpoint")

@@ -663,6 +663,12 @@ def test_the_server_classifies_the_islands_new_permanent_genotypes(cluster: Clus
     assert {n: rows[n]["ecotype"] for n in verdicts if n in rows} == \
         {n: k for n, k in verdicts.items() if n in rows}
     assert rows[name]["sequence"] and rows[name]["permanent"] == "true"
+    descent = subprocess.run([sys.executable, "-m", "bytebiota", "lineage",
+                              first[0]["name"]], cwd=cluster.directory, env=cluster.env,
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert descent.returncode == 0, descent.stderr  # ISLAND/NAME: as --island ISLAND
+    assert [line for line in descent.stdout.splitlines()
+            if not line.startswith("    ")][-1].startswith(f"{name}  from ")
     missing = subprocess.run([sys.executable, "-m", "bytebiota", "lineage", "--island", "99",
                               "--export", "none.csv"], cwd=cluster.directory,
                              env=cluster.env, capture_output=True, text=True, timeout=120,
