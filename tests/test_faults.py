@@ -8,12 +8,14 @@ BYTEBIOTA_LONG_TESTS=1 (or BYTEBIOTA_FAULT_REPEATS=N).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import random
 import resource
 import signal
 import socket
+import struct
 import time
 from collections import Counter
 from typing import Any
@@ -254,3 +256,31 @@ def test_a_damaged_journal_tail_is_cut_and_nothing_acknowledged_is_lost(
     [cut] = [e for e in events if e["event"] == "cut"]
     assert cut["bytes"] > 0 and cut["reason"].endswith(
         "is cut off" if damage == "cut" else "is not a JSON event")
+
+
+@pytest.mark.parametrize("reset", [False, True])
+def test_status_closed_on_arrival_says_the_server_is_busy(reset: bool) -> None:
+    """A server that closes a connection on arrival (its handshake slots full, or the
+    address rate-limited): `status` says so, whether the close reaches it as an end of
+    stream or, once its HELLO has met the closed socket, as a reset."""
+    from bytebiota.errors import Failure
+    from bytebiota.status import BUSY, open_monitor
+
+    async def scenario() -> str:
+        def close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            if reset:  # RST instead of FIN
+                writer.get_extra_info("socket").setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.close()
+
+        server = await asyncio.start_server(close, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            await open_monitor("127.0.0.1", port, "token")
+        except Failure as exc:
+            return str(exc)
+        finally:
+            server.close()
+        return "no failure"
+
+    assert asyncio.run(scenario()) == BUSY
