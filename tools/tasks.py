@@ -148,7 +148,10 @@ def targets(rows: list[dict[str, Any]]) -> list[str]:
                 for r in rows]
     few = min(len(seeds) for seeds in reached.values())
     extinct = [r["seed"] for r in rows if r["extinct"]]
-    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
     return [
         f"EQU at 1 % and 10 cells: seeds {equ or '-'} ({len(equ)} of {n}, need {need}); "
         f"held by >= 10 % at the end in {equ_held or '-'}: "
