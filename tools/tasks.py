@@ -79,6 +79,10 @@ def follow(seed: int, steps: int, window: int, settings: list[str]) -> dict[str,
     pops: list[int] = []
     trace: list[list[int]] = []  # every TRACE_EVERY windows: M instructions, cells, births,
     # then the cells per task
+    size_trace: list[list[int]] = []  # at the same points: M instructions, the living cells'
+    # genome sizes (mean, median, 90th percentile, largest), instructions per birth since
+    # the previous point
+    last_steps, last_births = 0, 0
     extinct = False
     started = time.perf_counter()
     while world.steps < steps:
@@ -92,6 +96,13 @@ def follow(seed: int, steps: int, window: int, settings: list[str]) -> dict[str,
         if len(pops) % TRACE_EVERY == 0:
             trace.append([world.steps // 1_000_000, pop, world.births,
                           *(counts[name] for name in TASK_NAMES)])
+            body = sorted(world.cells.reg(c, "csize") for c in world.living())
+            if body:
+                born = world.births - last_births
+                size_trace.append([world.steps // 1_000_000, sum(body) // len(body),
+                                   body[len(body) // 2], body[len(body) * 9 // 10], body[-1],
+                                   (world.steps - last_steps) // born if born else 0])
+            last_steps, last_births = world.steps, world.births
         for name, cells in counts.items():
             share = cells / pop if pop else 0.0
             if name not in first and cells * 100 >= pop > 0 and cells >= MIN_CELLS:
@@ -110,6 +121,7 @@ def follow(seed: int, steps: int, window: int, settings: list[str]) -> dict[str,
         "peak_cells": peak_cells,
         "end_share": {name: round(end[name] / pop, 4) if pop else 0.0 for name in TASK_NAMES},
         "seconds": round(time.perf_counter() - started, 1), "trace": trace,
+        "sizes": size_trace,
     }
 
 
@@ -129,6 +141,11 @@ def table(rows: list[dict[str, Any]]) -> str:
         f"{r['mean_population']:.0f}, {r['population']}" for r in rows) + " |")
     lines.append("| births (M) | " + " | ".join(
         f"{r['births'] / 1e6:.2f}" for r in rows) + " |")
+    if all(r.get("sizes") for r in rows):  # (runs written before the size trace: none)
+        lines.append("| genome size, end (mean, median, max) | " + " | ".join(
+            "{1}, {2}, {4}".format(*r["sizes"][-1]) for r in rows) + " |")
+        lines.append("| instructions per birth (whole run) | " + " | ".join(
+            f"{r['steps'] // max(1, r['births']):,}" for r in rows) + " |")
     lines.append("| seconds | " + " | ".join(f"{r['seconds']:.0f}" for r in rows) + " |")
     lines.append("| instructions (M) | " + " | ".join(
         f"{r['steps'] / 1e6:.0f}" + (" extinct" if r["extinct"] else "") for r in rows) + " |")
