@@ -88,6 +88,12 @@ class Cluster:
         return sum(line.startswith(b'{"event":"report"') and line.endswith(b"\n")
                    for line in path.read_bytes().splitlines(keepends=True))
 
+    def command(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """``bytebiota ARGS`` in the cluster's directory and environment."""
+        return subprocess.run([sys.executable, "-m", "bytebiota", *args], cwd=self.directory,
+                              env=self.env, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+
     def status(self) -> dict[str, Any]:
         data = self.poll_status(busy_ok=False)
         assert data is not None
@@ -649,10 +655,7 @@ def test_the_server_classifies_the_islands_new_permanent_genotypes(cluster: Clus
     # the phylogeny of the island of a classified genotype, from the running server's files,
     # with the verdicts the server journaled for that island
     island, _, name = first[0]["name"].partition("/")
-    exported = subprocess.run([sys.executable, "-m", "bytebiota", "lineage", "--island",
-                               island, "--export", "tree.csv"], cwd=cluster.directory,
-                              env=cluster.env, capture_output=True, text=True, timeout=120,
-                              check=False)
+    exported = cluster.command("lineage", "--island", island, "--export", "tree.csv")
     assert exported.returncode == 0, exported.stderr
     assert f"of island {island} (committed at" in exported.stderr
     rows = {row["name"]: row for row in
@@ -663,16 +666,11 @@ def test_the_server_classifies_the_islands_new_permanent_genotypes(cluster: Clus
     assert {n: rows[n]["ecotype"] for n in verdicts if n in rows} == \
         {n: k for n, k in verdicts.items() if n in rows}
     assert rows[name]["sequence"] and rows[name]["permanent"] == "true"
-    descent = subprocess.run([sys.executable, "-m", "bytebiota", "lineage",
-                              first[0]["name"]], cwd=cluster.directory, env=cluster.env,
-                             capture_output=True, text=True, timeout=120, check=False)
+    descent = cluster.command("lineage", first[0]["name"])
     assert descent.returncode == 0, descent.stderr  # ISLAND/NAME: as --island ISLAND
     assert [line for line in descent.stdout.splitlines()
             if not line.startswith("    ")][-1].startswith(f"{name}  from ")
-    missing = subprocess.run([sys.executable, "-m", "bytebiota", "lineage", "--island", "99",
-                              "--export", "none.csv"], cwd=cluster.directory,
-                             env=cluster.env, capture_output=True, text=True, timeout=120,
-                             check=False)
+    missing = cluster.command("lineage", "--island", "99", "--export", "none.csv")
     assert missing.returncode == 2 and "no island 99 in the server's experiment" in \
         missing.stderr, missing.stderr
     cluster.stop_server()
@@ -712,9 +710,7 @@ def test_the_server_classifies_the_islands_new_permanent_genotypes(cluster: Clus
     assert len(chart.bands) >= 2
     assert all(top <= 1 + 1e-9 for band in chart.bands for top in band.upper)
     if importlib.util.find_spec("matplotlib") is not None:  # (optional: `plot` extra)
-        drawn = subprocess.run([sys.executable, "-m", "bytebiota", "replay",
-                                "data/logs/server.jsonl", "--plot", "charts"],
-                               cwd=cluster.directory, env=cluster.env, capture_output=True,
-                               text=True, timeout=300, check=False)
+        drawn = cluster.command("replay", "data/logs/server.jsonl", "--plot", "charts",
+                                timeout=300)
         assert drawn.returncode == 0, drawn.stderr
         assert (cluster.directory / "charts" / "muller.png").read_bytes().startswith(b"\x89PNG")
