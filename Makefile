@@ -1,6 +1,6 @@
 # ByteBiota. Every target works on a fresh clone: it installs what it needs first.
 #   make install   .venv with the package, its dependencies and the compiled core
-#   make test      the whole suite, once against the compiled core and once against the pure one
+#   make test      lint, then the whole suite, once against the compiled core and once against the pure one
 #   make run       run the default simulation (Ctrl-C checkpoints and stops; RUN_ARGS adds flags)
 #   make bench     the benchmark workloads, compiled and pure side by side
 #   make lint      ruff and mypy --strict
@@ -33,6 +33,7 @@ $(STAMP): pyproject.toml setup.py $(CORE_SOURCES)
 	@touch $@
 
 test: install
+	@$(MAKE) --no-print-directory lint
 	@if $(PY) -c "import bytebiota.core as c; raise SystemExit(0 if c.COMPILED else 1)"; then \
 		$(MAKE) --no-print-directory test-compiled; \
 	else \
