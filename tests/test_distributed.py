@@ -88,11 +88,19 @@ class Cluster:
         return sum(line.startswith(b'{"event":"report"') and line.endswith(b"\n")
                    for line in path.read_bytes().splitlines(keepends=True))
 
-    def command(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        """``bytebiota ARGS`` in the cluster's directory and environment."""
+    def command(self, *args: str, timeout: float = 120,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """``bytebiota ARGS`` in the cluster's directory and environment (``env``: settings
+        that differ from it)."""
         return subprocess.run([sys.executable, "-m", "bytebiota", *args], cwd=self.directory,
-                              env=self.env, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+                              env={**self.env, **(env or {})}, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+    def output(self, *args: str, timeout: float = 120) -> str:
+        """The standard output of ``bytebiota ARGS``, which must succeed."""
+        result = self.command(*args, timeout=timeout)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
 
     def status(self) -> dict[str, Any]:
         data = self.poll_status(busy_ok=False)
@@ -101,9 +109,7 @@ class Cluster:
 
     def poll_status(self, busy_ok: bool) -> dict[str, Any] | None:
         """``bytebiota status --json``; None if the server was busy and ``busy_ok``."""
-        result = subprocess.run([sys.executable, "-m", "bytebiota", "status", "--json"],
-                                cwd=self.directory, env=self.env, capture_output=True,
-                                text=True, timeout=30, check=False)
+        result = self.command("status", "--json", timeout=30)
         if busy_ok and result.returncode == 1 and BUSY in result.stderr:
             return None
         assert result.returncode == 0, result.stderr
@@ -246,9 +252,7 @@ def test_bad_input_is_refused_while_a_worker_keeps_working(cluster: Cluster) -> 
                 assert answer[:4] == b"BB" + bytes([VERSION, 5]) and b"incompatible" in answer
             else:
                 assert answer == b""
-    wrong = subprocess.run([sys.executable, "-m", "bytebiota", "status"], cwd=cluster.directory,
-                           env={**cluster.env, "SERVER_TOKEN": "wrong"}, capture_output=True,
-                           text=True, timeout=30, check=False)
+    wrong = cluster.command("status", timeout=30, env={"SERVER_TOKEN": "wrong"})
     assert wrong.returncode == 1 and "authentication failed" in wrong.stderr
     later = cluster.wait_for(
         lambda d: d["totals"]["reports_accepted"] > first["totals"]["reports_accepted"] + 2, 30)
@@ -570,16 +574,11 @@ def test_release_lets_a_quarantined_worker_work_again(cluster: Cluster) -> None:
     cheat = cluster.processes.pop("liar")  # gone before the release, or it would reconnect,
     cheat.terminate()  # cheat again and be quarantined again between the two releases
     cheat.wait(timeout=30)
-    text = subprocess.run([sys.executable, "-m", "bytebiota", "status"], cwd=cluster.directory,
-                          env=cluster.env, capture_output=True, text=True, timeout=30,
-                          check=True).stdout
+    text = cluster.output("status", timeout=30)
     assert "quarantined (1;" in text and "liar" in text
-    release = [sys.executable, "-m", "bytebiota", "release", "liar"]
-    done = subprocess.run(release, cwd=cluster.directory, env=cluster.env,
-                          capture_output=True, text=True, timeout=30, check=False)
+    done = cluster.command("release", "liar", timeout=30)
     assert done.returncode == 0 and "released liar" in done.stdout
-    again = subprocess.run(release, cwd=cluster.directory, env=cluster.env,
-                           capture_output=True, text=True, timeout=30, check=False)
+    again = cluster.command("release", "liar", timeout=30)
     assert again.returncode == 1 and "not quarantined" in again.stderr
     assert "Traceback" not in again.stderr
     cluster.worker("liar")  # the same id, honest this time, is welcome again
@@ -606,24 +605,16 @@ def test_an_ecology_experiments_figures_reach_status_journal_and_replay(
         stats["energy"]["total"] / stats["population"], abs=0.01)
     assert data["health"]["regime"] == "ecology"
     assert "for 2 islands" in data["health"]["measures"]["population_stable"]
-    text = subprocess.run([sys.executable, "-m", "bytebiota", "status"], cwd=cluster.directory,
-                          env=cluster.env, capture_output=True, text=True, timeout=30,
-                          check=True).stdout
+    text = cluster.output("status", timeout=30)
     assert "health: " in text and "energy         mean " in text and "tasks " in text, text
-    island = subprocess.run([sys.executable, "-m", "bytebiota", "status", "--json", "--island",
-                             "1"], cwd=cluster.directory, env=cluster.env, capture_output=True,
-                            text=True, timeout=30, check=True)
-    soup = json.loads(island.stdout)["soup"]
+    soup = json.loads(cluster.output("status", "--json", "--island", "1", timeout=30))["soup"]
     assert soup["island"] == 1 and soup["segments"] == 512 and 0 < soup["occupancy"] < 1
     assert len(soup["energy"]) == 512 and soup["names"]
     cluster.stop_server()
     events = cluster.journal()
     assert any(e["event"] == "health" for e in events)
     assert any(e["event"] == "stats" and "energy" in e for e in events)
-    summary = subprocess.run([sys.executable, "-m", "bytebiota", "replay", "--summary",
-                              "data/logs/server.jsonl"], cwd=cluster.directory,
-                             env=cluster.env, capture_output=True, text=True, timeout=60,
-                             check=False)
+    summary = cluster.command("replay", "--summary", "data/logs/server.jsonl", timeout=60)
     assert summary.returncode == 0, summary.stderr
     for line in ("energy         mean", "resources      ", "tasks          ", "health         "):
         assert line in summary.stdout, summary.stdout

@@ -77,10 +77,8 @@ def test_an_impostor_holding_the_token_cannot_act_as_an_enrolled_worker(
 
 def test_the_operator_enrols_and_revokes_one_worker(cluster: Cluster, tmp_path: Path) -> None:
     cluster.env["WORKER_ENROLMENT"] = "operator"
-    enrol = subprocess.run([sys.executable, "-m", "bytebiota", "server", "enroll", "box-1",
-                            "--output", str(tmp_path / "box-1.credential")],
-                           cwd=cluster.directory, env=cluster.env, capture_output=True,
-                           text=True, timeout=60, check=False)
+    enrol = cluster.command("server", "enroll", "box-1", "--output",
+                            str(tmp_path / "box-1.credential"), timeout=60)
     assert enrol.returncode == 0, enrol.stderr
     assert "enrolled box-1" in enrol.stdout
     assert (tmp_path / "box-1.credential").stat().st_mode & 0o777 == 0o600
@@ -98,19 +96,15 @@ def test_the_operator_enrols_and_revokes_one_worker(cluster: Cluster, tmp_path: 
         "WORKER_CREDENTIAL": str(tmp_path / "box-1.credential"),
         "DATA_BASE_DIR": str(box / "data")})
     cluster.env = {**env, "DATA_BASE_DIR": str(cluster.directory / "data")}
-    enrol2 = subprocess.run([sys.executable, "-m", "bytebiota", "server", "enroll", "box-2",
-                             "--output", str(tmp_path / "box-2.credential")],
-                            cwd=cluster.directory, env=cluster.env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    enrol2 = cluster.command("server", "enroll", "box-2", "--output",
+                             str(tmp_path / "box-2.credential"), timeout=60)
     assert enrol2.returncode == 0, enrol2.stderr
     cluster.start("box-2", "worker", extra={
         "WORKER_CREDENTIAL": str(tmp_path / "box-2.credential"),
         "DATA_BASE_DIR": str(box / "data2")})
     data = cluster.wait_for(lambda d: {w["id"] for w in d["workers"]} == {"box-1", "box-2"}
                             and d["totals"]["reports_accepted"] > 4, 60)
-    revoke = subprocess.run([sys.executable, "-m", "bytebiota", "server", "revoke", "box-1"],
-                            cwd=cluster.directory, env=cluster.env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    revoke = cluster.command("server", "revoke", "box-1", timeout=60)
     assert revoke.returncode == 0, revoke.stderr
     assert cluster.processes["box-1"].wait(timeout=60) == 1
     assert "revoked" in cluster.log("box-1")
@@ -118,9 +112,7 @@ def test_the_operator_enrols_and_revokes_one_worker(cluster: Cluster, tmp_path: 
     assert "box-1" not in [w["id"] for w in after["workers"]]
     cluster.wait_for(lambda d: d["totals"]["reports_accepted"] >
                      after["totals"]["reports_accepted"] + 3, 60)  # box-2 goes on
-    listing = subprocess.run([sys.executable, "-m", "bytebiota", "server", "credentials"],
-                             cwd=cluster.directory, env=cluster.env, capture_output=True,
-                             text=True, timeout=60, check=True).stdout
+    listing = cluster.output("server", "credentials", timeout=60)
     assert "box-1" in listing and "revoked" in listing and "box-2" in listing
     assert data["totals"]["steps"] > 0
 
