@@ -168,6 +168,7 @@ class MutationConfig:
     write_free_memory: bool
     mutation_reach: str
     execute_own_code: bool
+    copy_advances: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,8 @@ GRADIENTS = ("sine", "linear", "hotspot")
 # in variables.py holds every default; the core has none). Fields not listed are derived in
 # ``params``: the regime, its instruction set, two enumerations, and issue 19's opt-in
 # mechanisms, which the ecology regime alone has (TASK_REWARD_RULE, MUTATION_REACH,
-# AGE_LIMIT, EXECUTE_OWN_CODE: in the classic regime they are always off, and its snapshots
-# keep format 3).
+# AGE_LIMIT, EXECUTE_OWN_CODE, COPY_ADVANCES: in the classic regime they are always off, and
+# its snapshots keep format 3).
 PARAM_VARIABLES: dict[str, str] = {
     "soup_size": "SOUP_SIZE", "slicer_power": "SLICER_POWER", "base_slice": "BASE_SLICE",
     "max_slice": "MAX_SLICE", "copy_rate": "COPY_BIT_FLIP_RATE",
@@ -87,6 +87,7 @@ def params(config: Config, *, mutations: bool = True) -> Params:
     fields["substitute"] = 1 if ecology and config.mutation.mutation_reach == "any" else 0
     fields["age_limit"] = config.reaper.age_limit if ecology else 0
     fields["own_code"] = 1 if ecology and config.mutation.execute_own_code else 0
+    fields["copy_advance"] = 1 if ecology and config.mutation.copy_advances else 0
     if not mutations:
         for field in MUTATION_FIELDS:
             fields[field] = 0

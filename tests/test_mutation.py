@@ -146,7 +146,7 @@ def test_fixed_rates_are_written_as_format_3_and_rates_per_generation_as_format_
     tierra = _tierra_world(3)
     tierra.run(1_100_000)  # past the first adjustment
     data = tierra.snapshot()
-    assert data[7:9] == (4).to_bytes(2, "little") == (SNAPSHOT_VERSION - 1).to_bytes(2, "little")
+    assert data[7:9] == (4).to_bytes(2, "little") == (SNAPSHOT_VERSION - 2).to_bytes(2, "little")
     assert restore(data).mut.copy_mean == tierra.mut.copy_mean != 1000
 
 

@@ -25,7 +25,7 @@ from bytebiota.variables import BY_NAME
 
 # Fields simulation.params derives instead of reading one variable.
 DERIVED = {"ecology", "opcode_bits", "mal_mode", "gradient_type", "merit", "substitute",
-           "age_limit", "own_code"}
+           "age_limit", "own_code", "copy_advance"}
 # Issue 19's configuration (docs/ecology.md): opt-in.
 MERIT = ["TASK_REWARD_RULE=merit", "MUTATION_REACH=any", "AGE_LIMIT=20"]
 
@@ -111,7 +111,7 @@ def test_a_format_3_snapshots_params_keep_the_bit_flips_and_the_boost() -> None:
         struct.pack("<" + code, getattr(p, name)) for name, code in PARAM_FIELDS
         if name not in legacy)
     assert len(old) == packed_size(3) == packed_size(4) - 48  # 6 fields
-    assert packed_size(4) == packed_size(SNAPSHOT_VERSION) - 8  # format 5: own_code
+    assert packed_size(4) == packed_size(SNAPSHOT_VERSION) - 16  # 5: own_code, 6: copy_advance
     q = Params.unpack(old, 3)
     assert (q.merit, q.substitute, q.age_limit) == (0, 0, 0)
     assert (p.merit, p.substitute, p.age_limit) == (1, 1, 20)
@@ -156,8 +156,22 @@ def test_the_classic_regimes_rates_per_generation_are_written_as_format_4() -> N
 
 def test_execute_own_code_is_written_as_format_5() -> None:
     p = simulation.params(isolated(["EXECUTE_OWN_CODE=true"]))
-    assert not p.fits(4) and version_for(p) == SNAPSHOT_VERSION == 5
+    assert not p.fits(4) and version_for(p) == 5
     with pytest.raises(ValueError, match="format 4 cannot hold"):
         p.pack(4)
     assert Params.unpack(p.pack(5), 5).fields() == p.fields()
     assert Params.unpack(p.replace(own_code=0).pack(4), 4).own_code == 0
+
+
+def test_copy_advances_is_written_as_format_6_and_older_formats_read_it_off() -> None:
+    p = simulation.params(isolated(["COPY_ADVANCES=true"]))
+    assert p.copy_advance == 1
+    assert not p.fits(5) and version_for(p) == SNAPSHOT_VERSION == 6
+    with pytest.raises(ValueError, match="format 5 cannot hold"):
+        p.pack(5)
+    assert Params.unpack(p.pack(6), 6).fields() == p.fields()
+    assert len(p.pack(6)) == packed_size(5) + 8
+    for version in (3, 4, 5):
+        assert Params.unpack(p.replace(copy_advance=0).pack(version), version).copy_advance == 0
+    assert simulation.default_params("ecology").copy_advance == 0
+    assert simulation.params(isolated(["REGIME=classic", "COPY_ADVANCES=true"])).copy_advance == 0

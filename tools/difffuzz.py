@@ -292,7 +292,11 @@ def random_settings(rnd: random.Random) -> list[str]:
         s["MUTATION_REACH"] = rnd.choice(("bit", "any"))
         s["AGE_LIMIT"] = rnd.choice((0, 0, 2, 20, 200))
         s["EXECUTE_OWN_CODE"] = rnd.choice(("false", "true"))
-        s["ANCESTOR"] = rnd.choice(("ecology", "ecology165", "ecology165c", "ecology150"))
+        s["ANCESTOR"] = rnd.choice(("ecology", "ecology165", "ecology165c", "ecology150",
+                                    "ecology311"))
+        s["COPY_ADVANCES"] = rnd.choice(("false", "true"))
+        if s["ANCESTOR"] == "ecology311":
+            s["ANCESTOR_SIZE_LIMIT"] = 400
     return [f"{k}={v}" for k, v in s.items()]
 
 

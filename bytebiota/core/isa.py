@@ -119,7 +119,8 @@ INSTRUCTIONS: tuple[tuple[int, str, str, int, str], ...] = (
     (MOV_AB, "mov_ab", "move", REG_BX, "bx = ax"),
     (MOV_IAB, "mov_iab", "move", REG_NONE, "soup[ax] = soup[bx]: the copy step, where copy "
      "mutations strike; fails if ax is not the cell's own memory or its daughter's (or "
-     "free memory, under WRITE_FREE_MEMORY)"),
+     "free memory, under WRITE_FREE_MEMORY); under COPY_ADVANCES (the ecology regime) ax "
+     "and bx then advance by one, whether the copy succeeded or not"),
     (ADR, "adr", "address", REG_AX, "ax = address past the nearest complementary template "
      "(both ways); cx = template size"),
     (ADRB, "adrb", "address", REG_AX, "the same, searching backward only"),

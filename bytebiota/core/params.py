@@ -58,16 +58,20 @@ PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("merit", "q"), ("substitute", "q"), ("age_limit", "q"),
     # since snapshot format 5 (the ecology's EXECUTE_OWN_CODE, docs/ecology.md)
     ("own_code", "q"),
+    # since snapshot format 6 (the ecology's COPY_ADVANCES, docs/ecology.md)
+    ("copy_advance", "q"),
 )
 # Fields a snapshot of an older format lacks, with the value that reproduces how the world
 # behaved then: {format: ((name, value), ...)} for each format before the current one.
 LEGACY_FIELDS: Final[dict[int, tuple[tuple[str, float], ...]]] = {
     2: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0), ("slice_fixed", 1.0),
         ("slice_random", 0.0), ("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0),
-        ("merit", 0), ("substitute", 0), ("age_limit", 0), ("own_code", 0)),
+        ("merit", 0), ("substitute", 0), ("age_limit", 0), ("own_code", 0),
+        ("copy_advance", 0)),
     3: (("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0), ("merit", 0),
-        ("substitute", 0), ("age_limit", 0), ("own_code", 0)),
-    4: (("own_code", 0),),
+        ("substitute", 0), ("age_limit", 0), ("own_code", 0), ("copy_advance", 0)),
+    4: (("own_code", 0), ("copy_advance", 0)),
+    5: (("copy_advance", 0),),
 }
 MAL_NEAR: Final = 0  # first fit at or after the mother's address (wrapping)
 MAL_RANDOM: Final = 1  # first fit at or after a random address
@@ -153,6 +157,7 @@ class Params:
     substitute: i64 = 0  # 1: a mutation replaces the byte with any other opcode; 0: flips a bit
     age_limit: i64 = 0  # the ecology: death after age_limit x size instructions without a DIVIDE
     own_code: i64 = 0  # the ecology: 1: a cell executes only its own body (EXECUTE_OWN_CODE)
+    copy_advance: i64 = 0  # the ecology: 1: mov_iab advances ax and bx (COPY_ADVANCES)
 
     def __init__(self, fields: Mapping[str, float]) -> None:
         missing = [name for name, _ in PARAM_FIELDS if name not in fields]

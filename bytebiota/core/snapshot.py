@@ -1,9 +1,9 @@
 """Snapshots: a world's whole state as bytes, its digest, and the world back from them.
 
-Owns the snapshot format (version 5, little-endian; versions 2 to 4 are read too, and 3 or 4
-is written when it holds the world: ``version_for``): magic, version, the packed Params, the
-RNG state, the counters, the ecology's counters, the mutation means in force (formats 4 and
-5: copy, flaw, background; rates per generation move them), the soup, the per-slot vectors in
+Owns the snapshot format (version 6, little-endian; versions 2 to 5 are read too, and 3, 4
+or 5 is written when it holds the world: ``version_for``): magic, version, the packed Params, the
+RNG state, the counters, the ecology's counters, the mutation means in force (formats 4 to
+6: copy, flaw, background; rates per generation move them), the soup, the per-slot vectors in
 the order of ``cells.SLOT_FIELDS`` (the register block by column), the other vectors, the
 genebank, the seed bank; then a
 SHA-256 of all that. ``digest`` is the SHA-256 of the same body:
@@ -33,11 +33,11 @@ if TYPE_CHECKING:  # annotations only: world.py imports this module
     from bytebiota.core.world import World
 
 SNAPSHOT_MAGIC: Final = b"BBWORLD"
-SNAPSHOT_VERSION: Final = 5
+SNAPSHOT_VERSION: Final = 6
 # Formats ``restore`` reads: the current one, and older ones whose parameters it can complete
 # (params.LEGACY_FIELDS; 2: before Tierra's MAL and write semantics were variables; 3: before
 # mutation rates per generation and the ecology's merit rule and mutation reach; 4: before
-# EXECUTE_OWN_CODE).
+# EXECUTE_OWN_CODE; 5: before COPY_ADVANCES).
 READABLE_VERSIONS: Final = (*sorted(LEGACY_FIELDS), SNAPSHOT_VERSION)
 LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
@@ -47,9 +47,9 @@ LITTLE_ENDIAN: Final = sys.byteorder == "little"
 # mutation rates, the boost rule, bit flips, no AGE_LIMIT) is written as format 3, byte for
 # byte what the core wrote then, digest included (tests/test_golden.py: the ecology's); a
 # world with rates per generation (the classic regime's) or issue 19's first opt-in
-# mechanisms is written as format 4, and format 5 (which adds EXECUTE_OWN_CODE) only when
-# that is on.
-WRITTEN_VERSIONS: Final = (3, 4, SNAPSHOT_VERSION)
+# mechanisms is written as format 4, format 5 (which adds EXECUTE_OWN_CODE) only when that
+# is on, and format 6 (which adds COPY_ADVANCES) only when that is.
+WRITTEN_VERSIONS: Final = (3, 4, 5, SNAPSHOT_VERSION)
 
 
 def version_for(p: Params) -> int:

@@ -142,6 +142,7 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
     # the ecology regime: harvests are inlined (the ancestor harvests every ~10 steps)
     eco = w.eco != 0
     own_code = w.p.own_code != 0  # EXECUTE_OWN_CODE
+    advance = w.p.copy_advance != 0  # COPY_ADVANCES: mov_iab advances ax and bx
     env_len = env.env_len
     res = env.resource
     signal = env.signal
@@ -230,6 +231,13 @@ def run_slice(w: World, c: i64, budget: i64, switches: i64) -> i64:
                 else:
                     flag = 1
                     reaper.on_error(c)
+                if advance:  # COPY_ADVANCES (the ecology, opt-in): Avida's h-copy
+                    ax += 1
+                    if ax == S:
+                        ax = 0
+                    bx += 1
+                    if bx == S:
+                        bx = 0
                 ip += 1
             elif op == DEC_C:
                 cx = ((cx - 1 + HALF32) & MASK32) - HALF32  # arith.wrap32, inlined
