@@ -255,8 +255,8 @@ VARIABLES: tuple[Var, ...] = (
     Var("COPY_ADVANCES", B, False, "mutation", "standard",
         "The ecology regime: mov_iab advances ax and bx by one after each copy, as Avida's "
         "h-copy advances its read and write heads, so a copy loop needs no inc_a and inc_b "
-        "(the ecology311 and ecology475 ancestors rely on it; off: mov_iab leaves them, as "
-        "in Tierra; issue 19's experiment, docs/ecology.md)", new=True),
+        "(the ecology147, ecology311 and ecology475 ancestors rely on it; off: mov_iab leaves "
+        "them, as in Tierra; issue 19's experiment, docs/ecology.md)", new=True),
     # ---- reaper ---------------------------------------------------------------------------
     Var("ERROR_MOVE_UP", B, True, "reaper", "standard",
         "Move organisms up the reaper queue when an instruction errs"),

@@ -81,7 +81,7 @@ def copies(w: World, genome: bytes) -> int:
                           w.cells.reg(c, "csize")]) == genome for c in w.living())
 
 
-@pytest.mark.parametrize("ancestor", ["ecology311", "ecology475"])
+@pytest.mark.parametrize("ancestor", ["ecology147", "ecology311", "ecology475"])
 def test_its_ancestors_replicate_under_it_and_only_under_it(ancestor: str) -> None:
     genome = asm.ancestor(ancestor).code
     w = simulation.new_world(isolated([f"ANCESTOR={ancestor}", *ANCESTOR_SETTINGS]), 1,
@@ -120,6 +120,15 @@ def test_its_ancestors_copy_in_four_instructions_per_byte() -> None:
     cost_311 = first_cost("ecology311", ANCESTOR_SETTINGS)
     cost_314 = first_cost("ecology314", ANCESTOR_SETTINGS[1:])
     assert 311 * 4 < cost_311 < 311 * 5 < cost_314
+
+
+def test_ecology147_is_ecology150_with_the_four_instruction_loop() -> None:
+    fast = asm.ancestor("ecology147").code
+    old = asm.ancestor("ecology150").code
+    assert fast == old[:133] + old[136:]  # without harvest, inc_a, inc_b after mov_iab
+    assert old[132:136] == bytes(CODES[w] for w in ("mov_iab", "harvest", "inc_a", "inc_b"))
+    cost = first_cost("ecology147", ANCESTOR_SETTINGS)
+    assert 147 * 4 < cost < 147 * 5 < first_cost("ecology150", ANCESTOR_SETTINGS[1:])
 
 
 SETTINGS = ["TASK_REWARD_RULE=merit", "MUTATION_REACH=any", "ANCESTOR=ecology311",
