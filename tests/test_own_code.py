@@ -82,7 +82,8 @@ def test_an_if_cz_that_skips_past_the_end_returns_to_the_start(own: int, ip: int
 
 
 def test_the_ancestors_replicate_under_it() -> None:
-    for ancestor in ("ecology165", "ecology165c", "ecology150", "ecology150x3", "ecology314"):
+    for ancestor in ("ecology165", "ecology165c", "ecology150", "ecology150x3", "ecology314",
+                     "ecology396"):
         config = isolated([f"ANCESTOR={ancestor}", "EXECUTE_OWN_CODE=true",
                            "SOUP_SIZE=100000", "ENV_LENGTH=256", "ANCESTOR_SIZE_LIMIT=400"])
         w = simulation.new_world(config, 1, mutations=False)
@@ -93,14 +94,19 @@ def test_the_ancestors_replicate_under_it() -> None:
 
 def test_the_three_block_ancestors_read_two_inputs_per_block() -> None:
     """ecology150x3 is ecology150 with its input and filler block split in three (the same
-    length, the same copy code); ecology314 has the 80-byte block three times."""
+    length, the same copy code); ecology314 has the 80-byte block three times, ecology396
+    four times."""
     one = asm.ancestor("ecology150").code
     three = asm.ancestor("ecology150x3").code
     big = asm.ancestor("ecology314").code
-    assert len(three) == len(one) == 150 and len(big) == 314
-    assert three[:28] == one[:28] == big[:28] and three[110:] == one[110:] == big[274:]
+    bigger = asm.ancestor("ecology396").code
+    assert len(three) == len(one) == 150 and len(big) == 314 and len(bigger) == 396
+    assert three[:28] == one[:28] == big[:28] == bigger[:28]
+    assert three[110:] == one[110:] == big[274:] == bigger[356:]
     assert one[28:110].count(CODES["in"]) == 2
     assert three[28:110].count(CODES["in"]) == 6 and big[28:274].count(CODES["in"]) == 6
+    assert bigger[28:356].count(CODES["in"]) == 8
+    assert all(bigger[at:at + 82] == one[28:110] for at in (28, 110, 192, 274))
 
 
 SETTINGS = ["TASK_REWARD_RULE=merit", "MUTATION_REACH=any", "ANCESTOR=ecology150",
