@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -81,15 +82,28 @@ def verdict(evidence: dict[str, object]) -> str:
     return "non-replicator"
 
 
-def classify(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> Ecotype:
-    """Run the cultures the evidence needs (one to three of ``steps`` instructions each)."""
+class Cancelled(Exception):
+    """A classification given up between two cultures (``classify``'s ``cancelled``)."""
+
+
+def classify(genome: bytes, config: Config, steps: int = DEFAULT_STEPS,
+             cancelled: Callable[[], bool] | None = None) -> Ecotype:
+    """Run the cultures the evidence needs (one to three of ``steps`` instructions each).
+    ``cancelled``: asked before each culture after the first; True raises Cancelled (a
+    server that stops waits for one culture at most, not a whole classification)."""
     host = asm.ancestor("classic").code
     parasite = reference_parasite()
+
+    def go_on() -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled
+
     alone = culture(genome, config, steps)
     evidence: dict[str, object] = {"replicates_alone": alone.replicates,
                                    "cells_alone": alone.cells}
     ran = alone.instructions
     if alone.replicates:
+        go_on()
         mixed = coculture([("genotype", genome), ("parasite", parasite)], config, steps)
         me, other = (str(g["name"]) for g in mixed.genotypes)
         evidence["with_parasite"] = {
@@ -97,6 +111,7 @@ def classify(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> Ecoty
             "parasite_cpus_made_ours": _made(mixed, other, me),
             "parasite_daughters": _made(mixed, other, other)}
         return Ecotype(verdict(evidence), evidence, ran + mixed.instructions)
+    go_on()
     with_host = coculture([("host", host), ("genotype", genome)], config, steps)
     ran += with_host.instructions
     hname, me = (str(g["name"]) for g in with_host.genotypes)
@@ -104,6 +119,7 @@ def classify(genome: bytes, config: Config, steps: int = DEFAULT_STEPS) -> Ecoty
                              "host_daughters": _made(with_host, hname, hname)}
     if verdict(evidence) == "parasite":
         return Ecotype("parasite", evidence, ran)
+    go_on()
     pair = coculture([("genotype", genome), ("copy", genome)], config, steps)
     me = str(pair.genotypes[0]["name"])
     evidence["with_itself"] = {"own_daughters": _made(pair, me, me)}
@@ -154,11 +170,11 @@ class Background:
                     key=lambda k: (cells.get(self.pending[k][0], 0), -k))
         return self.pending.pop(first)
 
-    def classify(self, genome: bytes) -> Ecotype:
+    def classify(self, genome: bytes, cancelled: Callable[[], bool] | None = None) -> Ecotype:
         """One classification at this budget's culture length (touches no state: the
-        server runs it in a thread)."""
+        server runs it in a thread; ``cancelled``: as ``classify``'s)."""
         try:
-            return classify(genome, self.config, self.steps)
+            return classify(genome, self.config, self.steps, cancelled)
         except UserError as exc:  # a genome no soup can hold: said as such
             return Ecotype("non-replicator", {"error": str(exc)})
 

@@ -171,3 +171,42 @@ def test_a_run_journals_its_genotypes_ecotypes_and_a_resumed_run_the_same(
     assert rows["0080aaa"]["ecotype"] == "self-replicator"
     assert {rows[e["name"]]["ecotype"] for e in found if e["name"] in rows} == \
         {e["kind"] for e in found if e["name"] in rows}
+
+
+def test_a_stopping_server_waits_for_one_culture_and_keeps_the_genotype_queued() -> None:
+    """The server's stop (SIGTERM) is asked before each classification of a turn and, from
+    the classifying thread, before each culture after the first: a classification cut short
+    goes back to the head of the queue, writes nothing and spends nothing (the stop CI once
+    timed out waiting 30 s for a pure-core server's turn of eight classifications)."""
+    import asyncio
+
+    from bytebiota.server.ecotypes import Classifier
+
+    config = isolated(["ECOTYPE_SHARE=0.1"], named_flags={"--regime": "classic"})
+    host = asm.ancestor("classic").code
+    parasite = reference_parasite()
+    written: list[dict[str, object]] = []
+
+    def write(event: str, **fields: object) -> None:
+        written.append({"event": event, **fields})
+
+    stopped = Classifier(config)
+    stopped.offer(0, [("0080aaa", host), ("0045aaa", parasite)])
+    assert asyncio.run(stopped.turn(4_000_000, {}, write, stopping=lambda: True)) == 0
+    assert written == [] and len(stopped.background.pending) == 2
+
+    asked: list[int] = []
+
+    def stop_after_the_first_culture() -> bool:  # asked once by the turn, then by the thread
+        asked.append(1)
+        return len(asked) > 1
+
+    cut = Classifier(config)
+    cut.offer(0, [("0080aaa", host), ("0045aaa", parasite)])
+    assert asyncio.run(cut.turn(4_000_000, {"0/0045aaa": 9}, write,
+                                stopping=stop_after_the_first_culture)) == 0
+    assert written == [] and cut.background.spent == 0 and len(asked) == 2
+    assert [name for name, _ in cut.background.pending] == ["0/0045aaa", "0/0080aaa"]
+    done = asyncio.run(cut.turn(4_000_000, {"0/0045aaa": 9}, write))  # after a restart
+    assert done == 2 and [e["name"] for e in written] == ["0/0045aaa", "0/0080aaa"]
+    assert cut.of(["0/0045aaa"]) == {"0/0045aaa": "parasite"}

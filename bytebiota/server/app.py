@@ -527,7 +527,7 @@ class Server:
         """The background classification's turn, after a stats event (server/ecotypes.py)."""
         cells = {str(row[0]): int(row[2]) for row in stats.get("top_genotypes", [])}
         await self.classifier.turn(int(self.coordinator.totals_view()["steps"]), cells,
-                                   self.wal.write)
+                                   self.wal.write, stopping=self.stop.is_set)
 
     def status(self, island: int = -1) -> dict[str, Any]:
         """The STATUS a monitor asked for: with island ``island``'s soup map (-1: none)."""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bytebiota.config import Config
-from bytebiota.ecotype import Background
+from bytebiota.ecotype import Background, Cancelled
 
 PER_TURN = 8  # classifications per turn (a turn's cultures hold the GIL ~0.1 s at most each)
 
@@ -58,20 +58,30 @@ class Classifier:
         self.background.pending = [(n, g) for n, g in self.background.pending if n != name]
         self.background.spent += int(event.get("instructions", 0))
 
-    async def turn(self, steps: int, cells: dict[str, int],
-                   write: Callable[..., None]) -> int:
+    async def turn(self, steps: int, cells: dict[str, int], write: Callable[..., None],
+                   stopping: Callable[[], bool] = lambda: False) -> int:
         """Classify what the budget allows after ``steps`` instructions of the experiment
         (``cells``: the living cells of the most abundant genotypes, for the order); each
-        verdict goes to ``write`` as an ``ecotype`` event. Returns how many were classified."""
+        verdict goes to ``write`` as an ``ecotype`` event. Returns how many were classified.
+        ``stopping`` (the server's stop, asked from the classifying thread too): once true,
+        the turn ends after the culture under way, and a classification it cut short goes
+        back to the head of the queue (the checkpoint keeps it), so a stop waits for one
+        culture at most."""
         if self.busy or not self.enabled:
             return 0
         self.busy = True
         done = 0
         try:
             loop = asyncio.get_running_loop()
-            while done < PER_TURN and (job := self.background.next(steps, cells)) is not None:
+            while (done < PER_TURN and not stopping()
+                   and (job := self.background.next(steps, cells)) is not None):
                 name, genome = job
-                found = await loop.run_in_executor(None, self.background.classify, genome)
+                try:
+                    found = await loop.run_in_executor(None, self.background.classify,
+                                                       genome, stopping)
+                except Cancelled:
+                    self.background.pending.insert(0, job)
+                    break
                 self.background.spent += found.instructions
                 self.kinds[name] = found.kind
                 write("ecotype", step=steps, name=name, kind=found.kind,
