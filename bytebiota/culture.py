@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from bytebiota import runs
@@ -29,6 +30,10 @@ from bytebiota.simulation import params
 DEFAULT_STEPS = 2_000_000
 SAMPLES = 20  # population samples over a co-culture
 CULTURE_SEED = 1  # no mutations: the seed only matters for the reaper's random victims
+
+
+class Cancelled(Exception):
+    """A co-culture given up at one of its samples (``coculture``'s ``cancelled``)."""
 
 
 @dataclass
@@ -75,9 +80,11 @@ class CocultureResult:
 
 
 def coculture(genomes: list[tuple[str, bytes]], config: Config, steps: int = DEFAULT_STEPS,
-              samples: int = SAMPLES) -> CocultureResult:
+              samples: int = SAMPLES,
+              cancelled: Callable[[], bool] | None = None) -> CocultureResult:
     """Run the labelled genomes side by side (placed one after another from address 0, in
-    the given order; classic regime values from ``config``, mutations off)."""
+    the given order; classic regime values from ``config``, mutations off). ``cancelled``:
+    asked before each of the ``samples`` stretches; True raises Cancelled."""
     world = World(params(config, mutations=False), CULTURE_SEED)
     world.record_begets = True
     placed: list[dict[str, object]] = []
@@ -102,6 +109,8 @@ def coculture(genomes: list[tuple[str, bytes]], config: Config, steps: int = DEF
             series.append(counts.get(name, 0))
         if done >= steps or world.population == 0:
             break
+        if cancelled is not None and cancelled():
+            raise Cancelled
         done += int(world.run(min(step, steps - done)).steps)
     result.begets = sorted(((m, d, int(n)) for (m, d), n in world.begets.items()),
                            key=lambda row: (-row[2], row[0], row[1]))

@@ -82,45 +82,36 @@ def verdict(evidence: dict[str, object]) -> str:
     return "non-replicator"
 
 
-class Cancelled(Exception):
-    """A classification given up between two cultures (``classify``'s ``cancelled``)."""
-
-
 def classify(genome: bytes, config: Config, steps: int = DEFAULT_STEPS,
              cancelled: Callable[[], bool] | None = None) -> Ecotype:
     """Run the cultures the evidence needs (one to three of ``steps`` instructions each).
-    ``cancelled``: asked before each culture after the first; True raises Cancelled (a
-    server that stops waits for one culture at most, not a whole classification)."""
+    ``cancelled``: asked by the co-cultures before each twentieth of their run; True raises
+    culture.Cancelled (a server that stops waits for that much, not a classification)."""
     host = asm.ancestor("classic").code
     parasite = reference_parasite()
-
-    def go_on() -> None:
-        if cancelled is not None and cancelled():
-            raise Cancelled
-
     alone = culture(genome, config, steps)
     evidence: dict[str, object] = {"replicates_alone": alone.replicates,
                                    "cells_alone": alone.cells}
     ran = alone.instructions
     if alone.replicates:
-        go_on()
-        mixed = coculture([("genotype", genome), ("parasite", parasite)], config, steps)
+        mixed = coculture([("genotype", genome), ("parasite", parasite)], config, steps,
+                          cancelled=cancelled)
         me, other = (str(g["name"]) for g in mixed.genotypes)
         evidence["with_parasite"] = {
             "own_daughters": _made(mixed, me, me),
             "parasite_cpus_made_ours": _made(mixed, other, me),
             "parasite_daughters": _made(mixed, other, other)}
         return Ecotype(verdict(evidence), evidence, ran + mixed.instructions)
-    go_on()
-    with_host = coculture([("host", host), ("genotype", genome)], config, steps)
+    with_host = coculture([("host", host), ("genotype", genome)], config, steps,
+                          cancelled=cancelled)
     ran += with_host.instructions
     hname, me = (str(g["name"]) for g in with_host.genotypes)
     evidence["with_host"] = {"own_daughters": _made(with_host, me, me),
                              "host_daughters": _made(with_host, hname, hname)}
     if verdict(evidence) == "parasite":
         return Ecotype("parasite", evidence, ran)
-    go_on()
-    pair = coculture([("genotype", genome), ("copy", genome)], config, steps)
+    pair = coculture([("genotype", genome), ("copy", genome)], config, steps,
+                     cancelled=cancelled)
     me = str(pair.genotypes[0]["name"])
     evidence["with_itself"] = {"own_daughters": _made(pair, me, me)}
     return Ecotype(verdict(evidence), evidence, ran + pair.instructions)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bytebiota.config import isolated
-from bytebiota.culture import coculture
+from bytebiota.culture import Cancelled, coculture
 from bytebiota.genome import asm
 from tests.conftest import REPO, Cli
 
@@ -75,3 +77,20 @@ def test_disasm_asm_and_genome_diff_take_both_instruction_sets(cli: Cli, tmp_pat
     assert again.returncode == 0 and "harvest" in again.stdout
     diff = cli("genome", "diff", str(ANCESTORS / "ecology.asm"), "e.bin")
     assert diff.returncode == 0, diff.stderr
+
+
+def test_a_coculture_asks_whether_to_go_on_before_each_twentieth_of_its_run() -> None:
+    config = isolated(named_flags={"--regime": "classic"})
+    pair = [("host", asm.ancestor("classic").code), ("copy", asm.ancestor("classic").code)]
+    asked: list[int] = []
+
+    def after(n: int) -> bool:
+        asked.append(1)
+        return len(asked) > n
+
+    whole = coculture(pair, config, 200_000, cancelled=lambda: after(20))
+    assert len(asked) == 20 and whole == coculture(pair, config, 200_000)  # asking changes nothing
+    asked.clear()
+    with pytest.raises(Cancelled):
+        coculture(pair, config, 200_000, cancelled=lambda: after(4))
+    assert len(asked) == 5

@@ -175,9 +175,10 @@ def test_a_run_journals_its_genotypes_ecotypes_and_a_resumed_run_the_same(
 
 def test_a_stopping_server_waits_for_one_culture_and_keeps_the_genotype_queued() -> None:
     """The server's stop (SIGTERM) is asked before each classification of a turn and, from
-    the classifying thread, before each culture after the first: a classification cut short
-    goes back to the head of the queue, writes nothing and spends nothing (the stop CI once
-    timed out waiting 30 s for a pure-core server's turn of eight classifications)."""
+    the classifying thread, before each twentieth of a co-culture: a classification cut
+    short goes back to the head of the queue, writes nothing and spends nothing (a CI run
+    once timed out waiting 30 s for a pure-core server's turn of up to eight
+    classifications, a parasite's taking ~7 s alone in the pure core)."""
     import asyncio
 
     from bytebiota.server.ecotypes import Classifier
@@ -197,7 +198,7 @@ def test_a_stopping_server_waits_for_one_culture_and_keeps_the_genotype_queued()
 
     asked: list[int] = []
 
-    def stop_after_the_first_culture() -> bool:  # asked once by the turn, then by the thread
+    def stop_after_the_first_culture() -> bool:  # asked by the turn, then by the co-culture
         asked.append(1)
         return len(asked) > 1
 

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bytebiota.config import Config
-from bytebiota.ecotype import Background, Cancelled
+from bytebiota.culture import Cancelled
+from bytebiota.ecotype import Background
 
 PER_TURN = 8  # classifications per turn (a turn's cultures hold the GIL ~0.1 s at most each)
 
@@ -64,9 +65,9 @@ class Classifier:
         (``cells``: the living cells of the most abundant genotypes, for the order); each
         verdict goes to ``write`` as an ``ecotype`` event. Returns how many were classified.
         ``stopping`` (the server's stop, asked from the classifying thread too): once true,
-        the turn ends after the culture under way, and a classification it cut short goes
-        back to the head of the queue (the checkpoint keeps it), so a stop waits for one
-        culture at most."""
+        the turn ends within a twentieth of the co-culture under way (or after the culture
+        alone that starts a classification), and a classification it cut short goes back to
+        the head of the queue (the checkpoint keeps it), writing and spending nothing."""
         if self.busy or not self.enabled:
             return 0
         self.busy = True
