@@ -35,6 +35,35 @@ def clean_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+# One world from settings, run in a fresh process on the core it names (each_core).
+_CORE_RUN = """
+import sys
+sys.path.insert(0, {repo!r})
+from bytebiota import simulation
+from bytebiota.config import isolated
+import bytebiota.core
+w = simulation.new_world(isolated({settings!r}), {seed})
+w.run({steps})
+print(bytebiota.core.describe(), w.digest(), w.births)
+"""
+
+
+def each_core(settings: list[str], seed: int, steps: int) -> dict[str, tuple[str, str]]:
+    """A world from ``settings`` and ``seed`` run ``steps`` instructions in a fresh process
+    per core: {core: (digest, births)}; each process must say it ran that core."""
+    out: dict[str, tuple[str, str]] = {}
+    for mode in ("compiled", "pure"):
+        result = subprocess.run(
+            [sys.executable, "-c", _CORE_RUN.format(repo=str(REPO), settings=settings,
+                                                    seed=seed, steps=steps)],
+            env=clean_environ({"BYTEBIOTA_CORE": mode}), capture_output=True, text=True,
+            check=True, timeout=600)
+        core, digest, births = result.stdout.split()
+        assert core == mode
+        out[mode] = (digest, births)
+    return out
+
+
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 

@@ -6,8 +6,6 @@ and always in the classic regime) mov_iab leaves both registers as they were, as
 from __future__ import annotations
 
 import struct
-import subprocess
-import sys
 
 import pytest
 
@@ -18,7 +16,7 @@ from bytebiota.core.isa import CODES
 from bytebiota.core.snapshot import SNAPSHOT_MAGIC
 from bytebiota.core.world import World, restore
 from bytebiota.genome import asm
-from tests.conftest import REPO, clean_environ
+from tests.conftest import each_core
 
 AT = 100
 SOUP = 4096
@@ -76,9 +74,7 @@ def test_a_copy_that_fails_moves_them_on_too() -> None:
 
 def copies(w: World, genome: bytes) -> int:
     """Living cells whose body is ``genome``."""
-    soup = w.mem.soup
-    return sum(bytes(soup[w.cells.reg(c, "start"):w.cells.reg(c, "start") +
-                          w.cells.reg(c, "csize")]) == genome for c in w.living())
+    return sum(w.genome_of(c) == genome for c in w.living())
 
 
 @pytest.mark.parametrize("ancestor", ["ecology147", "ecology311", "ecology475"])
@@ -150,28 +146,8 @@ def test_a_world_with_it_is_written_as_format_6_and_resumes_exactly() -> None:
     assert back.digest() == w.digest()
 
 
-RUN = """
-import sys
-sys.path.insert(0, {repo!r})
-from bytebiota import simulation
-from bytebiota.config import isolated
-import bytebiota.core
-w = simulation.new_world(isolated({settings!r}), 6)
-w.run(300_000)
-print(bytebiota.core.describe(), w.digest(), w.births)
-"""
-
-
 @pytest.mark.skipif(not bytebiota.core.COMPILED, reason="needs the compiled core")
 def test_both_cores_agree() -> None:
-    out = {}
-    for mode in ("compiled", "pure"):
-        result = subprocess.run(
-            [sys.executable, "-c", RUN.format(repo=str(REPO), settings=SETTINGS)],
-            env=clean_environ({"BYTEBIOTA_CORE": mode}), capture_output=True, text=True,
-            check=True, timeout=600)
-        core, digest, births = result.stdout.split()
-        assert core == mode
-        out[mode] = (digest, births)
+    out = each_core(SETTINGS, 6, 300_000)
     assert out["compiled"] == out["pure"]
     assert int(out["pure"][1]) > 10

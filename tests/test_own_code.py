@@ -7,8 +7,6 @@ it reaches, as in Tierra."""
 from __future__ import annotations
 
 import struct
-import subprocess
-import sys
 
 import pytest
 
@@ -19,7 +17,7 @@ from bytebiota.core.isa import CODES, STACK_DEPTH
 from bytebiota.core.snapshot import SNAPSHOT_MAGIC
 from bytebiota.core.world import World, restore
 from bytebiota.genome import asm
-from tests.conftest import REPO, clean_environ
+from tests.conftest import each_core
 
 AT = 100
 OTHER = 200
@@ -128,28 +126,8 @@ def test_a_world_with_it_is_written_as_format_5_and_resumes_exactly() -> None:
     assert off[len(SNAPSHOT_MAGIC):len(SNAPSHOT_MAGIC) + 2] == struct.pack("<H", 4)
 
 
-RUN = """
-import sys
-sys.path.insert(0, {repo!r})
-from bytebiota import simulation
-from bytebiota.config import isolated
-import bytebiota.core
-w = simulation.new_world(isolated({settings!r}), 6)
-w.run(300_000)
-print(bytebiota.core.describe(), w.digest(), w.births)
-"""
-
-
 @pytest.mark.skipif(not bytebiota.core.COMPILED, reason="needs the compiled core")
 def test_both_cores_agree() -> None:
-    out = {}
-    for mode in ("compiled", "pure"):
-        result = subprocess.run(
-            [sys.executable, "-c", RUN.format(repo=str(REPO), settings=SETTINGS)],
-            env=clean_environ({"BYTEBIOTA_CORE": mode}), capture_output=True, text=True,
-            check=True, timeout=600)
-        core, digest, births = result.stdout.split()
-        assert core == mode
-        out[mode] = (digest, births)
+    out = each_core(SETTINGS, 6, 300_000)
     assert out["compiled"] == out["pure"]
     assert int(out["pure"][1]) > 10

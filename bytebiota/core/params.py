@@ -61,17 +61,21 @@ PARAM_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     # since snapshot format 6 (the ecology's COPY_ADVANCES, docs/ecology.md)
     ("copy_advance", "q"),
 )
-# Fields a snapshot of an older format lacks, with the value that reproduces how the world
-# behaved then: {format: ((name, value), ...)} for each format before the current one.
+# The fields each snapshot format added, with the value that reproduces how a world behaved
+# before it: {format: ((name, value), ...)}.
+ADDED_FIELDS: Final[dict[int, tuple[tuple[str, float], ...]]] = {
+    3: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0), ("slice_fixed", 1.0),
+        ("slice_random", 0.0)),
+    4: (("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0), ("merit", 0),
+        ("substitute", 0), ("age_limit", 0)),
+    5: (("own_code", 0),),
+    6: (("copy_advance", 0),),
+}
+# Fields a snapshot of an older format lacks (those every later format added), with those
+# values: {format: ((name, value), ...)} for each format before the current one.
 LEGACY_FIELDS: Final[dict[int, tuple[tuple[str, float], ...]]] = {
-    2: (("mal_replaces", 0), ("write_free", 0), ("relabel", 0), ("slice_fixed", 1.0),
-        ("slice_random", 0.0), ("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0),
-        ("merit", 0), ("substitute", 0), ("age_limit", 0), ("own_code", 0),
-        ("copy_advance", 0)),
-    3: (("gen_copy", 0.0), ("gen_background", 0.0), ("gen_flaw", 0.0), ("merit", 0),
-        ("substitute", 0), ("age_limit", 0), ("own_code", 0), ("copy_advance", 0)),
-    4: (("own_code", 0), ("copy_advance", 0)),
-    5: (("copy_advance", 0),),
+    old: tuple(field for new in sorted(ADDED_FIELDS) if new > old for field in ADDED_FIELDS[new])
+    for old in range(2, max(ADDED_FIELDS))
 }
 MAL_NEAR: Final = 0  # first fit at or after the mother's address (wrapping)
 MAL_RANDOM: Final = 1  # first fit at or after a random address
